@@ -1,0 +1,36 @@
+/* error.h -- qmap's error reporting: negative codes plus a thread-local message.
+ *
+ * Library functions never print and never exit. On failure they return a negative
+ * qmap_status and leave a one-line message (naming the file, dataset and value at
+ * fault) that qmap_error_message() returns until the next failure on the same thread.
+ */
+#ifndef QMAP_ERROR_H
+#define QMAP_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    QMAP_OK = 0,
+    QMAP_ERR_IO = -1,        /* file missing, unreadable, not HDF5, write failed */
+    QMAP_ERR_FORMAT = -2,    /* file readable but a dataset is missing or malformed */
+    QMAP_ERR_VALUE = -3,     /* a value (calibration, option, shape) is absurd */
+    QMAP_ERR_NOMEM = -4,     /* allocation failed */
+    QMAP_ERR_CORRUPT = -5,   /* compressed chunk truncated or corrupt */
+    QMAP_ERR_INTERNAL = -6   /* a library (HDF5, FFTW, GSL) failed unexpectedly */
+} qmap_status;
+
+/* Record an error message (printf-style) for the calling thread; returns code. */
+int qmap_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The last message recorded on this thread ("" when none). Owned by qmap. */
+const char *qmap_error_message(void);
+
+/* Forget the last message. */
+void qmap_error_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,33 @@
+/* fit.h -- 1D peak fitting and thresholds used on per-position projections.
+ *
+ * The Gaussian model and initial guess follow XSOCS PeakFitter (docs/sxdm-reference.md
+ * section 8.2): f(x) = A/(sqrt(2 pi) s) exp(-(x-c)^2/(2 s^2)),
+ * A0 = sum(P)*(x_last-x_first)/N, c0 = x[argmax P], s0 = A0/(max P sqrt(2 pi)).
+ * Solved with GSL's Levenberg-Marquardt (gsl_multifit_nlinear).
+ */
+#ifndef QMAP_FIT_H
+#define QMAP_FIT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    double area, center, sigma;
+    int status;      /* 1 = converged with finite positive sigma, 0 = failed (values NaN) */
+} qmap_gauss_fit;
+
+/* Fit the Gaussian to (x[i], y[i]), i < n (n >= 4). Never fails hard: a fit that does
+ * not converge yields status 0 and NaNs. Thread-safe (no shared state). */
+qmap_gauss_fit qmap_fit_gaussian(const double *x, const double *y, int n);
+
+/* Otsu threshold of the finite values in v (n of them) with nbins histogram bins. NaN
+ * if fewer than 2 distinct finite values. */
+double qmap_otsu_threshold(const double *v, size_t n, int nbins);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
