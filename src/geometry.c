@@ -10,6 +10,10 @@
 #include <math.h>
 #include <string.h>
 
+/* -std=c11 with only _POSIX_C_SOURCE does not expose M_PI from <math.h>. */
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 #define DEG (M_PI / 180.0)
 
 /* R_y-(a) = [[c,0,-s],[0,1,0],[s,0,c]], R_z-(a) = [[c,s,0],[-s,c,0],[0,0,1]] */

@@ -29,6 +29,11 @@ void qmap_frame_reader_shape(const qmap_frame_reader *r, int *rows, int *cols);
 /* 1 when the fast path (raw chunks, own bitshuffle-LZ4 decoder) is used. */
 int qmap_frame_reader_is_fast(const qmap_frame_reader *r);
 
+/* Number of frames returned so far (counted on every read) whose chunk was never
+ * written, or which no virtual mapping / source extent covers: they read as the fill
+ * value (0), as happens when a scan was interrupted. */
+int qmap_frame_reader_missing_frames(const qmap_frame_reader *r);
+
 /* Read frames [first, first+count), detector rows [row0, row1), all columns, as float
  * counts into out (count * (row1-row0) * cols). Decoding runs on OpenMP threads. */
 int qmap_frame_reader_read(qmap_frame_reader *r, int first, int count, int row0, int row1,

@@ -14,8 +14,8 @@ extern "C" {
 #endif
 
 typedef struct {
-    int n_fast, n_slow;         /* map points (default 40 x 30) */
-    int n_eta;                  /* eta scans (default 11) */
+    int n_fast, n_slow;         /* map points (default 30 x 24) */
+    int n_eta;                  /* eta scans (default 13) */
     double step_um;             /* raster step, micrometres (default 0.1) */
     double energy_ev;           /* default 9000 */
     double d_spacing;           /* reflection d (Angstrom); default 4.7333 (NMC622 003) */
@@ -23,16 +23,33 @@ typedef struct {
     double tilt_max_deg;        /* max tilt at the particle edge (default 0.05 deg) */
     double sigma_q[3];          /* true peak sigma along qx, qy, qz (1/A) */
     double drift_um[2];         /* linear drift per scan (x = fast, y = slow), micrometres */
-    double peak_counts;         /* expected counts of the whole peak at one position */
+    double peak_counts;         /* expected counts of the whole peak (all frames of the
+                                   rocking curve, monitor factor 1) at the particle centre */
     int hot_pixels;             /* number of hot pixels (default 5) */
     unsigned long seed;
     int compression;            /* 0 = bitshuffle-LZ4 (default), 1 = gzip, 2 = none */
+    /* Added: instrument and sample details (defaults in qmap_sim_defaults). */
+    double distance_m;          /* sample-detector distance (default 0.60) */
+    double pixel_m;             /* Maxipix pixel size (default 55e-6) */
+    double beam_row, beam_col;  /* direct-beam pixel at zero angles (default 200.4, 320.7) */
+    double eta_half_range_deg;  /* eta = theta + linspace(-h, h, n_eta) (default 0.36) */
+    double background;          /* flat background, counts/pixel/frame (default 0.002) */
+    double monitor_noise;       /* relative sigma of mon1 around 1e5 (default 0.05) */
+    double jitter_um;           /* sigma of recorded piezo position noise (default 0.003) */
+    double sigma_qz_growth;     /* relative growth of sigma_qz at the edge (default 0.3) */
+    double particle_axes[2];    /* ellipse semi-axes as fractions of the map extent
+                                   (x, y; default 0.25, 0.30) */
 } qmap_sim_params;
 
 void qmap_sim_defaults(qmap_sim_params *p);
 
-/* Write the dataset into directory dir (created if needed). The master file path is
- * written to master_path (size bytes). */
+/* Write the dataset into directory dir (created if needed): dir/sample_0001.h5,
+ * dir/scanNNNN/mpx1x4_0000.h5 (NNNN = 2 .. n_eta+1) and dir/ground_truth.h5. Files are
+ * written under temporary names and renamed when all are complete; on failure what was
+ * written is removed and a negative qmap_status returned. The master file path is
+ * written to master_path (size bytes) unless master_path is NULL.
+ * The particle is centred in the map at the middle eta scan, so the linear drift moves
+ * it symmetrically; ground_truth.h5 maps are on the grid of the first scan. */
 int qmap_simulate(const qmap_sim_params *p, const char *dir, char *master_path, int size);
 
 #ifdef __cplusplus

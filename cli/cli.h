@@ -1,0 +1,23 @@
+/* cli.h -- the qmap command-line tool: one function per subcommand, shared helpers. */
+#ifndef QMAP_CLI_H
+#define QMAP_CLI_H
+
+int cmd_info(int argc, char **argv);
+int cmd_process(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Parsing of option values; each prints "qmap: --opt: ..." to stderr and returns -1
+ * on a malformed value. */
+int parse_double(const char *opt, const char *s, double *out);
+int parse_int(const char *opt, const char *s, int lo, int hi, int *out);
+int parse_doubles(const char *opt, const char *s, char sep, int n, double *out);
+int parse_ints(const char *opt, const char *s, int n, int *out);
+
+/* Print a line on stdout (log callback for the library). */
+void log_to_stdout(void *ctx, const char *line);
+/* Progress bar on stderr when it is a terminal (progress callback). */
+void progress_bar(void *ctx, const char *stage, double fraction);
+void progress_done(void);
+
+#endif

@@ -1,0 +1,212 @@
+/* cmd_process.c -- `qmap process`: run the pipeline on a BLISS dataset, write results. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "qmap/error.h"
+#include "qmap/process.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: qmap process FILE.h5 [-o RESULTS.h5] [options]\n\n"
+"Processes an ESRF ID01 BLISS 5D-SXDM dataset (scans N.1 holding sxdm/kmap/mesh maps at\n"
+"successive eta) into per-position maps; every automatic choice is printed.\n\n"
+"  -o, --output FILE        results file (default: <input name>_qmap.h5 in the current folder)\n"
+"      --detector NAME      detector in measurement/ (default: first of mpx1x4, mpxgaas, eiger2M, merlin)\n"
+"      --monitor COUNTER    normalise each frame by COUNTER/<COUNTER> (e.g. mon1); default: none\n"
+"      --mask FILE          extra detector mask: HDF5 (FILE or FILE:/dataset) or PNG, non-zero = masked\n"
+"      --no-hot-pixels      do not detect hot pixels automatically\n"
+"      --hot-fraction F     hot = non-zero in >= F of sampled frames and isolated (default 0.9)\n"
+"      --energy EV          photon energy in eV (default: instrument/monochromator/Energy)\n"
+"      --distance M         sample-detector distance in metres (default: instrument/<det>/distance)\n"
+"      --pixel-size M       detector pixel size in metres (default: x/y_pixel_size)\n"
+"      --center ROW,COL     direct-beam pixel at zero angles, pixels (default: beam_center_y, _x)\n"
+"      --offset LIST        angle offsets in degrees, subtracted from the recorded angles:\n"
+"                           eta=D,phi=D,nu=D,delta=D (any subset)\n"
+"      --shift MODE         drift correction: auto (phase correlation + line fit, default), none,\n"
+"                           or DX,DY = drift in micrometres per scan (x = fast, y = slow motor)\n"
+"      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom (default: automatic)\n"
+"      --bins NX,NY,NZ      number of q bins in the VOI (default: automatic, no empty slabs)\n"
+"      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
+"      --hkl H,K,L          reflection; with 0,0,L the lattice parameter map c = L*d is written\n"
+"      --threshold I        particle-mask threshold on the VOI intensity, counts (default: Otsu)\n"
+"      --threads N          OpenMP threads (default: all cores)\n"
+"  -q, --quiet              do not print the choices\n"
+"  -h, --help               this help\n");
+}
+
+enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
+       O_CENTER, O_OFFSET, O_SHIFT, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS };
+
+static int parse_offsets(const char *s, qmap_process_options *o)
+{
+    char *copy = strdup(s), *save = NULL;
+    int rc = copy ? 0 : -1;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        double v;
+        if (!eq || parse_double("--offset", eq + 1, &v) < 0) {
+            fprintf(stderr, "qmap: --offset: '%s' is not NAME=DEGREES\n", tok);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        if (strcmp(tok, "eta") == 0) o->offset_eta = v;
+        else if (strcmp(tok, "phi") == 0) o->offset_phi = v;
+        else if (strcmp(tok, "nu") == 0) o->offset_nu = v;
+        else if (strcmp(tok, "delta") == 0) o->offset_delta = v;
+        else {
+            fprintf(stderr, "qmap: --offset: unknown angle '%s' (eta, phi, nu, delta)\n", tok);
+            rc = -1;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+static int parse_voi(const char *s, double voi[6])
+{
+    char buf[512];
+    if (strlen(s) >= sizeof buf) {
+        fprintf(stderr, "qmap: --voi: value too long\n");
+        return -1;
+    }
+    strcpy(buf, s);
+    char *save = NULL, *tok = strtok_r(buf, ",", &save);
+    for (int a = 0; a < 3; a++, tok = strtok_r(NULL, ",", &save)) {
+        if (!tok || parse_doubles("--voi", tok, ':', 2, voi + 2 * a) < 0) {
+            fprintf(stderr, "qmap: --voi: '%s' must be QX0:QX1,QY0:QY1,QZ0:QZ1 (1/Angstrom)\n", s);
+            return -1;
+        }
+        if (!(voi[2 * a] < voi[2 * a + 1])) {
+            fprintf(stderr, "qmap: --voi: range %s must be increasing\n", tok);
+            return -1;
+        }
+    }
+    if (tok) {
+        fprintf(stderr, "qmap: --voi: '%s' has more than three ranges\n", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, qmap_process_options *o, const char **output, int *quiet)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, {"detector", required_argument, 0, O_DETECTOR},
+        {"monitor", required_argument, 0, O_MONITOR}, {"mask", required_argument, 0, O_MASK},
+        {"no-hot-pixels", no_argument, 0, O_NOHOT}, {"hot-fraction", required_argument, 0, O_HOTFRAC},
+        {"energy", required_argument, 0, O_ENERGY}, {"distance", required_argument, 0, O_DISTANCE},
+        {"pixel-size", required_argument, 0, O_PIXEL}, {"center", required_argument, 0, O_CENTER},
+        {"offset", required_argument, 0, O_OFFSET}, {"shift", required_argument, 0, O_SHIFT},
+        {"voi", required_argument, 0, O_VOI}, {"bins", required_argument, 0, O_BINS},
+        {"dref", required_argument, 0, O_DREF}, {"hkl", required_argument, 0, O_HKL},
+        {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c, bad = 0;
+    double pair[2];
+    optind = 1;
+    while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': *output = optarg; break;
+        case 'q': *quiet = 1; break;
+        case 'h': usage(stdout); return 1;
+        case O_DETECTOR: o->detector = optarg; break;
+        case O_MONITOR: o->monitor = optarg; break;
+        case O_MASK: o->mask_file = optarg; break;
+        case O_NOHOT: o->hot_pixels = 0; break;
+        case O_HOTFRAC: bad = parse_double("--hot-fraction", optarg, &o->hot_fraction); break;
+        case O_ENERGY: bad = parse_double("--energy", optarg, &o->energy_ev); break;
+        case O_DISTANCE: bad = parse_double("--distance", optarg, &o->distance_m); break;
+        case O_PIXEL: bad = parse_double("--pixel-size", optarg, &o->pixel_m); break;
+        case O_CENTER:
+            bad = parse_doubles("--center", optarg, ',', 2, pair);
+            o->center_row = pair[0];
+            o->center_col = pair[1];
+            break;
+        case O_OFFSET: bad = parse_offsets(optarg, o); break;
+        case O_SHIFT:
+            if (strcmp(optarg, "auto") == 0) o->shift_mode = QMAP_SHIFT_AUTO;
+            else if (strcmp(optarg, "none") == 0) o->shift_mode = QMAP_SHIFT_NONE;
+            else {
+                o->shift_mode = QMAP_SHIFT_MANUAL;
+                bad = parse_doubles("--shift", optarg, ',', 2, pair);
+                o->shift_dx_um = pair[0];
+                o->shift_dy_um = pair[1];
+            }
+            break;
+        case O_VOI: bad = parse_voi(optarg, o->voi); o->voi_set = 1; break;
+        case O_BINS: bad = parse_ints("--bins", optarg, 3, o->bins); o->bins_set = 1; break;
+        case O_DREF: bad = parse_double("--dref", optarg, &o->dref); break;
+        case O_HKL: bad = parse_ints("--hkl", optarg, 3, o->hkl); o->hkl_set = 1; break;
+        case O_THRESHOLD: bad = parse_double("--threshold", optarg, &o->mask_threshold); break;
+        case O_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &o->threads); break;
+        default: bad = -1;
+        }
+    }
+    if (bad)
+        return -1;
+    if (optind != argc - 1) {
+        fprintf(stderr, "qmap process: expected exactly one input file (got %d); see qmap process --help\n",
+                argc - optind);
+        return -1;
+    }
+    o->input = argv[optind];
+    if (o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0 && o->hkl[2] == 0) {
+        fprintf(stderr, "qmap: --hkl: 0,0,0 is not a reflection\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Default output name: basename of the input without .h5, plus _qmap.h5. */
+static void default_output(const char *input, char *out, size_t size)
+{
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    size_t n = strlen(base);
+    if (n > 3 && strcmp(base + n - 3, ".h5") == 0)
+        n -= 3;
+    snprintf(out, size, "%.*s_qmap.h5", (int)n, base);
+}
+
+int cmd_process(int argc, char **argv)
+{
+    qmap_process_options o;
+    qmap_process_defaults(&o);
+    const char *output = NULL;
+    int quiet = 0;
+    int rc = parse_args(argc, argv, &o, &output, &quiet);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    char def[4096];
+    if (!output) {
+        default_output(o.input, def, sizeof def);
+        output = def;
+    }
+    o.log = log_to_stdout;
+    o.progress = progress_bar;
+    o.ctx = &quiet;
+    qmap_results *r = NULL;
+    if (qmap_process(&o, &r) < 0) {
+        progress_done();
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        return 1;
+    }
+    progress_done();
+    qmap_results_param(r, "output", "%s", output);
+    if (qmap_results_write(r, output) < 0) {
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        qmap_results_free(r);
+        return 1;
+    }
+    if (!quiet)
+        printf("results written to %s\n", output);
+    qmap_results_free(r);
+    return 0;
+}

@@ -1,0 +1,64 @@
+/* process.h -- the qmap pipeline: raw ID01 5D-SXDM dataset -> per-position peak maps.
+ *
+ * Steps (docs/sxdm-reference.md): detector mask (file pixel_mask, user mask, hot
+ * pixels found automatically), per-scan pixel -> Q plan, quick-look pass giving the
+ * per-scan intensity maps and the map-averaged reciprocal space, linear drift
+ * correction by phase correlation (re-indexing of positions, no resampling), automatic
+ * VOI and bins, then one streaming pass over the frames accumulating, per map position,
+ * the VOI intensity, exact Q moments and hit-normalised projections along qx, qy, qz.
+ * Every automatic choice is reported through the log callback and stored in results.
+ */
+#ifndef QMAP_PROCESS_H
+#define QMAP_PROCESS_H
+
+#include <stdint.h>
+#include "qmap/results.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { QMAP_SHIFT_AUTO = 0, QMAP_SHIFT_NONE, QMAP_SHIFT_MANUAL } qmap_shift_mode;
+
+/* Called with one line (no newline) for every choice the pipeline makes. */
+typedef void (*qmap_log_fn)(void *ctx, const char *line);
+/* Called with the fraction done (0..1) of the current stage and its name. */
+typedef void (*qmap_progress_fn)(void *ctx, const char *stage, double fraction);
+
+typedef struct {
+    const char *input;            /* BLISS dataset file */
+    const char *detector;         /* NULL = auto */
+    const char *monitor;          /* NULL = no monitor normalisation */
+    const char *mask_file;        /* NULL = none */
+    /* Calibration overrides: NaN = take from the file. */
+    double energy_ev, distance_m, pixel_m, center_row, center_col;
+    /* Angle offsets, subtracted from the recorded angles (degrees). */
+    double offset_eta, offset_phi, offset_nu, offset_delta;
+    int hot_pixels;               /* 1 = detect hot pixels automatically (default) */
+    double hot_fraction;          /* pixel non-zero in at least this fraction of sampled frames */
+    qmap_shift_mode shift_mode;
+    double shift_dx_um, shift_dy_um;   /* QMAP_SHIFT_MANUAL: drift per scan, micrometres */
+    int voi_set;                  /* 1 = use voi[] (qx0,qx1,qy0,qy1,qz0,qz1), else automatic */
+    double voi[6];
+    int bins_set;                 /* 1 = use bins[] */
+    int bins[3];
+    double dref;                  /* reference d (Angstrom) for strain; NaN = mean over particle */
+    int hkl_set;                  /* 1 = hkl[] given (c = l*d for 0,0,l) */
+    int hkl[3];
+    double mask_threshold;        /* particle mask intensity threshold; NaN = Otsu */
+    int threads;                  /* 0 = OpenMP default */
+    qmap_log_fn log;
+    qmap_progress_fn progress;
+    void *ctx;
+} qmap_process_options;
+
+/* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9). */
+void qmap_process_defaults(qmap_process_options *o);
+
+/* Run the pipeline. On success *out owns the results (qmap_results_free). */
+int qmap_process(const qmap_process_options *o, qmap_results **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

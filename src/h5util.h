@@ -1,0 +1,60 @@
+/* h5util.h -- small HDF5 helpers shared by qmap modules (private, not installed).
+ *
+ * They read the few kinds of values a BLISS file stores (numbers that may be float or
+ * double, scalar or 1-element arrays; strings that may be fixed or variable length)
+ * and never print: HDF5's own error printing is switched off around every call.
+ * The readers do not record a qmap_error message themselves; they return a negative
+ * qmap_status and set *why to a short static phrase ("is missing", "is not numeric",
+ * ...) so the caller can write one message naming the file, scan and dataset.
+ */
+#ifndef QMAP_H5UTIL_H
+#define QMAP_H5UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <hdf5.h>
+
+/* Saved HDF5 automatic error handler of the calling thread. */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} qmap_h5_quiet;
+
+/* Switch off HDF5's error printing for this thread, keeping the old handler in q. */
+void qmap_h5_quiet_begin(qmap_h5_quiet *q);
+/* Restore the handler saved by qmap_h5_quiet_begin. */
+void qmap_h5_quiet_end(const qmap_h5_quiet *q);
+
+/* Open an HDF5 file read-only. On failure records a one-line qmap_error naming the
+ * path (missing, not HDF5, truncated) and returns QMAP_ERR_IO. Call inside quiet. */
+int qmap_h5_open_file(const char *path, hid_t *out);
+
+/* 1 when path (relative to loc, links followed) names an existing object, else 0. */
+int qmap_h5_exists(hid_t loc, const char *path);
+/* 1 when path names a group, else 0. */
+int qmap_h5_is_group(hid_t loc, const char *path);
+
+/* Shape of dataset path: *rank (<= maxrank, scalar = 0) and dims. */
+int qmap_h5_shape(hid_t loc, const char *path, int maxrank, int *rank, hsize_t *dims,
+                  const char **why);
+
+/* One number (integer or float type; scalar or 1-element dataset) as double. */
+int qmap_h5_read_scalar(hid_t loc, const char *path, double *v, const char **why);
+
+/* All values of a numeric dataset (any rank) as doubles, flattened. *v is malloc'ed
+ * (NULL when *n == 0); the caller frees it. */
+int qmap_h5_read_array(hid_t loc, const char *path, double **v, size_t *n,
+                       const char **why);
+
+/* A string dataset (fixed or variable length, scalar or 1 element) into buf
+ * (always NUL-terminated, truncated to size-1 bytes). */
+int qmap_h5_read_string(hid_t loc, const char *path, char *buf, size_t size,
+                        const char **why);
+
+/* Read an open 2D dataset of rows x cols (shape checked by the caller) of any integer,
+ * enum or float type; ORs non-zero elements into mask (1 = masked) and stores in
+ * *n_set how many elements of the dataset are non-zero. */
+int qmap_h5_read_mask2d(hid_t dset, int rows, int cols, uint8_t *mask, long *n_set,
+                        const char **why);
+
+#endif

@@ -1,0 +1,154 @@
+/* peak_maps.c -- per-position maps from the streaming accumulators.
+ *
+ * Centre of mass and second-moment width are exact over the VOI pixels (no binning);
+ * Gaussian fits (XSOCS style) run on the hit-normalised projections along each axis.
+ * Then the particle mask (Otsu on the VOI intensity unless a threshold is given), and
+ * the derived maps: |Q|, d = 2 pi/|Q|, strain = (d - d_ref)/d_ref, c = l*d for 00l,
+ * tilt magnitude (angle between Q and the particle-mean Q) and tilt direction
+ * atan2(qx - <qx>, qy - <qy>) (the sxdm convention, docs/sxdm-reference.md section 10).
+ */
+#include "pipeline.h"
+#include "qmap/error.h"
+#include "qmap/fit.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define RAD2DEG (180.0 / M_PI)
+
+static void moments(const qmap_accumulators *acc, qmap_results *r)
+{
+    static const int com_map[3] = {QMAP_MAP_QX, QMAP_MAP_QY, QMAP_MAP_QZ};
+    static const int std_map[3] = {QMAP_MAP_STD_QX, QMAP_MAP_STD_QY, QMAP_MAP_STD_QZ};
+    for (int p = 0; p < acc->n_pos; p++) {
+        if (acc->contrib[p] < acc->n_scans)
+            continue;
+        double s0 = acc->s0[p];
+        r->maps[QMAP_MAP_INTENSITY][p] = s0;
+        if (!(s0 > 0))
+            continue;
+        for (int a = 0; a < 3; a++) {
+            double m1 = acc->s1[3 * p + a] / s0;
+            double var = acc->s2[3 * p + a] / s0 - m1 * m1;
+            r->maps[com_map[a]][p] = acc->qc[a] + m1;
+            r->maps[std_map[a]][p] = sqrt(var > 0 ? var : 0);
+        }
+    }
+}
+
+static void gaussian_fits(const qmap_accumulators *acc, qmap_results *r)
+{
+    static const int sig_map[3] = {QMAP_MAP_SIGMA_QX, QMAP_MAP_SIGMA_QY, QMAP_MAP_SIGMA_QZ};
+    for (int a = 0; a < 3; a++) {
+        int n = acc->n_bins[a];
+        double *x = malloc(n * sizeof *x);
+        if (!x)
+            continue;
+        for (int k = 0; k < n; k++)
+            x[k] = qmap_axis_center(&r->axes[a], k);
+#pragma omp parallel
+        {
+            double *y = malloc(n * sizeof *y);
+#pragma omp for schedule(dynamic, 16)
+            for (int p = 0; p < acc->n_pos; p++) {
+                if (!y || !(r->maps[QMAP_MAP_INTENSITY][p] > 0))
+                    continue;
+                const double *pr = acc->proj[a] + (size_t)p * n;
+                for (int k = 0; k < n; k++)
+                    y[k] = acc->hits_proj[a][k] > 0 ? pr[k] / acc->hits_proj[a][k] : 0;
+                qmap_gauss_fit f = qmap_fit_gaussian(x, y, n);
+                r->fit[a].status[p] = (uint8_t)f.status;
+                if (f.status) {
+                    r->fit[a].center[p] = f.center;
+                    r->fit[a].sigma[p] = f.sigma;
+                    r->fit[a].area[p] = f.area;
+                    r->maps[sig_map[a]][p] = f.sigma;
+                }
+            }
+            free(y);
+        }
+        free(x);
+    }
+    for (int p = 0; p < acc->n_pos; p++)
+        r->maps[QMAP_MAP_SIGMA_MEAN][p] = (r->maps[QMAP_MAP_SIGMA_QX][p] +
+                                           r->maps[QMAP_MAP_SIGMA_QY][p] +
+                                           r->maps[QMAP_MAP_SIGMA_QZ][p]) / 3.0;
+}
+
+static int particle_mask(const qmap_process_options *o, qmap_results *r, int n_pos)
+{
+    const double *I = r->maps[QMAP_MAP_INTENSITY];
+    double thr = o->mask_threshold;
+    if (isnan(thr)) {
+        thr = qmap_otsu_threshold(I, n_pos, 256);
+        if (isnan(thr))
+            return qmap_error(QMAP_ERR_VALUE, "cannot threshold the intensity map for the particle "
+                                              "mask (fewer than 2 distinct values); give --threshold");
+        qmap_results_param(r, "mask_threshold", "%.6g (Otsu)", thr);
+    } else {
+        qmap_results_param(r, "mask_threshold", "%.6g (user)", thr);
+    }
+    long n = 0;
+    for (int p = 0; p < n_pos; p++) {
+        r->mask[p] = I[p] > thr && isfinite(r->maps[QMAP_MAP_QX][p]);
+        n += r->mask[p];
+    }
+    if (n == 0)
+        return qmap_error(QMAP_ERR_VALUE, "the particle mask is empty (threshold %g above every "
+                                          "intensity): lower --threshold", thr);
+    qmap_log(o, "particle mask: %ld of %d positions above intensity %.6g", n, n_pos, thr);
+    return QMAP_OK;
+}
+
+static void lattice_maps(const qmap_process_options *o, qmap_results *r, int n_pos)
+{
+    double *Q = r->maps[QMAP_MAP_Q], *d = r->maps[QMAP_MAP_D];
+    double mq[3] = {0, 0, 0}, md = 0;
+    long n = 0;
+    for (int p = 0; p < n_pos; p++) {
+        double q[3] = {r->maps[QMAP_MAP_QX][p], r->maps[QMAP_MAP_QY][p], r->maps[QMAP_MAP_QZ][p]};
+        if (!isfinite(q[0]))
+            continue;
+        Q[p] = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+        d[p] = 2 * M_PI / Q[p];
+        if (r->mask[p]) {
+            for (int a = 0; a < 3; a++)
+                mq[a] += q[a];
+            md += d[p];
+            n++;
+        }
+    }
+    for (int a = 0; a < 3; a++)
+        r->mean_q[a] = mq[a] / n;
+    r->d_ref = isnan(o->dref) ? md / n : o->dref;
+    qmap_results_param(r, "d_ref", "%.8f angstrom (%s)", r->d_ref,
+                       isnan(o->dref) ? "mean over the particle mask" : "user");
+    qmap_log(o, "strain reference d_ref = %.6f A (%s); mean Q over particle = (%.6f, %.6f, %.6f) 1/A",
+             r->d_ref, isnan(o->dref) ? "particle mean" : "--dref", r->mean_q[0], r->mean_q[1],
+             r->mean_q[2]);
+    double mn = sqrt(mq[0] * mq[0] + mq[1] * mq[1] + mq[2] * mq[2]) / n;
+    for (int p = 0; p < n_pos; p++) {
+        if (!isfinite(Q[p]))
+            continue;
+        double q[3] = {r->maps[QMAP_MAP_QX][p], r->maps[QMAP_MAP_QY][p], r->maps[QMAP_MAP_QZ][p]};
+        r->maps[QMAP_MAP_STRAIN][p] = (d[p] - r->d_ref) / r->d_ref;
+        if (r->maps[QMAP_MAP_C] && o->hkl_set)
+            r->maps[QMAP_MAP_C][p] = o->hkl[2] * d[p];
+        double c = (q[0] * r->mean_q[0] + q[1] * r->mean_q[1] + q[2] * r->mean_q[2]) / (Q[p] * mn);
+        r->maps[QMAP_MAP_TILT_MAGNITUDE][p] = acos(fmin(1.0, fmax(-1.0, c))) * RAD2DEG;
+        r->maps[QMAP_MAP_TILT_DIRECTION][p] =
+            atan2(q[0] - r->mean_q[0], q[1] - r->mean_q[1]) * RAD2DEG;
+    }
+}
+
+int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
+                     qmap_results *r)
+{
+    moments(acc, r);
+    gaussian_fits(acc, r);
+    int rc = particle_mask(o, r, acc->n_pos);
+    if (rc < 0)
+        return rc;
+    lattice_maps(o, r, acc->n_pos);
+    return QMAP_OK;
+}

@@ -1,0 +1,763 @@
+/* process.c -- orchestration of the qmap pipeline (see include/qmap/process.h).
+ *
+ * Two streaming passes over the raw frames, each frame read and decoded once per pass:
+ * pass 1 (quick look) gives per-scan intensity maps for the drift correction and the
+ * map-averaged reciprocal space for the VOI; pass 2 reads only the detector rows that
+ * reach the VOI and accumulates, per map position, exact Q moments and projections.
+ * Memory is bounded by the map size times the number of bins, never by the frame count.
+ */
+#include "pipeline.h"
+#include "qmap/error.h"
+#include "qmap/frames.h"
+#include "qmap/shift.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 16
+#define HOT_SAMPLE_FRAMES 240
+#define COARSE_MAX_BINS 128
+
+void qmap_log(const qmap_process_options *o, const char *fmt, ...)
+{
+    if (!o->log)
+        return;
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    o->log(o->ctx, buf);
+}
+
+static void progress(const qmap_process_options *o, const char *stage, double f)
+{
+    if (o->progress)
+        o->progress(o->ctx, stage, f);
+}
+
+void qmap_scan_plan_free(qmap_scan_plan *p)
+{
+    free(p->pix);
+    free(p->q);
+    free(p->bin3);
+    p->pix = NULL;
+    p->q = NULL;
+    p->bin3 = NULL;
+}
+
+void qmap_process_defaults(qmap_process_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->energy_ev = o->distance_m = o->pixel_m = o->center_row = o->center_col = NAN;
+    o->hot_pixels = 1;
+    o->hot_fraction = 0.9;
+    o->shift_mode = QMAP_SHIFT_AUTO;
+    o->dref = NAN;
+    o->mask_threshold = NAN;
+}
+
+/* Everything the passes share. */
+typedef struct {
+    const qmap_process_options *o;
+    qmap_dataset *ds;
+    int n_scans, rows, cols, n_pos, n_fast, n_slow;
+    size_t n_pix;
+    qmap_detector_geometry *geom;   /* per scan, overrides applied */
+    qmap_angles *angles;            /* per scan, offsets subtracted */
+    uint8_t *mask;                  /* detector mask, 1 = masked */
+    double mon_mean;                /* mean monitor over all scans (0 = no monitor) */
+    int *row_shift, *col_shift;     /* per scan: raw index = ref index + shift */
+    qmap_results *r;
+} pipeline;
+
+static int check_option_values(const qmap_process_options *o)
+{
+    const double v[] = {o->energy_ev, o->distance_m, o->pixel_m};
+    const char *names[] = {"--energy", "--distance", "--pixel-size"};
+    for (int i = 0; i < 3; i++)
+        if (!isnan(v[i]) && !(isfinite(v[i]) && v[i] > 0))
+            return qmap_error(QMAP_ERR_VALUE, "%s must be a positive finite number, got %g", names[i], v[i]);
+    if (!(o->hot_fraction > 0 && o->hot_fraction <= 1))
+        return qmap_error(QMAP_ERR_VALUE, "hot-pixel fraction must be in (0, 1], got %g", o->hot_fraction);
+    if (o->bins_set)
+        for (int a = 0; a < 3; a++)
+            if (o->bins[a] < 2 || o->bins[a] > 1000)
+                return qmap_error(QMAP_ERR_VALUE, "--bins: each count must be 2..1000, got %d", o->bins[a]);
+    if (o->voi_set)
+        for (int a = 0; a < 3; a++)
+            if (!(isfinite(o->voi[2 * a]) && isfinite(o->voi[2 * a + 1]) && o->voi[2 * a] < o->voi[2 * a + 1]))
+                return qmap_error(QMAP_ERR_VALUE, "--voi: range %d (%g:%g) must be finite and increasing",
+                                  a, o->voi[2 * a], o->voi[2 * a + 1]);
+    if (o->shift_mode == QMAP_SHIFT_MANUAL && !(isfinite(o->shift_dx_um) && isfinite(o->shift_dy_um)))
+        return qmap_error(QMAP_ERR_VALUE, "--shift DX,DY must be finite micrometres per scan");
+    if (!isnan(o->dref) && !(isfinite(o->dref) && o->dref > 0))
+        return qmap_error(QMAP_ERR_VALUE, "--dref must be a positive d-spacing in Angstrom, got %g", o->dref);
+    return QMAP_OK;
+}
+
+/* Calibration overrides, offsets, and consistency of geometry across scans. */
+static int setup_geometry(pipeline *P)
+{
+    const qmap_process_options *o = P->o;
+    P->geom = calloc(P->n_scans, sizeof *P->geom);
+    P->angles = calloc(P->n_scans, sizeof *P->angles);
+    if (!P->geom || !P->angles)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    for (int s = 0; s < P->n_scans; s++) {
+        const qmap_scan_info *si = qmap_dataset_scan(P->ds, s);
+        qmap_detector_geometry g = si->geom;
+        if (!isnan(o->energy_ev)) g.energy_ev = o->energy_ev;
+        if (!isnan(o->distance_m)) g.distance_m = o->distance_m;
+        if (!isnan(o->pixel_m)) g.pixel_row_m = g.pixel_col_m = o->pixel_m;
+        if (!isnan(o->center_row)) g.center_row = o->center_row;
+        if (!isnan(o->center_col)) g.center_col = o->center_col;
+        if (qmap_geometry_validate(&g) < 0)
+            return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: %s", o->input, si->name, qmap_error_message());
+        P->geom[s] = g;
+        P->angles[s].eta = si->angles.eta - o->offset_eta;
+        P->angles[s].phi = si->angles.phi - o->offset_phi;
+        P->angles[s].nu = si->angles.nu - o->offset_nu;
+        P->angles[s].delta = si->angles.delta - o->offset_delta;
+        P->r->eta[s] = P->angles[s].eta;
+    }
+    const qmap_detector_geometry *g = &P->geom[0];
+    qmap_log(o, "energy %.3f eV, distance %.6f m, pixel %.3g x %.3g m, centre pixel row %.3f col %.3f%s",
+             g->energy_ev, g->distance_m, g->pixel_row_m, g->pixel_col_m, g->center_row, g->center_col,
+             P->n_scans > 1 ? " (first scan)" : "");
+    qmap_results_param(P->r, "energy_ev", "%.6f", g->energy_ev);
+    qmap_results_param(P->r, "distance_m", "%.8f", g->distance_m);
+    qmap_results_param(P->r, "pixel_size_m", "%.6g,%.6g", g->pixel_row_m, g->pixel_col_m);
+    qmap_results_param(P->r, "center_pixel", "%.6f,%.6f", g->center_row, g->center_col);
+    qmap_results_param(P->r, "offsets_deg", "eta=%g,phi=%g,nu=%g,delta=%g", o->offset_eta,
+                       o->offset_phi, o->offset_nu, o->offset_delta);
+    qmap_log(o, "angles: eta %.4f .. %.4f deg over %d scans, phi %.4f, nu %.4f, delta %.4f (offsets subtracted)",
+             P->angles[0].eta, P->angles[P->n_scans - 1].eta, P->n_scans, P->angles[0].phi,
+             P->angles[0].nu, P->angles[0].delta);
+    return QMAP_OK;
+}
+
+static int setup_monitor(pipeline *P)
+{
+    if (!P->o->monitor)
+        return QMAP_OK;
+    double sum = 0;
+    long n = 0;
+    for (int s = 0; s < P->n_scans; s++) {
+        const qmap_scan_info *si = qmap_dataset_scan(P->ds, s);
+        for (int i = 0; si->monitor && i < P->n_pos; i++)
+            if (isfinite(si->monitor[i]) && si->monitor[i] > 0) {
+                sum += si->monitor[i];
+                n++;
+            }
+    }
+    if (n == 0)
+        return qmap_error(QMAP_ERR_VALUE, "%s: monitor %s has no positive value in any scan",
+                          P->o->input, P->o->monitor);
+    P->mon_mean = sum / n;
+    qmap_log(P->o, "monitor: frames scaled by <%s>/%s, <%s> = %.6g", P->o->monitor, P->o->monitor,
+             P->o->monitor, P->mon_mean);
+    qmap_results_param(P->r, "monitor", "%s (mean %.6g)", P->o->monitor, P->mon_mean);
+    return QMAP_OK;
+}
+
+/* Factor applied to frame f of scan s (0 = frame unusable). */
+static double frame_factor(const pipeline *P, int s, int f)
+{
+    if (P->mon_mean == 0)
+        return 1.0;
+    const double *m = qmap_dataset_scan(P->ds, s)->monitor;
+    double v = m ? m[f] : NAN;
+    return (isfinite(v) && v > 0) ? P->mon_mean / v : 0.0;
+}
+
+static int open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int *n_frames)
+{
+    const qmap_scan_info *si = qmap_dataset_scan(P->ds, s);
+    int rc = qmap_frame_reader_open(P->o->input, si->name, si->detector, rd);
+    if (rc < 0)
+        return rc;
+    *n_frames = qmap_frame_reader_n_frames(*rd);
+    if (*n_frames > P->n_pos)
+        *n_frames = P->n_pos;
+    return QMAP_OK;
+}
+
+/* Detector mask: file pixel_mask, user mask file, hot pixels from sampled frames. */
+static int build_mask(pipeline *P)
+{
+    const qmap_process_options *o = P->o;
+    P->mask = calloc(P->n_pix, 1);
+    if (!P->mask)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (detector mask)");
+    long n_file = qmap_dataset_pixel_mask(P->ds, P->mask);
+    if (n_file < 0)
+        return (int)n_file;
+    long n_user = 0;
+    if (o->mask_file) {
+        n_user = qmap_read_mask_file(o->mask_file, P->rows, P->cols, P->mask);
+        if (n_user < 0)
+            return (int)n_user;
+    }
+    long n_hot = 0;
+    if (o->hot_pixels) {
+        uint32_t *nz = calloc(P->n_pix, sizeof *nz);
+        double *sum = calloc(P->n_pix, sizeof *sum);
+        float *buf = malloc(P->n_pix * sizeof *buf);
+        int rc = (nz && sum && buf) ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (hot pixels)");
+        int sampled = 0, per_scan = HOT_SAMPLE_FRAMES / P->n_scans + 1;
+        for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
+            qmap_frame_reader *rd = NULL;
+            int nf = 0;
+            rc = open_reader(P, s, &rd, &nf);
+            for (int k = 0; rc == QMAP_OK && k < per_scan && k < nf; k++) {
+                int f = (int)((k + 0.5) * nf / per_scan);
+                rc = qmap_frame_reader_read(rd, f, 1, 0, P->rows, buf);
+                for (size_t p = 0; rc == QMAP_OK && p < P->n_pix; p++) {
+                    nz[p] += buf[p] > 0;
+                    sum[p] += buf[p];
+                }
+                sampled++;
+            }
+            qmap_frame_reader_close(rd);
+        }
+        if (rc == QMAP_OK)
+            n_hot = qmap_find_hot_pixels(nz, sum, sampled, P->rows, P->cols, o->hot_fraction, P->mask);
+        free(nz);
+        free(sum);
+        free(buf);
+        if (rc < 0)
+            return rc;
+        qmap_log(o, "hot pixels: %ld found in %d sampled frames (non-zero in >= %.0f %% of them, isolated)",
+                 n_hot, sampled, 100 * o->hot_fraction);
+    }
+    long total = 0;
+    for (size_t p = 0; p < P->n_pix; p++)
+        total += P->mask[p] != 0;
+    qmap_log(o, "detector mask: %ld pixels (%ld from the file's pixel_mask, %ld from %s, %ld hot)",
+             total, n_file, n_user, o->mask_file ? o->mask_file : "no user mask", n_hot);
+    qmap_results_param(P->r, "masked_pixels", "%ld (file %ld, user %ld, hot %ld)", total, n_file, n_user, n_hot);
+    if (total == (long)P->n_pix)
+        return qmap_error(QMAP_ERR_VALUE, "every detector pixel is masked");
+    return QMAP_OK;
+}
+
+/* Full-frame Q of scan s into three arrays of n_pix. */
+static void scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
+{
+    qmap_q_transform t;
+    qmap_q_transform_init(&t, &P->geom[s], &P->angles[s]);
+    qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
+}
+
+/* Range of Q over unmasked pixels of all scans and the natural sampling step. */
+static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
+{
+    double *q = malloc(6 * P->n_pix * sizeof *q);
+    if (!q)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (q arrays)");
+    double *cur = q, *prev = q + 3 * P->n_pix;
+    for (int a = 0; a < 3; a++) {
+        lo[a] = INFINITY;
+        hi[a] = -INFINITY;
+        step[a] = 0;
+    }
+    for (int s = 0; s < P->n_scans; s++) {
+        scan_q(P, s, cur, cur + P->n_pix, cur + 2 * P->n_pix);
+        for (int a = 0; a < 3; a++) {
+            const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
+            for (int i = 0; i < P->rows; i++)
+                for (int j = 0; j < P->cols; j++) {
+                    size_t p = (size_t)i * P->cols + j;
+                    if (P->mask[p])
+                        continue;
+                    lo[a] = fmin(lo[a], c[p]);
+                    hi[a] = fmax(hi[a], c[p]);
+                    if (j + 1 < P->cols) step[a] = fmax(step[a], fabs(c[p + 1] - c[p]));
+                    if (i + 1 < P->rows) step[a] = fmax(step[a], fabs(c[p + P->cols] - c[p]));
+                    if (s > 0) step[a] = fmax(step[a], fabs(c[p] - pv[p]));
+                }
+        }
+        double *t = cur;
+        cur = prev;
+        prev = t;
+    }
+    free(q);
+    return QMAP_OK;
+}
+
+/* Pass 1: per-scan masked intensity maps and the coarse map-averaged reciprocal space. */
+static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
+{
+    size_t nb = (size_t)cs->axes[0].n * cs->axes[1].n * cs->axes[2].n;
+    cs->sum = calloc(nb, sizeof(double));
+    cs->hits = calloc(nb, sizeof(double));
+    double *fsum = malloc(P->n_pix * sizeof *fsum);
+    double *q = malloc(3 * P->n_pix * sizeof *q);
+    float *buf = malloc((size_t)BATCH * P->n_pix * sizeof *buf);
+    *scan_maps = malloc((size_t)P->n_scans * P->n_pos * sizeof(double));
+    int rc = (cs->sum && cs->hits && fsum && q && buf && *scan_maps)
+                 ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
+    long missing = 0;
+    for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
+        double *map = *scan_maps + (size_t)s * P->n_pos;
+        for (int p = 0; p < P->n_pos; p++)
+            map[p] = NAN;
+        memset(fsum, 0, P->n_pix * sizeof *fsum);
+        qmap_frame_reader *rd = NULL;
+        int nf = 0;
+        rc = open_reader(P, s, &rd, &nf);
+        missing += P->n_pos - nf;
+        for (int f0 = 0; rc == QMAP_OK && f0 < nf; f0 += BATCH) {
+            int nbatch = nf - f0 < BATCH ? nf - f0 : BATCH;
+            rc = qmap_frame_reader_read(rd, f0, nbatch, 0, P->rows, buf);
+            if (rc < 0)
+                break;
+#pragma omp parallel for schedule(static)
+            for (int b = 0; b < nbatch; b++) {
+                double w = frame_factor(P, s, f0 + b), t = 0;
+                const float *fr = buf + (size_t)b * P->n_pix;
+                for (size_t p = 0; p < P->n_pix; p++)
+                    if (!P->mask[p])
+                        t += fr[p];
+                map[f0 + b] = w > 0 ? t * w : NAN;
+            }
+#pragma omp parallel for schedule(static)
+            for (size_t p = 0; p < P->n_pix; p++) {
+                if (P->mask[p])
+                    continue;
+                double acc = 0;
+                for (int b = 0; b < nbatch; b++)
+                    acc += buf[(size_t)b * P->n_pix + p] * frame_factor(P, s, f0 + b);
+                fsum[p] += acc;
+            }
+            progress(P->o, "quick look", (s + (double)(f0 + nbatch) / nf) / P->n_scans);
+        }
+        qmap_frame_reader_close(rd);
+        if (rc < 0)
+            break;
+        scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
+        for (size_t p = 0; p < P->n_pix; p++) {
+            if (P->mask[p])
+                continue;
+            int b0 = qmap_axis_bin(&cs->axes[0], q[p]);
+            int b1 = qmap_axis_bin(&cs->axes[1], q[P->n_pix + p]);
+            int b2 = qmap_axis_bin(&cs->axes[2], q[2 * P->n_pix + p]);
+            if (b0 < 0 || b1 < 0 || b2 < 0)
+                continue;
+            size_t b = ((size_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
+            cs->sum[b] += fsum[p];
+            cs->hits[b] += 1;
+        }
+    }
+    if (rc == QMAP_OK && missing > 0)
+        qmap_log(P->o, "interrupted scans: %ld frames missing in total; those positions are NaN", missing);
+    free(fsum);
+    free(q);
+    free(buf);
+    return rc;
+}
+
+static double raster_step(double start, double end, int n)
+{
+    return n > 1 ? (end - start) / (n - 1) : 0;
+}
+
+/* Drift between scans: measured by phase correlation, fitted by a line through 0. */
+static int drift(pipeline *P, const double *scan_maps)
+{
+    const qmap_process_options *o = P->o;
+    const qmap_scan_title *t = &qmap_dataset_scan(P->ds, 0)->title;
+    double sx = raster_step(t->fast_start, t->fast_end, t->n_fast);
+    double sy = raster_step(t->slow_start, t->slow_end, t->n_slow);
+    double bx = 0, by = 0;
+    if (o->shift_mode == QMAP_SHIFT_MANUAL) {
+        bx = o->shift_dx_um;
+        by = o->shift_dy_um;
+    } else if (o->shift_mode == QMAP_SHIFT_AUTO && P->n_scans > 1) {
+        double *ref = malloc(P->n_pos * sizeof *ref), *mov = malloc(P->n_pos * sizeof *mov);
+        if (!ref || !mov) {
+            free(ref);
+            free(mov);
+            return qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
+        }
+        double sxk = 0, syk = 0, skk = 0;
+        for (int s = 0; s < P->n_scans; s++) {
+            const double *m = scan_maps + (size_t)s * P->n_pos;
+            double *dst = s == 0 ? ref : mov;
+            for (int p = 0; p < P->n_pos; p++)
+                dst[p] = isfinite(m[p]) ? m[p] : 0;
+            double dr = 0, dc = 0;
+            if (s > 0 && qmap_phase_correlation(ref, mov, P->n_slow, P->n_fast, 20, &dr, &dc) < 0) {
+                qmap_log(o, "drift: scan %s not registered (%s)", qmap_dataset_scan(P->ds, s)->name,
+                         qmap_error_message());
+                continue;
+            }
+            P->r->measured_shift_x[s] = dc * sx;
+            P->r->measured_shift_y[s] = dr * sy;
+            sxk += s * dc * sx;
+            syk += s * dr * sy;
+            skk += (double)s * s;
+        }
+        free(ref);
+        free(mov);
+        bx = skk > 0 ? sxk / skk : 0;
+        by = skk > 0 ? syk / skk : 0;
+        qmap_log(o, "drift: measured shifts x (um) per scan:");
+        for (int s = 0; s < P->n_scans; s++)
+            qmap_log(o, "  scan %-6s eta %9.4f  measured x %+8.4f y %+8.4f um  fitted x %+8.4f y %+8.4f um",
+                     qmap_dataset_scan(P->ds, s)->name, P->r->eta[s], P->r->measured_shift_x[s],
+                     P->r->measured_shift_y[s], bx * s, by * s);
+    }
+    int max_r = 0, max_c = 0;
+    for (int s = 0; s < P->n_scans; s++) {
+        P->r->shift_x[s] = bx * s;
+        P->r->shift_y[s] = by * s;
+        P->col_shift[s] = sx != 0 ? (int)lrint(bx * s / sx) : 0;
+        P->row_shift[s] = sy != 0 ? (int)lrint(by * s / sy) : 0;
+        max_c = abs(P->col_shift[s]) > max_c ? abs(P->col_shift[s]) : max_c;
+        max_r = abs(P->row_shift[s]) > max_r ? abs(P->row_shift[s]) : max_r;
+    }
+    const char *mode = o->shift_mode == QMAP_SHIFT_NONE ? "none" : o->shift_mode == QMAP_SHIFT_MANUAL ? "manual" : "auto";
+    qmap_log(o, "drift (%s): %+.5f, %+.5f um per scan (x, y) = %+.3f, %+.3f map pixels; "
+             "re-indexing by up to %d columns, %d rows", mode, bx, by, sx ? bx / sx : 0, sy ? by / sy : 0, max_c, max_r);
+    qmap_results_param(P->r, "shift", "%s: %.6f,%.6f um per scan", mode, bx, by);
+    if (max_c >= P->n_fast || max_r >= P->n_slow)
+        return qmap_error(QMAP_ERR_VALUE, "drift of %d columns / %d rows leaves no position measured in "
+                          "every scan; check --shift", max_c, max_r);
+    return QMAP_OK;
+}
+
+/* Per-scan plans: unmasked pixels whose Q lies inside the VOI. */
+static int build_plans(pipeline *P, const double voi[6], qmap_scan_plan *plans)
+{
+    double *q = malloc(3 * P->n_pix * sizeof *q);
+    if (!q)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (plans)");
+    int rc = QMAP_OK;
+    for (int s = 0; s < P->n_scans && rc == QMAP_OK; s++) {
+        scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
+        qmap_scan_plan *pl = &plans[s];
+        size_t n = 0;
+        for (int pass = 0; pass < 2 && rc == QMAP_OK; pass++) {
+            n = 0;
+            pl->row0 = P->rows;
+            pl->row1 = 0;
+            for (size_t p = 0; p < P->n_pix; p++) {
+                double v[3] = {q[p], q[P->n_pix + p], q[2 * P->n_pix + p]};
+                if (P->mask[p] || v[0] < voi[0] || v[0] > voi[1] || v[1] < voi[2] || v[1] > voi[3] ||
+                    v[2] < voi[4] || v[2] > voi[5])
+                    continue;
+                if (pass == 1) {
+                    pl->pix[n] = (int32_t)p;
+                    memcpy(pl->q + 3 * n, v, sizeof v);
+                }
+                int row = (int)(p / P->cols);
+                pl->row0 = row < pl->row0 ? row : pl->row0;
+                pl->row1 = row + 1 > pl->row1 ? row + 1 : pl->row1;
+                n++;
+            }
+            if (pass == 0) {
+                pl->n_pix = (int)n;
+                pl->pix = malloc((n ? n : 1) * sizeof *pl->pix);
+                pl->q = malloc((n ? n : 1) * 3 * sizeof *pl->q);
+                pl->bin3 = malloc((n ? n : 1) * 3 * sizeof *pl->bin3);
+                if (!pl->pix || !pl->q || !pl->bin3)
+                    rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (plan of scan %d)", s);
+            }
+        }
+        if (n == 0)
+            pl->row0 = pl->row1 = 0;
+    }
+    free(q);
+    return rc;
+}
+
+/* Pass 2: accumulate per-position moments and projections over the VOI pixels. */
+static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
+{
+    int nth = omp_get_max_threads();
+    size_t ncube = (size_t)A->n_bins[0] * A->n_bins[1] * A->n_bins[2];
+    double *cubes = calloc((size_t)nth * ncube, sizeof *cubes);
+    double *scan_tot = calloc((size_t)nth, sizeof *scan_tot);
+    int max_rows = 1;
+    for (int s = 0; s < P->n_scans; s++)
+        max_rows = plans[s].row1 - plans[s].row0 > max_rows ? plans[s].row1 - plans[s].row0 : max_rows;
+    float *buf = malloc((size_t)BATCH * max_rows * P->cols * sizeof *buf);
+    int rc = (cubes && scan_tot && buf) ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
+    for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
+        const qmap_scan_plan *pl = &plans[s];
+        if (pl->n_pix == 0)
+            continue;
+        qmap_frame_reader *rd = NULL;
+        int nf = 0;
+        rc = open_reader(P, s, &rd, &nf);
+        size_t frame_len = (size_t)(pl->row1 - pl->row0) * P->cols;
+        memset(scan_tot, 0, nth * sizeof *scan_tot);
+        for (int f0 = 0; rc == QMAP_OK && f0 < nf; f0 += BATCH) {
+            int nbatch = nf - f0 < BATCH ? nf - f0 : BATCH;
+            rc = qmap_frame_reader_read(rd, f0, nbatch, pl->row0, pl->row1, buf);
+            if (rc < 0)
+                break;
+#pragma omp parallel for schedule(static)
+            for (int b = 0; b < nbatch; b++) {
+                int f = f0 + b, tid = omp_get_thread_num();
+                int ref_row = f / P->n_fast - P->row_shift[s], ref_col = f % P->n_fast - P->col_shift[s];
+                double w = frame_factor(P, s, f);
+                if (ref_row < 0 || ref_row >= P->n_slow || ref_col < 0 || ref_col >= P->n_fast || w == 0)
+                    continue;
+                int p = ref_row * P->n_fast + ref_col;
+                const float *fr = buf + (size_t)b * frame_len;
+                double *cube = cubes + (size_t)tid * ncube;
+                double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
+                for (int i = 0; i < pl->n_pix; i++) {
+                    double v = fr[pl->pix[i] - (size_t)pl->row0 * P->cols];
+                    if (v == 0)
+                        continue;
+                    v *= w;
+                    const int32_t *b3 = pl->bin3 + 3 * i;
+                    s0 += v;
+                    for (int a = 0; a < 3; a++) {
+                        double d = pl->q[3 * i + a] - A->qc[a];
+                        s1[a] += v * d;
+                        s2[a] += v * d * d;
+                        A->proj[a][(size_t)p * A->n_bins[a] + b3[a]] += v;
+                    }
+                    cube[((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2]] += v;
+                }
+                A->s0[p] += s0;
+                for (int a = 0; a < 3; a++) {
+                    A->s1[3 * p + a] += s1[a];
+                    A->s2[3 * p + a] += s2[a];
+                }
+                A->contrib[p]++;
+                scan_tot[tid] += s0;
+            }
+            progress(P->o, "accumulate", (s + (double)(f0 + nbatch) / nf) / P->n_scans);
+        }
+        qmap_frame_reader_close(rd);
+        for (int t = 0; t < nth; t++)
+            P->r->scan_intensity[s] += scan_tot[t];
+    }
+    if (rc == QMAP_OK) {
+        P->r->qspace_average = calloc(ncube, sizeof(double));
+        P->r->qspace_hits = calloc(ncube, sizeof(double));
+        if (!P->r->qspace_average || !P->r->qspace_hits)
+            rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (q-space average)");
+    }
+    if (rc == QMAP_OK) {
+        for (int t = 0; t < nth; t++)
+            for (size_t b = 0; b < ncube; b++)
+                P->r->qspace_average[b] += cubes[(size_t)t * ncube + b];
+        for (int s = 0; s < P->n_scans; s++)
+            for (int i = 0; i < plans[s].n_pix; i++) {
+                const int32_t *b3 = plans[s].bin3 + 3 * i;
+                P->r->qspace_hits[((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2]] += 1;
+                for (int a = 0; a < 3; a++)
+                    A->hits_proj[a][b3[a]] += 1;
+            }
+    }
+    free(cubes);
+    free(scan_tot);
+    free(buf);
+    return rc;
+}
+
+/* Drop plan pixels the binning rule puts outside the grid (exact VOI edges). */
+static void compact_plans(qmap_scan_plan *plans, int n_scans)
+{
+    for (int s = 0; s < n_scans; s++) {
+        qmap_scan_plan *pl = &plans[s];
+        int n = 0;
+        for (int i = 0; i < pl->n_pix; i++) {
+            const int32_t *b = pl->bin3 + 3 * i;
+            if (b[0] < 0 || b[1] < 0 || b[2] < 0)
+                continue;
+            pl->pix[n] = pl->pix[i];
+            memmove(pl->q + 3 * n, pl->q + 3 * i, 3 * sizeof *pl->q);
+            memmove(pl->bin3 + 3 * n, pl->bin3 + 3 * i, 3 * sizeof *pl->bin3);
+            n++;
+        }
+        pl->n_pix = n;
+    }
+}
+
+static int choose_voi(pipeline *P, const double lo[3], const double hi[3], const double step[3],
+                      double voi[6], qmap_coarse_space *cs, double **scan_maps)
+{
+    const qmap_process_options *o = P->o;
+    static const char *ax = "xyz";
+    for (int a = 0; a < 3; a++) {
+        double n = step[a] > 0 ? (hi[a] - lo[a]) / step[a] + 1 : 2;
+        cs->axes[a].min = lo[a];
+        cs->axes[a].max = hi[a];
+        cs->axes[a].n = n > COARSE_MAX_BINS ? COARSE_MAX_BINS : n < 2 ? 2 : (int)n;
+    }
+    int rc = quick_look(P, scan_maps, cs);
+    if (rc < 0)
+        return rc;
+    if (o->voi_set) {
+        memcpy(voi, o->voi, 6 * sizeof *voi);
+        for (int a = 0; a < 3; a++)
+            if (voi[2 * a + 1] < lo[a] || voi[2 * a] > hi[a])
+                return qmap_error(QMAP_ERR_VALUE, "--voi: q%c range %g:%g is outside the data (%g:%g 1/A)",
+                                  ax[a], voi[2 * a], voi[2 * a + 1], lo[a], hi[a]);
+    } else if ((rc = qmap_auto_voi(cs, voi)) < 0) {
+        return rc;
+    }
+    qmap_log(o, "VOI (%s): --voi %.5f:%.5f,%.5f:%.5f,%.5f:%.5f  (data range qx %.4f:%.4f, qy %.4f:%.4f, qz %.4f:%.4f)",
+             o->voi_set ? "user" : "auto", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5],
+             lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
+    qmap_results_param(P->r, "voi", "%.8f:%.8f,%.8f:%.8f,%.8f:%.8f", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
+    return QMAP_OK;
+}
+
+static int run(pipeline *P, qmap_results **out)
+{
+    const qmap_process_options *o = P->o;
+    double lo[3], hi[3], step[3], voi[6];
+    qmap_coarse_space cs = {0};
+    double *scan_maps = NULL;
+    qmap_scan_plan *plans = calloc(P->n_scans, sizeof *plans);
+    qmap_accumulators A = {0};
+    int rc = plans ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    if (rc == QMAP_OK) rc = setup_geometry(P);
+    if (rc == QMAP_OK) rc = setup_monitor(P);
+    if (rc == QMAP_OK) rc = build_mask(P);
+    if (rc == QMAP_OK) rc = q_range(P, lo, hi, step);
+    if (rc == QMAP_OK) rc = choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
+    if (rc == QMAP_OK) rc = drift(P, scan_maps);
+    if (rc == QMAP_OK) rc = build_plans(P, voi, plans);
+    if (rc == QMAP_OK) {
+        long n = 0;
+        for (int s = 0; s < P->n_scans; s++)
+            n += plans[s].n_pix;
+        if (n == 0)
+            rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
+                            voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
+    }
+    if (rc == QMAP_OK)
+        rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);
+    if (rc == QMAP_OK) {
+        compact_plans(plans, P->n_scans);
+        qmap_log(o, "bins (%s): --bins %d,%d,%d (steps %.3g, %.3g, %.3g 1/A; natural sampling %.3g, %.3g, %.3g)",
+                 o->bins_set ? "user" : "auto", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n,
+                 qmap_axis_step(&P->r->axes[0]), qmap_axis_step(&P->r->axes[1]), qmap_axis_step(&P->r->axes[2]),
+                 step[0], step[1], step[2]);
+        qmap_results_param(P->r, "bins", "%d,%d,%d", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n);
+        A.n_pos = P->n_pos;
+        A.n_scans = P->n_scans;
+        A.s0 = calloc(P->n_pos, sizeof(double));
+        A.s1 = calloc(3 * (size_t)P->n_pos, sizeof(double));
+        A.s2 = calloc(3 * (size_t)P->n_pos, sizeof(double));
+        A.contrib = calloc(P->n_pos, sizeof(int));
+        int ok = A.s0 && A.s1 && A.s2 && A.contrib;
+        for (int a = 0; a < 3; a++) {
+            A.n_bins[a] = P->r->axes[a].n;
+            A.qc[a] = 0.5 * (voi[2 * a] + voi[2 * a + 1]);
+            ok = ok && (A.proj[a] = calloc((size_t)P->n_pos * A.n_bins[a], sizeof(double))) &&
+                 (A.hits_proj[a] = calloc(A.n_bins[a], sizeof(double)));
+        }
+        rc = ok ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulators for %d positions)", P->n_pos);
+    }
+    if (rc == QMAP_OK) rc = accumulate(P, plans, &A);
+    if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
+    free(A.s0);
+    free(A.s1);
+    free(A.s2);
+    free(A.contrib);
+    for (int a = 0; a < 3; a++) {
+        free(A.proj[a]);
+        free(A.hits_proj[a]);
+    }
+    for (int s = 0; plans && s < P->n_scans; s++)
+        qmap_scan_plan_free(&plans[s]);
+    free(plans);
+    free(cs.sum);
+    free(cs.hits);
+    free(scan_maps);
+    if (rc == QMAP_OK) {
+        *out = P->r;
+        P->r = NULL;
+    }
+    return rc;
+}
+
+static void fill_positions(pipeline *P)
+{
+    const qmap_scan_info *si = qmap_dataset_scan(P->ds, 0);
+    for (int c = 0; c < P->n_fast; c++) {
+        double sum = 0;
+        for (int r = 0; r < P->n_slow; r++)
+            sum += si->x[r * P->n_fast + c];
+        P->r->x[c] = sum / P->n_slow;
+    }
+    for (int r = 0; r < P->n_slow; r++) {
+        double sum = 0;
+        for (int c = 0; c < P->n_fast; c++)
+            sum += si->y[r * P->n_fast + c];
+        P->r->y[r] = sum / P->n_fast;
+    }
+}
+
+int qmap_process(const qmap_process_options *o, qmap_results **out)
+{
+    *out = NULL;
+    int rc = check_option_values(o);
+    if (rc < 0)
+        return rc;
+    if (o->threads > 0)
+        omp_set_num_threads(o->threads);
+    qmap_open_options oo = {o->detector, o->monitor};
+    pipeline P = {.o = o};
+    rc = qmap_dataset_open(o->input, &oo, &P.ds);
+    if (rc < 0)
+        return rc;
+    P.n_scans = qmap_dataset_n_scans(P.ds);
+    const qmap_scan_info *s0 = qmap_dataset_scan(P.ds, 0);
+    P.rows = s0->geom.n_rows;
+    P.cols = s0->geom.n_cols;
+    P.n_pix = (size_t)P.rows * P.cols;
+    P.n_fast = s0->title.n_fast;
+    P.n_slow = s0->title.n_slow;
+    P.n_pos = P.n_fast * P.n_slow;
+    P.r = qmap_results_new(P.n_fast, P.n_slow, P.n_scans, o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0);
+    P.row_shift = calloc(P.n_scans, sizeof(int));
+    P.col_shift = calloc(P.n_scans, sizeof(int));
+    if (!P.r || !P.row_shift || !P.col_shift) {
+        rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a %d x %d map", P.n_slow, P.n_fast);
+    } else {
+        qmap_results_param(P.r, "input", "%s", o->input);
+        qmap_results_param(P.r, "detector", "%s", s0->detector);
+        char scans[4096] = "";
+        for (int s = 0; s < P.n_scans; s++) {
+            size_t l = strlen(scans);
+            snprintf(scans + l, sizeof scans - l, "%s%s", s ? "," : "", qmap_dataset_scan(P.ds, s)->name);
+        }
+        qmap_results_param(P.r, "scans", "%s", scans);
+        qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
+                 qmap_dataset_n_skipped(P.ds));
+        qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
+                 s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
+                 s0->title.slow_motor, P.n_pos);
+        if (o->hkl_set) {
+            qmap_results_param(P.r, "hkl", "%d,%d,%d", o->hkl[0], o->hkl[1], o->hkl[2]);
+            if (o->hkl[0] || o->hkl[1])
+                qmap_log(o, "hkl %d,%d,%d is not 0,0,l: no c map", o->hkl[0], o->hkl[1], o->hkl[2]);
+        }
+        fill_positions(&P);
+        rc = run(&P, out);
+    }
+    qmap_results_free(P.r);
+    free(P.geom);
+    free(P.angles);
+    free(P.mask);
+    free(P.row_shift);
+    free(P.col_shift);
+    qmap_dataset_close(P.ds);
+    return rc;
+}

@@ -1,0 +1,241 @@
+/* results_write.c -- write qmap_results as the documented HDF5 results file.
+ *
+ * The file is written under a temporary name in the destination folder and renamed
+ * onto the final path only when every dataset was written and the file closed, so a
+ * failure never leaves a half-written results file. Layout: docs/results-file.md.
+ */
+#include "qmap/results.h"
+#include "qmap/error.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *path;    /* final path, for messages */
+    int failed;
+} writer;
+
+static int set_str_attr(writer *w, hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, t, value);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+    if (e < 0)
+        w->failed = 1;
+    return e < 0 ? -1 : 0;
+}
+
+static int set_str_list_attr(writer *w, hid_t obj, const char *name, const char **v, int n)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hsize_t dim = (hsize_t)n;
+    hid_t s = H5Screate_simple(1, &dim, NULL);
+    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, t, v);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+    if (e < 0)
+        w->failed = 1;
+    return e < 0 ? -1 : 0;
+}
+
+static hid_t write_array(writer *w, hid_t loc, const char *name, hid_t file_type, hid_t mem_type,
+                         int rank, const hsize_t *dims, const void *data, const char *units)
+{
+    hid_t s = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(loc, name, file_type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(s);
+    if (d < 0 || H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        w->failed = 1;
+        if (d >= 0)
+            H5Dclose(d);
+        return -1;
+    }
+    if (units)
+        set_str_attr(w, d, "units", units);
+    H5Dclose(d);
+    return 0;
+}
+
+static void write_doubles(writer *w, hid_t loc, const char *name, int rank, const hsize_t *dims,
+                          const double *data, const char *units)
+{
+    write_array(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, data, units);
+}
+
+static void write_u8(writer *w, hid_t loc, const char *name, int rank, const hsize_t *dims,
+                     const uint8_t *data)
+{
+    write_array(w, loc, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, rank, dims, data, NULL);
+}
+
+static hid_t make_group(writer *w, hid_t loc, const char *name, const char *nx_class)
+{
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) {
+        w->failed = 1;
+        return -1;
+    }
+    if (nx_class)
+        set_str_attr(w, g, "NX_class", nx_class);
+    return g;
+}
+
+static void write_maps(writer *w, hid_t file, const qmap_results *r)
+{
+    hid_t g = make_group(w, file, "maps", "NXdata");
+    if (g < 0)
+        return;
+    hsize_t dims[2] = {(hsize_t)r->n_slow, (hsize_t)r->n_fast};
+    const char *names[QMAP_N_MAPS];
+    int n_aux = 0;
+    for (int k = 0; k < QMAP_N_MAPS; k++) {
+        if (!r->maps[k])
+            continue;
+        write_doubles(w, g, qmap_map_name(k), 2, dims, r->maps[k], qmap_map_unit(k));
+        if (k != QMAP_MAP_INTENSITY)
+            names[n_aux++] = qmap_map_name(k);
+    }
+    write_u8(w, g, "mask", 2, dims, r->mask);
+    hsize_t nx = (hsize_t)r->n_fast, ny = (hsize_t)r->n_slow;
+    write_doubles(w, g, "x", 1, &nx, r->x, "um");
+    write_doubles(w, g, "y", 1, &ny, r->y, "um");
+    set_str_attr(w, g, "signal", "intensity");
+    const char *axes[2] = {"y", "x"};
+    set_str_list_attr(w, g, "axes", axes, 2);
+    set_str_list_attr(w, g, "auxiliary_signals", names, n_aux);
+    H5Gclose(g);
+}
+
+static void write_fits(writer *w, hid_t file, const qmap_results *r)
+{
+    static const char *axis_names[3] = {"qx", "qy", "qz"};
+    hid_t g = make_group(w, file, "fit", "NXcollection");
+    if (g < 0)
+        return;
+    hsize_t dims[2] = {(hsize_t)r->n_slow, (hsize_t)r->n_fast};
+    for (int a = 0; a < 3; a++) {
+        hid_t ga = make_group(w, g, axis_names[a], "NXcollection");
+        if (ga < 0)
+            continue;
+        write_doubles(w, ga, "center", 2, dims, r->fit[a].center, "1/angstrom");
+        write_doubles(w, ga, "sigma", 2, dims, r->fit[a].sigma, "1/angstrom");
+        write_doubles(w, ga, "area", 2, dims, r->fit[a].area, "counts/hit*1/angstrom");
+        write_u8(w, ga, "status", 2, dims, r->fit[a].status);
+        set_str_attr(w, ga, "model", "A/(sqrt(2 pi) s) exp(-(x-c)^2/(2 s^2)) on the hit-normalised projection");
+        H5Gclose(ga);
+    }
+    H5Gclose(g);
+}
+
+static void write_shift_and_scans(writer *w, hid_t file, const qmap_results *r)
+{
+    hsize_t n = (hsize_t)r->n_scans;
+    hid_t g = make_group(w, file, "shift", "NXcollection");
+    if (g >= 0) {
+        write_doubles(w, g, "x", 1, &n, r->shift_x, "um");
+        write_doubles(w, g, "y", 1, &n, r->shift_y, "um");
+        write_doubles(w, g, "measured_x", 1, &n, r->measured_shift_x, "um");
+        write_doubles(w, g, "measured_y", 1, &n, r->measured_shift_y, "um");
+        H5Gclose(g);
+    }
+    g = make_group(w, file, "scans", "NXcollection");
+    if (g >= 0) {
+        write_doubles(w, g, "eta", 1, &n, r->eta, "degree");
+        write_doubles(w, g, "intensity", 1, &n, r->scan_intensity, "counts");
+        H5Gclose(g);
+    }
+}
+
+static void write_qspace(writer *w, hid_t file, const qmap_results *r)
+{
+    if (!r->qspace_average)
+        return;
+    static const char *names[3] = {"qx", "qy", "qz"};
+    hid_t g = make_group(w, file, "qspace", "NXdata");
+    if (g < 0)
+        return;
+    for (int a = 0; a < 3; a++) {
+        hsize_t n = (hsize_t)r->axes[a].n;
+        double *c = malloc(n * sizeof *c);
+        if (!c) {
+            w->failed = 1;
+            break;
+        }
+        for (hsize_t k = 0; k < n; k++)
+            c[k] = qmap_axis_center(&r->axes[a], (int)k);
+        write_doubles(w, g, names[a], 1, &n, c, "1/angstrom");
+        free(c);
+    }
+    hsize_t dims[3] = {(hsize_t)r->axes[0].n, (hsize_t)r->axes[1].n, (hsize_t)r->axes[2].n};
+    write_doubles(w, g, "average", 3, dims, r->qspace_average, "counts");
+    write_doubles(w, g, "hits", 3, dims, r->qspace_hits, NULL);
+    set_str_attr(w, g, "signal", "average");
+    const char *axes[3] = {"qx", "qy", "qz"};
+    set_str_list_attr(w, g, "axes", axes, 3);
+    hsize_t three = 3;
+    write_doubles(w, g, "mean_q", 1, &three, r->mean_q, "1/angstrom");
+    H5Gclose(g);
+}
+
+static void write_parameters(writer *w, hid_t file, const qmap_results *r)
+{
+    hid_t g = make_group(w, file, "parameters", "NXcollection");
+    if (g < 0)
+        return;
+    for (int i = 0; i < r->n_params; i++)
+        set_str_attr(w, g, r->param_keys[i], r->param_values[i]);
+    set_str_attr(w, g, "qmap_version", QMAP_VERSION_STRING);
+    H5Gclose(g);
+}
+
+int qmap_results_write(const qmap_results *r, const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return qmap_error(QMAP_ERR_VALUE, "output path too long: %s", path);
+    writer w = {path, 0};
+    H5E_auto2_t old_fn;
+    void *old_data;
+    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        return qmap_error(QMAP_ERR_IO, "%s: cannot create output file (folder missing or not writable?)", path);
+    }
+    set_str_attr(&w, f, "creator", "qmap " QMAP_VERSION_STRING);
+    set_str_attr(&w, f, "default", "maps");
+    write_maps(&w, f, r);
+    write_fits(&w, f, r);
+    write_shift_and_scans(&w, f, r);
+    write_qspace(&w, f, r);
+    write_parameters(&w, f, r);
+    if (H5Fclose(f) < 0)
+        w.failed = 1;
+    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    if (w.failed) {
+        unlink(tmp);
+        return qmap_error(QMAP_ERR_IO, "%s: writing the results failed (disk full?); nothing was written", path);
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return qmap_error(QMAP_ERR_IO, "%s: cannot rename the finished results file into place", path);
+    }
+    return QMAP_OK;
+}

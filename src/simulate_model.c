@@ -1,0 +1,616 @@
+/* simulate_model.c -- the physics of qmap's synthetic 5D-SXDM dataset.
+ *
+ * A cathode particle (elliptical, smooth edge) whose 003 Bragg peak at each sample
+ * point is a 3D Gaussian in q centred on Q0 = (2 pi / d) n: d carries a linear strain
+ * gradient along x, n is tilted from +qz by tilt_max * rho towards the azimuth of the
+ * point, and sigma_qz widens towards the edge. Each frame is Poisson counts of
+ * amp * monitor * Gaussian(q_pixel) + flat background, plus hot and dead pixels. The
+ * Gaussian is only evaluated inside a per-scan detector window (6 sigma around every
+ * Q0 of the particle); the rest of a frame is sparse background drawn by geometric
+ * skips. Every frame has its own RNG stream, so output does not depend on threads.
+ */
+#include "simulate_internal.h"
+#include "qmap/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEG (QMAP_SIM_PI / 180.0)
+#define WINDOW_SIGMAS 6.0
+#define TAPER_START 0.75       /* rho where the intensity starts to fall to 0 at rho = 1 */
+#define MONITOR_MEAN 1e5
+
+/* ---------------------------------------------------------------- random numbers */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void qmap_sim_rng_seed(qmap_sim_rng *r, uint64_t seed, uint64_t a, uint64_t b)
+{
+    uint64_t x = seed;
+    uint64_t h = splitmix64(&x) ^ (a * 0xD1B54A32D192ED03ULL);
+    h = splitmix64(&h) ^ (b * 0xAEF17502108EF2D9ULL);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&h);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t next_u64(qmap_sim_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+double qmap_sim_uniform(qmap_sim_rng *r)
+{
+    return ((double)(next_u64(r) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+double qmap_sim_normal(qmap_sim_rng *r)
+{
+    double u = qmap_sim_uniform(r), v = qmap_sim_uniform(r);
+    return sqrt(-2.0 * log(u)) * cos(2.0 * QMAP_SIM_PI * v);
+}
+
+/* Hoermann's PTRS transformed rejection, for lambda >= 10. */
+static int32_t poisson_ptrs(qmap_sim_rng *r, double lam)
+{
+    double slam = sqrt(lam), loglam = log(lam);
+    double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
+    for (;;) {
+        double u = qmap_sim_uniform(r) - 0.5, v = qmap_sim_uniform(r);
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + lam + 0.43);
+        if (us >= 0.07 && v <= vr)
+            return (int32_t)k;
+        if (k < 0 || (us < 0.013 && v > us))
+            continue;
+        if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
+            -lam + k * loglam - lgamma(k + 1.0))
+            return (int32_t)k;
+    }
+}
+
+int32_t qmap_sim_poisson(qmap_sim_rng *r, double lam)
+{
+    if (!(lam > 0))
+        return 0;
+    if (lam >= 10.0)
+        return poisson_ptrs(r, lam);
+    double limit = exp(-lam), prod = qmap_sim_uniform(r);
+    int32_t k = 0;
+    while (prod > limit) {
+        k++;
+        prod *= qmap_sim_uniform(r);
+    }
+    return k;
+}
+
+/* Poisson(lam) conditioned on being >= 1, by inversion (lam small). */
+static int32_t poisson_nonzero(qmap_sim_rng *r, double lam)
+{
+    double target = qmap_sim_uniform(r) * -expm1(-lam);
+    double pk = exp(-lam) * lam, c = pk;
+    int32_t k = 1;
+    while (target > c && k < 1000) {
+        k++;
+        pk *= lam / k;
+        c += pk;
+    }
+    return k;
+}
+
+/* ---------------------------------------------------------------- the crystal */
+
+static double taper(double rho)
+{
+    if (rho <= TAPER_START)
+        return 1.0;
+    if (rho >= 1.0)
+        return 0.0;
+    return 0.5 * (1.0 + cos(QMAP_SIM_PI * (rho - TAPER_START) / (1.0 - TAPER_START)));
+}
+
+int qmap_sim_point_at(const qmap_sim_model *m, double sx, double sy, qmap_sim_point *pt)
+{
+    const qmap_sim_params *p = &m->p;
+    double dx = sx - m->cx, dy = sy - m->cy;
+    double rho = hypot(dx / m->ax, dy / m->ay);
+    memset(pt, 0, sizeof *pt);
+    pt->rho = rho;
+    if (!(rho < 1.0))
+        return 0;
+    double eps = p->strain_amplitude * dx / (2.0 * m->ax);
+    double tau = p->tilt_max_deg * rho * DEG;
+    double az = (dx == 0 && dy == 0) ? 0.0 : atan2(dy, dx);
+    pt->d = p->d_spacing * (1.0 + eps);
+    double qm = 2.0 * QMAP_SIM_PI / pt->d;
+    pt->q0[0] = qm * sin(tau) * cos(az);
+    pt->q0[1] = qm * sin(tau) * sin(az);
+    pt->q0[2] = qm * cos(tau);
+    pt->sigma[0] = p->sigma_q[0];
+    pt->sigma[1] = p->sigma_q[1];
+    pt->sigma[2] = p->sigma_q[2] * (1.0 + p->sigma_qz_growth * rho * rho);
+    pt->amp = m->amp0 * taper(rho);
+    return 1;
+}
+
+/* exp(-chi2/2) of q against pt, 0 beyond a cut where it is negligible. */
+static inline double gauss3(const double *q, const qmap_sim_point *pt, const double *inv2s2)
+{
+    double a = 0;
+    for (int d = 0; d < 3; d++) {
+        double t = q[d] - pt->q0[d];
+        a += t * t * inv2s2[d];
+    }
+    return a < 40.0 ? exp(-a) : 0.0;
+}
+
+static void inv_two_sigma2(const qmap_sim_point *pt, double out[3])
+{
+    for (int d = 0; d < 3; d++)
+        out[d] = 1.0 / (2.0 * pt->sigma[d] * pt->sigma[d]);
+}
+
+double qmap_sim_peak_sum(const qmap_sim_model *m, int scan, const qmap_sim_point *pt)
+{
+    const qmap_sim_box *b = &m->box[scan];
+    size_t n = (size_t)(b->r1 - b->r0) * (size_t)(b->c1 - b->c0);
+    double w[3], s = 0;
+    if (b->r1 <= b->r0 || b->c1 <= b->c0)
+        return 0.0;
+    inv_two_sigma2(pt, w);
+    for (size_t i = 0; i < n; i++)
+        s += gauss3(b->q + 3 * i, pt, w);
+    return s * pt->amp;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static void add_background(qmap_sim_rng *r, double bg, int32_t *img, size_t npix)
+{
+    if (!(bg > 0))
+        return;
+    double idx = -1.0;
+    for (;;) {
+        idx += 1.0 + floor(-log(qmap_sim_uniform(r)) / bg);
+        if (idx >= (double)npix)
+            return;
+        img[(size_t)idx] = poisson_nonzero(r, bg);
+    }
+}
+
+static void add_peak(const qmap_sim_model *m, int scan, const qmap_sim_point *pt, double mf,
+                     double bg, qmap_sim_rng *r, int32_t *img)
+{
+    const qmap_sim_box *b = &m->box[scan];
+    int bw = b->c1 - b->c0;
+    double w[3], amp = pt->amp * mf;
+    inv_two_sigma2(pt, w);
+    for (int i = b->r0; i < b->r1; i++) {
+        const double *q = b->q + 3 * (size_t)(i - b->r0) * bw;
+        int32_t *row = img + (size_t)i * QMAP_SIM_COLS;
+        for (int j = 0; j < bw; j++)
+            row[b->c0 + j] = qmap_sim_poisson(r, amp * gauss3(q + 3 * j, pt, w) + bg);
+    }
+}
+
+void qmap_sim_frame(const qmap_sim_model *m, int scan, int frame, int32_t *img, int64_t *sum)
+{
+    const size_t npix = (size_t)QMAP_SIM_ROWS * QMAP_SIM_COLS;
+    size_t k = (size_t)scan * m->npts + frame;
+    double mf = m->mon[k] / MONITOR_MEAN, bg = m->p.background * mf;
+    double sx = m->pos_x[k] - scan * m->p.drift_um[0];
+    double sy = m->pos_y[k] - scan * m->p.drift_um[1];
+    qmap_sim_rng r;
+    qmap_sim_point pt;
+    int64_t s = 0;
+
+    qmap_sim_rng_seed(&r, m->p.seed, 1000 + (uint64_t)scan, (uint64_t)frame);
+    memset(img, 0, npix * sizeof *img);
+    add_background(&r, bg, img, npix);
+    if (qmap_sim_point_at(m, sx, sy, &pt) && m->box[scan].r1 > m->box[scan].r0)
+        add_peak(m, scan, &pt, mf, bg, &r, img);
+    for (int h = 0; h < m->n_hot; h++)
+        img[m->hot_idx[h]] = qmap_sim_poisson(&r, m->hot_level[h]);
+    for (int h = 0; h < QMAP_SIM_NDEAD; h++)
+        img[m->dead_idx[h]] = 0;
+    for (size_t i = 0; i < npix; i++)
+        s += img[i];
+    *sum = s;
+}
+
+/* ---------------------------------------------------------------- model setup */
+
+int qmap_sim_check_params(const qmap_sim_params *p)
+{
+    if (p->n_fast < 2 || p->n_slow < 2 || p->n_eta < 1)
+        return qmap_error(QMAP_ERR_VALUE, "simulation size %d x %d points x %d eta is too small "
+                          "(need >= 2 x 2 x 1)", p->n_fast, p->n_slow, p->n_eta);
+    if ((double)p->n_fast * p->n_slow * p->n_eta > 5e6)
+        return qmap_error(QMAP_ERR_VALUE, "simulation of %d x %d x %d frames is too large",
+                          p->n_fast, p->n_slow, p->n_eta);
+    struct { const char *name; double v; } pos[] = {
+        {"step_um", p->step_um}, {"energy_ev", p->energy_ev}, {"d_spacing", p->d_spacing},
+        {"sigma_q[0]", p->sigma_q[0]}, {"sigma_q[1]", p->sigma_q[1]},
+        {"sigma_q[2]", p->sigma_q[2]}, {"distance_m", p->distance_m}, {"pixel_m", p->pixel_m},
+        {"particle_axes[0]", p->particle_axes[0]}, {"particle_axes[1]", p->particle_axes[1]},
+    };
+    for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
+        if (!isfinite(pos[i].v) || pos[i].v <= 0)
+            return qmap_error(QMAP_ERR_VALUE, "simulation parameter %s must be positive, got %g",
+                              pos[i].name, pos[i].v);
+    struct { const char *name; double v; } nonneg[] = {
+        {"strain_amplitude", fabs(p->strain_amplitude)}, {"tilt_max_deg", fabs(p->tilt_max_deg)},
+        {"peak_counts", p->peak_counts}, {"background", p->background},
+        {"monitor_noise", p->monitor_noise}, {"jitter_um", p->jitter_um},
+        {"sigma_qz_growth", p->sigma_qz_growth}, {"eta_half_range_deg", p->eta_half_range_deg},
+        {"drift_um[0]", fabs(p->drift_um[0])}, {"drift_um[1]", fabs(p->drift_um[1])},
+        {"beam_row", fabs(p->beam_row)}, {"beam_col", fabs(p->beam_col)},
+    };
+    for (size_t i = 0; i < sizeof nonneg / sizeof nonneg[0]; i++)
+        if (!isfinite(nonneg[i].v) || nonneg[i].v < 0)
+            return qmap_error(QMAP_ERR_VALUE, "simulation parameter %s must be finite and >= 0, "
+                              "got %g", nonneg[i].name, nonneg[i].v);
+    double s = QMAP_HC_EV_ANGSTROM / p->energy_ev / (2.0 * p->d_spacing);
+    if (s >= 1.0)
+        return qmap_error(QMAP_ERR_VALUE, "d = %g A is not reachable at %g eV (lambda/2d = %g)",
+                          p->d_spacing, p->energy_ev, s);
+    if (p->hot_pixels < 0 || p->hot_pixels > 1000)
+        return qmap_error(QMAP_ERR_VALUE, "hot_pixels = %d must be 0 .. 1000", p->hot_pixels);
+    if (p->compression < 0 || p->compression > 2)
+        return qmap_error(QMAP_ERR_VALUE, "compression = %d must be 0, 1 or 2", p->compression);
+    return QMAP_OK;
+}
+
+static void scan_transform(const qmap_sim_model *m, int scan, qmap_q_transform *t)
+{
+    qmap_angles a = {m->eta[scan], 0.0, 0.0, m->delta_deg};
+    qmap_q_transform_init(t, &m->geom, &a);
+}
+
+/* Range of Q0 over the particle, widened by WINDOW_SIGMAS of the widest peak. */
+static void q0_window(const qmap_sim_model *m, double lo[3], double hi[3])
+{
+    const int n = 101;
+    for (int d = 0; d < 3; d++) {
+        lo[d] = INFINITY;
+        hi[d] = -INFINITY;
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            qmap_sim_point pt;
+            double sx = m->cx + m->ax * (2.0 * j / (n - 1) - 1.0);
+            double sy = m->cy + m->ay * (2.0 * i / (n - 1) - 1.0);
+            if (!qmap_sim_point_at(m, sx, sy, &pt))
+                continue;
+            for (int d = 0; d < 3; d++) {
+                lo[d] = fmin(lo[d], pt.q0[d]);
+                hi[d] = fmax(hi[d], pt.q0[d]);
+            }
+        }
+    double smax[3] = {m->p.sigma_q[0], m->p.sigma_q[1],
+                      m->p.sigma_q[2] * (1.0 + m->p.sigma_qz_growth)};
+    for (int d = 0; d < 3; d++) {
+        lo[d] -= WINDOW_SIGMAS * smax[d];
+        hi[d] += WINDOW_SIGMAS * smax[d];
+    }
+}
+
+static int inside3(const double q[3], const double lo[3], const double hi[3])
+{
+    return q[0] >= lo[0] && q[0] <= hi[0] && q[1] >= lo[1] && q[1] <= hi[1] &&
+           q[2] >= lo[2] && q[2] <= hi[2];
+}
+
+static int build_box(const qmap_sim_model *m, int scan, const double lo[3], const double hi[3],
+                     qmap_sim_box *b)
+{
+    qmap_q_transform t;
+    scan_transform(m, scan, &t);
+    b->r0 = QMAP_SIM_ROWS;
+    b->c0 = QMAP_SIM_COLS;
+    b->r1 = b->c1 = 0;
+    for (int i = 0; i < QMAP_SIM_ROWS; i++)
+        for (int j = 0; j < QMAP_SIM_COLS; j++) {
+            double q[3];
+            qmap_pixel_q(&t, i, j, q);
+            if (!inside3(q, lo, hi))
+                continue;
+            if (i < b->r0) b->r0 = i;
+            if (i + 1 > b->r1) b->r1 = i + 1;
+            if (j < b->c0) b->c0 = j;
+            if (j + 1 > b->c1) b->c1 = j + 1;
+        }
+    if (b->r1 <= b->r0) {
+        b->r0 = b->r1 = b->c0 = b->c1 = 0;
+        return QMAP_OK;
+    }
+    int bw = b->c1 - b->c0;
+    b->q = malloc(sizeof(double) * 3 * (size_t)(b->r1 - b->r0) * bw);
+    if (!b->q)
+        return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for the detector window");
+    for (int i = b->r0; i < b->r1; i++)
+        for (int j = b->c0; j < b->c1; j++)
+            qmap_pixel_q(&t, i, j, b->q + 3 * ((size_t)(i - b->r0) * bw + (j - b->c0)));
+    return QMAP_OK;
+}
+
+static void positions_and_monitor(qmap_sim_model *m)
+{
+    const qmap_sim_params *p = &m->p;
+    qmap_sim_rng r;
+    qmap_sim_rng_seed(&r, p->seed, 1, 0);
+    for (int k = 0; k < p->n_eta; k++)
+        for (int f = 0; f < m->npts; f++) {
+            size_t i = (size_t)k * m->npts + f;
+            m->pos_x[i] = m->x0 + (f % p->n_fast) * p->step_um + p->jitter_um * qmap_sim_normal(&r);
+            m->pos_y[i] = m->y0 + (f / p->n_fast) * p->step_um + p->jitter_um * qmap_sim_normal(&r);
+            m->mon[i] = fmax(MONITOR_MEAN * (1.0 + p->monitor_noise * qmap_sim_normal(&r)), 1.0);
+        }
+}
+
+/* A pixel that is free for a hot or dead pixel: outside every peak window (with a
+ * margin), off the chip gaps, not already taken. */
+static int pixel_free(const qmap_sim_model *m, int idx, const int *taken, int n_taken)
+{
+    int r = idx / QMAP_SIM_COLS, c = idx % QMAP_SIM_COLS, margin = 8;
+    if ((r >= 250 && r <= 265) || (c >= 250 && c <= 265))
+        return 0;
+    for (int k = 0; k < m->p.n_eta; k++) {
+        const qmap_sim_box *b = &m->box[k];
+        if (r >= b->r0 - margin && r < b->r1 + margin && c >= b->c0 - margin &&
+            c < b->c1 + margin)
+            return 0;
+    }
+    for (int i = 0; i < n_taken; i++)
+        if (taken[i] == idx)
+            return 0;
+    return 1;
+}
+
+static int special_pixels(qmap_sim_model *m)
+{
+    int n = m->p.hot_pixels, total = n + QMAP_SIM_NDEAD;
+    int *taken = malloc(sizeof(int) * total);
+    m->hot_idx = malloc(sizeof(int) * (n ? n : 1));
+    m->hot_level = malloc(sizeof(double) * (n ? n : 1));
+    if (!taken || !m->hot_idx || !m->hot_level) {
+        free(taken);
+        return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for hot pixels");
+    }
+    qmap_sim_rng r;
+    qmap_sim_rng_seed(&r, m->p.seed, 2, 0);
+    for (int i = 0, tries = 0; i < total; tries++) {
+        if (tries > 1000000) {
+            free(taken);
+            return qmap_error(QMAP_ERR_VALUE, "simulation: no room on the detector for %d hot "
+                              "pixels", n);
+        }
+        int idx = (int)(qmap_sim_uniform(&r) * QMAP_SIM_ROWS * QMAP_SIM_COLS);
+        if (!pixel_free(m, idx, taken, i))
+            continue;
+        taken[i] = idx;
+        if (i < n) {
+            m->hot_idx[i] = idx;
+            m->hot_level[i] = 500.0 + 1500.0 * qmap_sim_uniform(&r);
+        } else {
+            m->dead_idx[i - n] = idx;
+        }
+        i++;
+    }
+    m->n_hot = n;
+    free(taken);
+    return QMAP_OK;
+}
+
+static void geometry_and_angles(qmap_sim_model *m)
+{
+    const qmap_sim_params *p = &m->p;
+    double lambda = QMAP_HC_EV_ANGSTROM / p->energy_ev;
+    m->geom = (qmap_detector_geometry){p->energy_ev, p->distance_m, p->pixel_m, p->pixel_m,
+                                       p->beam_row, p->beam_col, QMAP_SIM_ROWS, QMAP_SIM_COLS};
+    m->theta_deg = asin(lambda / (2.0 * p->d_spacing)) / DEG;
+    m->delta_deg = 2.0 * m->theta_deg;
+    for (int k = 0; k < p->n_eta; k++) {
+        double f = p->n_eta > 1 ? 2.0 * k / (p->n_eta - 1) - 1.0 : 0.0;
+        m->eta[k] = m->theta_deg + f * p->eta_half_range_deg;
+    }
+}
+
+/* The particle is centred in the map at the middle scan of the rocking curve. */
+static void particle_placement(qmap_sim_model *m)
+{
+    const qmap_sim_params *p = &m->p;
+    double ex = (p->n_fast - 1) * p->step_um, ey = (p->n_slow - 1) * p->step_um;
+    double mid = 0.5 * (p->n_eta - 1);
+    m->x0 = 25.0;
+    m->y0 = 40.0;
+    m->cx = m->x0 + 0.5 * ex - mid * p->drift_um[0];
+    m->cy = m->y0 + 0.5 * ey - mid * p->drift_um[1];
+    m->ax = p->particle_axes[0] * ex;
+    m->ay = p->particle_axes[1] * ey;
+}
+
+static int calibrate_amplitude(qmap_sim_model *m)
+{
+    qmap_sim_point pt;
+    double s = 0;
+    m->amp0 = 1.0;
+    qmap_sim_point_at(m, m->cx, m->cy, &pt);
+    for (int k = 0; k < m->p.n_eta; k++)
+        s += qmap_sim_peak_sum(m, k, &pt);
+    if (!(s > 0))
+        return qmap_error(QMAP_ERR_VALUE, "simulation: the Bragg peak (d = %g A) never reaches "
+                          "the detector over eta %g .. %g deg", m->p.d_spacing, m->eta[0],
+                          m->eta[m->p.n_eta - 1]);
+    m->amp0 = m->p.peak_counts / s;
+    return QMAP_OK;
+}
+
+int qmap_sim_model_init(qmap_sim_model *m, const qmap_sim_params *p)
+{
+    int rc = qmap_sim_check_params(p);
+    if (rc < 0)
+        return rc;
+    memset(m, 0, sizeof *m);
+    m->p = *p;
+    m->npts = p->n_fast * p->n_slow;
+    size_t n = (size_t)p->n_eta * m->npts;
+    m->eta = malloc(sizeof(double) * p->n_eta);
+    m->box = calloc(p->n_eta, sizeof *m->box);
+    m->pos_x = malloc(sizeof(double) * n);
+    m->pos_y = malloc(sizeof(double) * n);
+    m->mon = malloc(sizeof(double) * n);
+    if (!m->eta || !m->box || !m->pos_x || !m->pos_y || !m->mon) {
+        qmap_sim_model_free(m);
+        return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %zu frames", n);
+    }
+    geometry_and_angles(m);
+    particle_placement(m);
+    m->amp0 = 1.0;
+    double lo[3], hi[3];
+    q0_window(m, lo, hi);
+    for (int k = 0; k < p->n_eta && rc == QMAP_OK; k++)
+        rc = build_box(m, k, lo, hi, &m->box[k]);
+    if (rc == QMAP_OK)
+        rc = calibrate_amplitude(m);
+    if (rc == QMAP_OK)
+        rc = special_pixels(m);
+    if (rc < 0) {
+        qmap_sim_model_free(m);
+        return rc;
+    }
+    positions_and_monitor(m);
+    return QMAP_OK;
+}
+
+void qmap_sim_model_free(qmap_sim_model *m)
+{
+    if (m->box)
+        for (int k = 0; k < m->p.n_eta; k++)
+            free(m->box[k].q);
+    free(m->box);
+    free(m->eta);
+    free(m->pos_x);
+    free(m->pos_y);
+    free(m->mon);
+    free(m->hot_idx);
+    free(m->hot_level);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---------------------------------------------------------------- ground truth */
+
+static double *alloc_map(size_t n, int *fail)
+{
+    double *a = malloc(sizeof(double) * n);
+    if (!a)
+        *fail = 1;
+    return a;
+}
+
+static void truth_point(const qmap_sim_model *m, qmap_sim_truth *t, size_t i, double sx,
+                        double sy)
+{
+    qmap_sim_point pt;
+    int in = qmap_sim_point_at(m, sx, sy, &pt);
+    t->mask[i] = (uint8_t)in;
+    t->intensity[i] = 0.0;
+    if (!in) {
+        t->qx[i] = t->qy[i] = t->qz[i] = t->q[i] = t->d[i] = NAN;
+        t->sigma_qx[i] = t->sigma_qy[i] = t->sigma_qz[i] = NAN;
+        return;
+    }
+    for (int k = 0; k < m->p.n_eta; k++)
+        t->intensity[i] += qmap_sim_peak_sum(m, k, &pt);
+    t->qx[i] = pt.q0[0];
+    t->qy[i] = pt.q0[1];
+    t->qz[i] = pt.q0[2];
+    t->q[i] = sqrt(pt.q0[0] * pt.q0[0] + pt.q0[1] * pt.q0[1] + pt.q0[2] * pt.q0[2]);
+    t->d[i] = pt.d;
+    t->sigma_qx[i] = pt.sigma[0];
+    t->sigma_qy[i] = pt.sigma[1];
+    t->sigma_qz[i] = pt.sigma[2];
+}
+
+/* Strain against the mean d, tilt against the mean Q0, both over the particle mask. */
+static void truth_derived(qmap_sim_truth *t, size_t n)
+{
+    double dm = 0, mq[3] = {0, 0, 0};
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t->mask[i]) {
+            dm += t->d[i];
+            mq[0] += t->qx[i];
+            mq[1] += t->qy[i];
+            mq[2] += t->qz[i];
+            cnt++;
+        }
+    if (cnt) {
+        dm /= cnt;
+        for (int d = 0; d < 3; d++)
+            mq[d] /= cnt;
+    }
+    double mn = sqrt(mq[0] * mq[0] + mq[1] * mq[1] + mq[2] * mq[2]);
+    for (size_t i = 0; i < n; i++) {
+        if (!t->mask[i]) {
+            t->strain[i] = t->tilt_magnitude[i] = t->tilt_direction[i] = NAN;
+            continue;
+        }
+        t->strain[i] = (t->d[i] - dm) / dm;
+        double c = (t->qx[i] * mq[0] + t->qy[i] * mq[1] + t->qz[i] * mq[2]) / (t->q[i] * mn);
+        t->tilt_magnitude[i] = acos(fmax(-1.0, fmin(1.0, c))) / DEG;
+        t->tilt_direction[i] = atan2(t->qx[i] - mq[0], t->qy[i] - mq[1]) / DEG;
+    }
+}
+
+int qmap_sim_truth_compute(const qmap_sim_model *m, qmap_sim_truth *t)
+{
+    size_t n = (size_t)m->npts;
+    int fail = 0;
+    memset(t, 0, sizeof *t);
+    double **maps[] = {&t->intensity, &t->qx, &t->qy, &t->qz, &t->q, &t->d, &t->strain,
+                       &t->sigma_qx, &t->sigma_qy, &t->sigma_qz, &t->tilt_magnitude,
+                       &t->tilt_direction};
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
+        *maps[k] = alloc_map(n, &fail);
+    t->mask = malloc(n);
+    if (fail || !t->mask) {
+        qmap_sim_truth_free(t);
+        return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for the ground truth");
+    }
+    long nn = (long)n;
+    int nf = m->p.n_fast;
+#pragma omp parallel for schedule(dynamic, 8)
+    for (long i = 0; i < nn; i++)
+        truth_point(m, t, (size_t)i, m->x0 + (i % nf) * m->p.step_um,
+                    m->y0 + (i / nf) * m->p.step_um);
+    truth_derived(t, n);
+    return QMAP_OK;
+}
+
+void qmap_sim_truth_free(qmap_sim_truth *t)
+{
+    double *maps[] = {t->intensity, t->qx, t->qy, t->qz, t->q, t->d, t->strain, t->sigma_qx,
+                      t->sigma_qy, t->sigma_qz, t->tilt_magnitude, t->tilt_direction};
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
+        free(maps[k]);
+    free(t->mask);
+    memset(t, 0, sizeof *t);
+}
