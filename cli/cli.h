@@ -6,6 +6,7 @@ int cmd_info(int argc, char **argv);
 int cmd_process(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Parsing of option values; each prints "qmap: --opt: ..." to stderr and returns -1
  * on a malformed value. */

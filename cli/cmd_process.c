@@ -30,6 +30,8 @@ static void usage(FILE *f)
 "                           eta=D,phi=D,nu=D,delta=D (any subset)\n"
 "      --shift MODE         drift correction: auto (phase correlation + line fit, default), none,\n"
 "                           or DX,DY = drift in micrometres per scan (x = fast, y = slow motor)\n"
+"      --shift-counter NAME measure the drift on this measurement/ counter (e.g. a fluorescence\n"
+"                           ROI) instead of the Bragg intensity, which a tilt field biases\n"
 "      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom (default: automatic)\n"
 "      --bins NX,NY,NZ      number of q bins in the VOI (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
@@ -41,7 +43,7 @@ static void usage(FILE *f)
 }
 
 enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
-       O_CENTER, O_OFFSET, O_SHIFT, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS };
+       O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS };
 
 static int parse_offsets(const char *s, qmap_process_options *o)
 {
@@ -104,6 +106,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"energy", required_argument, 0, O_ENERGY}, {"distance", required_argument, 0, O_DISTANCE},
         {"pixel-size", required_argument, 0, O_PIXEL}, {"center", required_argument, 0, O_CENTER},
         {"offset", required_argument, 0, O_OFFSET}, {"shift", required_argument, 0, O_SHIFT},
+        {"shift-counter", required_argument, 0, O_SHIFT_COUNTER},
         {"voi", required_argument, 0, O_VOI}, {"bins", required_argument, 0, O_BINS},
         {"dref", required_argument, 0, O_DREF}, {"hkl", required_argument, 0, O_HKL},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
@@ -140,6 +143,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
                 o->shift_dy_um = pair[1];
             }
             break;
+        case O_SHIFT_COUNTER: o->shift_counter = optarg; break;
         case O_VOI: bad = parse_voi(optarg, o->voi); o->voi_set = 1; break;
         case O_BINS: bad = parse_ints("--bins", optarg, 3, o->bins); o->bins_set = 1; break;
         case O_DREF: bad = parse_double("--dref", optarg, &o->dref); break;

@@ -20,7 +20,7 @@ static void usage(FILE *f)
 "      --size NF,NS       map points fast x slow (default 30,24)\n"
 "      --eta N            number of eta scans (default 13)\n"
 "      --step UM          raster step in micrometres (default 0.1)\n"
-"      --drift DX,DY      drift per scan in micrometres (default 0.12,-0.07)\n"
+"      --drift DX,DY      drift per scan in micrometres (default 0.04,-0.025)\n"
 "      --tilt DEG         maximum tilt at the particle edge in degrees (default 0.05)\n"
 "      --strain S         peak-to-peak strain across the particle (default 2e-3)\n"
 "      --counts N         expected counts of the whole peak at the particle centre\n"

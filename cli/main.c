@@ -15,6 +15,7 @@ static void usage(FILE *f)
             "  process FILE     the whole pipeline: mask, drift, VOI, per-position peak maps -> results file\n"
             "  simulate -o DIR  write a synthetic ID01 dataset with known ground truth\n"
             "  demo             simulate, process and compare the recovered maps with the truth\n"
+            "  compare R T      recovered maps R against the ground truth T of a simulation\n"
             "  version          print the version\n",
             QMAP_VERSION_STRING);
 }
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
         rc = cmd_simulate(argc - 1, argv + 1);
     else if (strcmp(cmd, "demo") == 0)
         rc = cmd_demo(argc - 1, argv + 1);
+    else if (strcmp(cmd, "compare") == 0)
+        rc = cmd_compare(argc - 1, argv + 1);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("qmap %s\n", QMAP_VERSION_STRING);
         rc = 0;

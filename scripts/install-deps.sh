@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS="build-essential cmake pkg-config libhdf5-dev hdf5-tools hdf5-filter-plugin bitshuffle
       libfftw3-dev liblz4-dev zlib1g-dev libgsl-dev libpng-dev
-      python3-xrayutilities python3-h5py python3-numpy"
+      python3-xrayutilities python3-h5py python3-numpy time"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

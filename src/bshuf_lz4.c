@@ -15,7 +15,7 @@
  * Every input length is checked, so corrupt input can never read or write out of
  * bounds.
  */
-#include "qmap/frames.h"
+#include "frames_internal.h"
 #include "qmap/error.h"
 
 #include <limits.h>
@@ -154,7 +154,8 @@ static void unshuffle(const uint8_t *in, uint8_t *out, size_t n, size_t s)
     }
 }
 
-/* Decode one block of n elements (n % 8 == 0) at in[*pos] into out. */
+/* Decode one block of n elements (n % 8 == 0) at in[*pos] into out; with out NULL
+ * only check its length and step over it. */
 static int decode_block(const uint8_t *in, size_t in_size, size_t *pos, size_t n, size_t s,
                         uint8_t *scratch, uint8_t *out, size_t block_index)
 {
@@ -170,6 +171,10 @@ static int decode_block(const uint8_t *in, size_t in_size, size_t *pos, size_t n
                           "bitshuffle-LZ4 block %zu: compressed length %u exceeds the %zu bytes "
                           "left in the chunk",
                           block_index, clen, in_size - *pos);
+    if (!out) { /* outside the wanted range: skip */
+        *pos += clen;
+        return QMAP_OK;
+    }
     int got = LZ4_decompress_safe((const char *)(in + *pos), (char *)scratch, (int)clen,
                                   (int)nbytes);
     if (got < 0 || (size_t)got != nbytes)
@@ -207,13 +212,20 @@ static int check_header(const uint8_t *in, size_t in_size, size_t s, size_t out_
 int qmap_bshuf_lz4_decode(const uint8_t *in, size_t in_size, size_t elem_size, uint8_t *out,
                           size_t out_size)
 {
+    return qmap_bshuf_lz4_decode_range(in, in_size, elem_size, out, out_size, 0, out_size);
+}
+
+int qmap_bshuf_lz4_decode_range(const uint8_t *in, size_t in_size, size_t elem_size, uint8_t *out,
+                                size_t out_size, size_t byte0, size_t byte1)
+{
     if (!in || (!out && out_size) || elem_size == 0 || elem_size > 1024)
         return qmap_error(QMAP_ERR_VALUE, "bitshuffle-LZ4 decode: bad arguments (element size %zu)",
                           elem_size);
-    if (out_size % elem_size != 0)
+    if (out_size % elem_size != 0 || byte0 > byte1 || byte1 > out_size)
         return qmap_error(QMAP_ERR_VALUE,
-                          "bitshuffle-LZ4 decode: output size %zu is not a multiple of %zu",
-                          out_size, elem_size);
+                          "bitshuffle-LZ4 decode: output size %zu (range %zu..%zu) does not fit "
+                          "%zu-byte elements",
+                          out_size, byte0, byte1, elem_size);
     size_t bs = 0;
     int st = check_header(in, in_size, elem_size, out_size, &bs);
     if (st) return st;
@@ -228,12 +240,15 @@ int qmap_bshuf_lz4_decode(const uint8_t *in, size_t in_size, size_t elem_size, u
         if (!scratch) return qmap_error(QMAP_ERR_NOMEM, "bitshuffle-LZ4 decode: out of memory");
     }
 
+    /* every block length is checked; only blocks overlapping [byte0, byte1) are decoded */
     size_t pos = HEADER_BYTES, done = 0, b = 0;
-    for (; b < n_full && !st; b++, done += bs)
-        st = decode_block(in, in_size, &pos, bs, elem_size, scratch, out + done * elem_size, b);
-    if (!st && last) {
-        st = decode_block(in, in_size, &pos, last, elem_size, scratch, out + done * elem_size, b);
-        done += last;
+    for (; b <= n_full && !st; b++) {
+        size_t k = b < n_full ? bs : last;
+        if (k == 0) break;
+        size_t lo = done * elem_size, hi = (done + k) * elem_size;
+        uint8_t *dst = hi > byte0 && lo < byte1 ? out + lo : NULL;
+        st = decode_block(in, in_size, &pos, k, elem_size, scratch, dst, b);
+        done += k;
     }
     if (scratch != stack_buf) free(scratch);
     if (st) return st;

@@ -241,12 +241,17 @@ static void nominal_axis(const qmap_scan_title *t, int fast, double *dst, size_t
     }
 }
 
-/* Recorded positions of `motor` into dst (which holds the nominal grid); 1 if found. */
+/* Recorded positions of `motor` into dst (which holds the nominal grid); 1 if found.
+ * BLISS has stored them as measurement/<m>_position, measurement/<m>,
+ * instrument/<m>_position/value, or as the array instrument/positioners/<m> (or
+ * instrument/<m>/value) of the scanned motor; a scalar there is just where the motor
+ * stood, not a recorded trajectory. Non-finite recorded values keep the grid value. */
 static int recorded_axis(hid_t scan, const char *motor, double *dst, size_t npts)
 {
     static const struct { const char *fmt; int array_only; } cand[] = {
         {"measurement/%s_position", 0},
         {"measurement/%s", 0},
+        {"instrument/%s_position/value", 0},
         {"instrument/positioners/%s", 1},
         {"instrument/%s/value", 1},
     };
@@ -294,31 +299,34 @@ static int read_positions(hid_t scan, qmap_scan_info *s, size_t npts)
     return QMAP_OK;
 }
 
-/* measurement/<monitor>: short arrays padded with NaN, non-positive values -> NaN. */
-static int read_monitor(hid_t scan, const where *w, const char *mon, qmap_scan_info *s,
-                        size_t npts)
+/* measurement/<name> as a per-point counter: short arrays padded with NaN; with
+ * positive_only (a monitor) non-positive values become NaN too. role names the counter's
+ * use in messages ("monitor", "shift counter"). */
+static int read_counter(hid_t scan, const where *w, const char *name, const char *role,
+                        int positive_only, double **dest, size_t npts)
 {
     char path[PATH_LEN];
-    if (!mon[0] || strlen(mon) >= QMAP_NAME_MAX)
-        return qmap_error(QMAP_ERR_VALUE, "%s: invalid monitor name '%.80s'", w->file, mon);
-    snprintf(path, sizeof path, "measurement/%s", mon);
+    if (!name[0] || strlen(name) >= QMAP_NAME_MAX)
+        return qmap_error(QMAP_ERR_VALUE, "%s: invalid %s name '%.80s'", w->file, role, name);
+    snprintf(path, sizeof path, "measurement/%s", name);
     if (!qmap_h5_exists(scan, path))
-        return qmap_error(QMAP_ERR_FORMAT, "%s: scan %s: monitor counter '%s' not found "
-                          "(no %s)", w->file, w->scan, mon, path);
+        return qmap_error(QMAP_ERR_FORMAT, "%s: scan %s: %s counter '%s' not found "
+                          "(no %s)", w->file, w->scan, role, name, path);
     double *a = NULL;
     size_t n = 0;
     const char *why = NULL;
     int rc = qmap_h5_read_array(scan, path, &a, &n, &why);
     if (rc != QMAP_OK)
         return fail_at(rc, w, path, why);
-    s->monitor = malloc(npts * sizeof *s->monitor);
-    if (!s->monitor) {
+    double *v = malloc(npts * sizeof *v);
+    if (!v) {
         free(a);
-        return qmap_error(QMAP_ERR_NOMEM, "scan %s: no memory for the monitor", w->scan);
+        return qmap_error(QMAP_ERR_NOMEM, "scan %s: no memory for the %s", w->scan, role);
     }
     for (size_t i = 0; i < npts; i++)
-        s->monitor[i] = (i < n && a[i] > 0 && isfinite(a[i])) ? a[i] : NAN;
+        v[i] = (i < n && isfinite(a[i]) && (a[i] > 0 || !positive_only)) ? a[i] : NAN;
     free(a);
+    *dest = v;
     return QMAP_OK;
 }
 
@@ -345,7 +353,9 @@ static int read_scan(hid_t scan, const where *w, const qmap_open_options *opt,
     if (rc == QMAP_OK)
         rc = read_positions(scan, s, (size_t)npts);
     if (rc == QMAP_OK && opt->monitor)
-        rc = read_monitor(scan, w, opt->monitor, s, (size_t)npts);
+        rc = read_counter(scan, w, opt->monitor, "monitor", 1, &s->monitor, (size_t)npts);
+    if (rc == QMAP_OK && opt->shift_counter)
+        rc = read_counter(scan, w, opt->shift_counter, "shift", 0, &s->shift_counter, (size_t)npts);
     return rc;
 }
 
@@ -428,7 +438,8 @@ static void free_scan(qmap_scan_info *s)
     free(s->x);
     free(s->y);
     free(s->monitor);
-    s->x = s->y = s->monitor = NULL;
+    free(s->shift_counter);
+    s->x = s->y = s->monitor = s->shift_counter = NULL;
 }
 
 void qmap_dataset_close(qmap_dataset *ds)
@@ -612,11 +623,12 @@ static int scan_pixel_mask(hid_t file, const qmap_dataset *ds, const qmap_scan_i
     const char *rel = path + strlen(s->name) + 1;
     if (qmap_h5_shape(file, path, 8, &rank, d, &why) != QMAP_OK)
         return fail_at(QMAP_ERR_FORMAT, &w, rel, why);
-    if (rank != 2 || d[0] != (hsize_t)s->geom.n_rows || d[1] != (hsize_t)s->geom.n_cols)
-        return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: %s has shape %llu x %llu (rank %d), "
-                          "detector is %d x %d", ds->path, s->name, rel,
-                          (unsigned long long)d[0], (unsigned long long)(rank > 1 ? d[1] : 0),
-                          rank, s->geom.n_rows, s->geom.n_cols);
+    if (rank != 2 || d[0] != (hsize_t)s->geom.n_rows || d[1] != (hsize_t)s->geom.n_cols) {
+        char shape[128];
+        qmap_h5_format_shape(rank, d, shape, sizeof shape);
+        return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: %s has shape %s, detector is %d x %d",
+                          ds->path, s->name, rel, shape, s->geom.n_rows, s->geom.n_cols);
+    }
     hid_t dset = H5Dopen2(file, path, H5P_DEFAULT);
     if (dset < 0)
         return fail_at(QMAP_ERR_FORMAT, &w, rel, "cannot be opened");

@@ -645,7 +645,10 @@ static int decode_slot(const qmap_frame_reader *r, const segment *s, int i, int 
     }
     const uint8_t *src = r->raw[i];
     if (s->bshuf && !(r->mask[i] & 1u)) {
-        int st = qmap_bshuf_lz4_decode(r->raw[i], r->raw_size[i], s->elem_size, scratch, frame_bytes);
+        size_t row_bytes = (size_t)r->cols * s->elem_size;
+        int st = qmap_bshuf_lz4_decode_range(r->raw[i], r->raw_size[i], s->elem_size, scratch,
+                                             frame_bytes, (size_t)row0 * row_bytes,
+                                             (size_t)row1 * row_bytes);
         if (st) return st;
         src = scratch;
     } else if (r->raw_size[i] != frame_bytes) {

@@ -76,6 +76,22 @@ int qmap_h5_open_file(const char *path, hid_t *out)
     return QMAP_OK;
 }
 
+/* "3 x 4", "7 (1D)", "scalar", "2 x 3 x 4" */
+void qmap_h5_format_shape(int rank, const hsize_t *d, char *out, size_t size)
+{
+    if (rank == 0) {
+        snprintf(out, size, "scalar");
+        return;
+    }
+    size_t k = 0;
+    out[0] = '\0';
+    for (int i = 0; i < rank && i < 8 && k < size; i++)
+        k += (size_t)snprintf(out + k, size - k, "%s%llu", i ? " x " : "",
+                              (unsigned long long)d[i]);
+    if (rank == 1 && k < size)
+        snprintf(out + k, size - k, " (1D)");
+}
+
 int qmap_h5_exists(hid_t loc, const char *path)
 {
     qmap_h5_quiet q;

@@ -29,6 +29,9 @@ void qmap_h5_quiet_end(const qmap_h5_quiet *q);
  * path (missing, not HDF5, truncated) and returns QMAP_ERR_IO. Call inside quiet. */
 int qmap_h5_open_file(const char *path, hid_t *out);
 
+/* A dataset shape as text for messages: "516 x 516", "7 (1D)", "scalar". */
+void qmap_h5_format_shape(int rank, const hsize_t *dims, char *out, size_t size);
+
 /* 1 when path (relative to loc, links followed) names an existing object, else 0. */
 int qmap_h5_exists(hid_t loc, const char *path);
 /* 1 when path names a group, else 0. */

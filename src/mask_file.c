@@ -211,10 +211,10 @@ static long h5_mask_from(hid_t file, const char *label, const char *dpath, int r
     if (qmap_h5_shape(file, dpath, 8, &rank, d, &why) != QMAP_OK) {
         rc = qmap_error(QMAP_ERR_FORMAT, "mask file %s: dataset %s %s", label, dpath, why);
     } else if (rank != 2 || d[0] != (hsize_t)rows || d[1] != (hsize_t)cols) {
-        rc = qmap_error(QMAP_ERR_VALUE, "mask file %s: dataset %s has shape %llu x %llu "
-                        "(rank %d), detector is %d x %d", label, dpath,
-                        (unsigned long long)(rank > 0 ? d[0] : 0),
-                        (unsigned long long)(rank > 1 ? d[1] : 0), rank, rows, cols);
+        char shape[128];
+        qmap_h5_format_shape(rank, d, shape, sizeof shape);
+        rc = qmap_error(QMAP_ERR_VALUE, "mask file %s: dataset %s has shape %s, detector is "
+                        "%d x %d", label, dpath, shape, rows, cols);
     } else {
         hid_t dset = H5Dopen2(file, dpath, H5P_DEFAULT);
         long n_set = 0;
@@ -297,6 +297,13 @@ long qmap_read_mask_file(const char *path, int rows, int cols, uint8_t *mask)
     if (is_regular_file(path)) {
         if (has_png_signature(path))
             return read_png_mask(path, rows, cols, mask);
+        qmap_h5_quiet q;
+        qmap_h5_quiet_begin(&q);
+        htri_t is_h5 = H5Fis_hdf5(path);
+        qmap_h5_quiet_end(&q);
+        if (is_h5 == 0)
+            return qmap_error(QMAP_ERR_FORMAT, "mask file %s: neither a PNG nor an HDF5 file",
+                              path);
         return read_h5_mask(path, path, NULL, rows, cols, mask);
     }
     char *file = NULL;

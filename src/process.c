@@ -367,7 +367,70 @@ static double raster_step(double start, double end, int n)
     return n > 1 ? (end - start) / (n - 1) : 0;
 }
 
-/* Drift between scans: measured by phase correlation, fitted by a line through 0. */
+/* Copy a per-scan map with NaN (unmeasured) set to 0. */
+static void map_or_zero(const double *m, int n, double *dst)
+{
+    for (int p = 0; p < n; p++)
+        dst[p] = isfinite(m[p]) ? m[p] : 0;
+}
+
+/* Sum of the finite values of a map. */
+static double map_total(const double *m, int n)
+{
+    double t = 0;
+    for (int p = 0; p < n; p++)
+        if (isfinite(m[p]))
+            t += m[p];
+    return t;
+}
+
+/* Drift measurement. Consecutive scans are registered (their intensity maps look alike and
+ * shifts stay small, far from the wrap-around of the correlation); each registration is an
+ * estimate of the drift per scan. The slope is their mean weighted by the dimmer scan's
+ * total intensity, so that steps at the tails of the rocking curve, where only a few tilted
+ * grains diffract, count little. dr/dc receive the cumulative measured shifts (map pixels,
+ * NaN for scans not registered); slope_r/slope_c the per-scan drift. */
+static int measure_drift(pipeline *P, const double *scan_maps, double *dr, double *dc,
+                         double *slope_r, double *slope_c)
+{
+    double *ref = malloc(P->n_pos * sizeof *ref), *mov = malloc(P->n_pos * sizeof *mov);
+    if (!ref || !mov) {
+        free(ref);
+        free(mov);
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
+    }
+    double wsum = 0, wr = 0, wc = 0;
+    dr[0] = dc[0] = 0;
+    map_or_zero(scan_maps, P->n_pos, ref);
+    for (int s = 1; s < P->n_scans; s++) {
+        double r = 0, c = 0;
+        map_or_zero(scan_maps + (size_t)s * P->n_pos, P->n_pos, mov);
+        if (qmap_phase_correlation(ref, mov, P->n_slow, P->n_fast, 20, &r, &c) < 0) {
+            qmap_log(P->o, "drift: scans %s and %s not registered (%s)", qmap_dataset_scan(P->ds, s - 1)->name,
+                     qmap_dataset_scan(P->ds, s)->name, qmap_error_message());
+            r = c = NAN;
+        } else {
+            double w = fmin(map_total(scan_maps + (size_t)(s - 1) * P->n_pos, P->n_pos),
+                            map_total(scan_maps + (size_t)s * P->n_pos, P->n_pos));
+            wsum += w;
+            wr += w * r;
+            wc += w * c;
+        }
+        dr[s] = dr[s - 1] + r;
+        dc[s] = dc[s - 1] + c;
+        double *t = ref;
+        ref = mov;
+        mov = t;
+    }
+    free(ref);
+    free(mov);
+    *slope_r = wsum > 0 ? wr / wsum : 0;
+    *slope_c = wsum > 0 ? wc / wsum : 0;
+    return QMAP_OK;
+}
+
+/* Drift between scans: measured (or given), fitted by a line through 0 (the first scan
+ * is the reference), applied as an integer re-indexing of the positions. */
 static int drift(pipeline *P, const double *scan_maps)
 {
     const qmap_process_options *o = P->o;
@@ -379,35 +442,38 @@ static int drift(pipeline *P, const double *scan_maps)
         bx = o->shift_dx_um;
         by = o->shift_dy_um;
     } else if (o->shift_mode == QMAP_SHIFT_AUTO && P->n_scans > 1) {
-        double *ref = malloc(P->n_pos * sizeof *ref), *mov = malloc(P->n_pos * sizeof *mov);
-        if (!ref || !mov) {
-            free(ref);
-            free(mov);
-            return qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
+        double *counter_maps = NULL;
+        if (o->shift_counter) {
+            /* a Bragg-independent counter (fluorescence): immune to the apparent motion of
+             * the diffracting region with eta that a tilt field gives the Bragg intensity */
+            counter_maps = malloc((size_t)P->n_scans * P->n_pos * sizeof *counter_maps);
+            if (!counter_maps)
+                return qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
+            for (int s = 0; s < P->n_scans; s++)
+                for (int p = 0; p < P->n_pos; p++) {
+                    double w = frame_factor(P, s, p);
+                    double v = qmap_dataset_scan(P->ds, s)->shift_counter[p];
+                    counter_maps[(size_t)s * P->n_pos + p] = w > 0 ? v * w : NAN;
+                }
+            scan_maps = counter_maps;
         }
-        double sxk = 0, syk = 0, skk = 0;
-        for (int s = 0; s < P->n_scans; s++) {
-            const double *m = scan_maps + (size_t)s * P->n_pos;
-            double *dst = s == 0 ? ref : mov;
-            for (int p = 0; p < P->n_pos; p++)
-                dst[p] = isfinite(m[p]) ? m[p] : 0;
-            double dr = 0, dc = 0;
-            if (s > 0 && qmap_phase_correlation(ref, mov, P->n_slow, P->n_fast, 20, &dr, &dc) < 0) {
-                qmap_log(o, "drift: scan %s not registered (%s)", qmap_dataset_scan(P->ds, s)->name,
-                         qmap_error_message());
-                continue;
-            }
-            P->r->measured_shift_x[s] = dc * sx;
-            P->r->measured_shift_y[s] = dr * sy;
-            sxk += s * dc * sx;
-            syk += s * dr * sy;
-            skk += (double)s * s;
+        double *dr = malloc(P->n_scans * sizeof *dr), *dc = malloc(P->n_scans * sizeof *dc);
+        double kr = 0, kc = 0;
+        int rc = dr && dc ? measure_drift(P, scan_maps, dr, dc, &kr, &kc) : qmap_error(QMAP_ERR_NOMEM, "out of memory");
+        for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
+            P->r->measured_shift_x[s] = dc[s] * sx;
+            P->r->measured_shift_y[s] = dr[s] * sy;
         }
-        free(ref);
-        free(mov);
-        bx = skk > 0 ? sxk / skk : 0;
-        by = skk > 0 ? syk / skk : 0;
-        qmap_log(o, "drift: measured shifts x (um) per scan:");
+        free(dr);
+        free(dc);
+        free(counter_maps);
+        if (rc < 0)
+            return rc;
+        bx = kc * sx;
+        by = kr * sy;
+        qmap_log(o, "drift: shifts relative to the first scan measured on %s (cross-correlation of "
+                    "consecutive scans, line = intensity-weighted mean step):",
+                 o->shift_counter ? o->shift_counter : "the masked detector intensity");
         for (int s = 0; s < P->n_scans; s++)
             qmap_log(o, "  scan %-6s eta %9.4f  measured x %+8.4f y %+8.4f um  fitted x %+8.4f y %+8.4f um",
                      qmap_dataset_scan(P->ds, s)->name, P->r->eta[s], P->r->measured_shift_x[s],
@@ -425,7 +491,8 @@ static int drift(pipeline *P, const double *scan_maps)
     const char *mode = o->shift_mode == QMAP_SHIFT_NONE ? "none" : o->shift_mode == QMAP_SHIFT_MANUAL ? "manual" : "auto";
     qmap_log(o, "drift (%s): %+.5f, %+.5f um per scan (x, y) = %+.3f, %+.3f map pixels; "
              "re-indexing by up to %d columns, %d rows", mode, bx, by, sx ? bx / sx : 0, sy ? by / sy : 0, max_c, max_r);
-    qmap_results_param(P->r, "shift", "%s: %.6f,%.6f um per scan", mode, bx, by);
+    qmap_results_param(P->r, "shift", "%s: %.6f,%.6f um per scan%s%s", mode, bx, by,
+                       o->shift_counter ? ", measured on " : "", o->shift_counter ? o->shift_counter : "");
     if (max_c >= P->n_fast || max_r >= P->n_slow)
         return qmap_error(QMAP_ERR_VALUE, "drift of %d columns / %d rows leaves no position measured in "
                           "every scan; check --shift", max_c, max_r);
@@ -609,11 +676,33 @@ static int choose_voi(pipeline *P, const double lo[3], const double hi[3], const
     } else if ((rc = qmap_auto_voi(cs, voi)) < 0) {
         return rc;
     }
+    return QMAP_OK;
+}
+
+/* An automatic VOI is clipped to the q range its pixels really sample (the box corners
+ * can lie outside the rocking range), so that no edge slab of the grid is empty. */
+static void clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double voi[6],
+                                const double lo[3], const double hi[3])
+{
+    const qmap_process_options *o = P->o;
+    if (!o->voi_set) {
+        double mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+        for (int s = 0; s < P->n_scans; s++)
+            for (int i = 0; i < plans[s].n_pix; i++)
+                for (int a = 0; a < 3; a++) {
+                    mn[a] = fmin(mn[a], plans[s].q[3 * i + a]);
+                    mx[a] = fmax(mx[a], plans[s].q[3 * i + a]);
+                }
+        for (int a = 0; a < 3; a++)
+            if (mn[a] < mx[a]) {
+                voi[2 * a] = fmax(voi[2 * a], mn[a]);
+                voi[2 * a + 1] = fmin(voi[2 * a + 1], mx[a]);
+            }
+    }
     qmap_log(o, "VOI (%s): --voi %.5f:%.5f,%.5f:%.5f,%.5f:%.5f  (data range qx %.4f:%.4f, qy %.4f:%.4f, qz %.4f:%.4f)",
              o->voi_set ? "user" : "auto", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5],
              lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
     qmap_results_param(P->r, "voi", "%.8f:%.8f,%.8f:%.8f,%.8f:%.8f", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
-    return QMAP_OK;
 }
 
 static int run(pipeline *P, qmap_results **out)
@@ -640,6 +729,8 @@ static int run(pipeline *P, qmap_results **out)
             rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
                             voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
     }
+    if (rc == QMAP_OK)
+        clip_and_report_voi(P, plans, voi, lo, hi);
     if (rc == QMAP_OK)
         rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);
     if (rc == QMAP_OK) {
@@ -712,7 +803,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         return rc;
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
-    qmap_open_options oo = {o->detector, o->monitor};
+    qmap_open_options oo = {o->detector, o->monitor, o->shift_counter};
     pipeline P = {.o = o};
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
     if (rc < 0)

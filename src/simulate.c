@@ -33,8 +33,8 @@ void qmap_sim_defaults(qmap_sim_params *p)
     p->sigma_q[0] = 2.5e-3;
     p->sigma_q[1] = 2.0e-3;
     p->sigma_q[2] = 2.0e-3;
-    p->drift_um[0] = 0.12;
-    p->drift_um[1] = -0.07;
+    p->drift_um[0] = 0.04;
+    p->drift_um[1] = -0.025;
     p->peak_counts = 3e4;
     p->hot_pixels = 5;
     p->seed = 20240314UL;
@@ -55,7 +55,7 @@ void qmap_sim_defaults(qmap_sim_params *p)
 /* ---------------------------------------------------------------- paths */
 
 typedef struct {
-    int n;
+    int n, n_renamed;
     char **tmp, **final;     /* files written under tmp, to be renamed to final */
     char **dirs;             /* directories this call created (removed on failure) */
     int n_dirs;
@@ -131,20 +131,20 @@ static const char *files_add(sim_files *fl, const char *dir, const char *name)
 
 static int files_commit(sim_files *fl)
 {
-    for (int i = 0; i < fl->n; i++)
+    for (int i = 0; i < fl->n; i++) {
         if (rename(fl->tmp[i], fl->final[i]) != 0)
             return qmap_error(QMAP_ERR_IO, "simulation: cannot rename %s to %s: %s",
                               fl->tmp[i], fl->final[i], strerror(errno));
+        fl->n_renamed = i + 1;
+    }
     return QMAP_OK;
 }
 
 static void files_cleanup(sim_files *fl, int failed)
 {
     for (int i = 0; i < fl->n; i++) {
-        if (failed) {
-            unlink(fl->tmp[i]);
-            unlink(fl->final[i]);
-        }
+        if (failed)
+            unlink(i < fl->n_renamed ? fl->final[i] : fl->tmp[i]);
         free(fl->tmp[i]);
         free(fl->final[i]);
     }

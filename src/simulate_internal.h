@@ -55,6 +55,7 @@ typedef struct {
     double amp0;                    /* amplitude giving peak_counts at the centre */
     qmap_sim_box *box;              /* n_eta */
     double *pos_x, *pos_y, *mon;    /* n_eta * npts recorded positions and monitor */
+    double *fluo;                   /* n_eta * npts fluorescence counts (Bragg-independent) */
     int n_hot;
     int *hot_idx;                   /* flat pixel index of each hot pixel */
     double *hot_level;              /* its mean counts per frame */
@@ -83,6 +84,11 @@ void qmap_sim_frame(const qmap_sim_model *m, int scan, int frame, int32_t *img, 
 
 int qmap_sim_truth_compute(const qmap_sim_model *m, qmap_sim_truth *t);
 void qmap_sim_truth_free(qmap_sim_truth *t);
+
+/* Bitshuffle-LZ4 (HDF5 filter 32008) chunk of n int32 values; returns its size in bytes,
+ * or -1 when cap is too small. qmap_sim_bslz4_bound(n) bytes always suffice. */
+size_t qmap_sim_bslz4_bound(size_t n);
+long qmap_sim_bslz4_encode(const int32_t *in, size_t n, uint8_t *out, size_t cap);
 
 /* Writers: each writes one complete file at path. */
 int qmap_sim_write_lima(const qmap_sim_model *m, int scan, const char *path, int64_t *sums);

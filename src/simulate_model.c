@@ -117,6 +117,9 @@ static int32_t poisson_nonzero(qmap_sim_rng *r, double lam)
 
 /* ---------------------------------------------------------------- the crystal */
 
+#define FLUO_PARTICLE 2000.0   /* fluorescence counts per frame on the particle */
+#define FLUO_BACKGROUND 50.0
+
 static double taper(double rho)
 {
     if (rho <= TAPER_START)
@@ -363,6 +366,16 @@ static void positions_and_monitor(qmap_sim_model *m)
             m->pos_y[i] = m->y0 + (f / p->n_fast) * p->step_um + p->jitter_um * qmap_sim_normal(&r);
             m->mon[i] = fmax(MONITOR_MEAN * (1.0 + p->monitor_noise * qmap_sim_normal(&r)), 1.0);
         }
+    /* Fluorescence of the particle's element: follows the particle's footprint (with the
+     * drift) whatever the Bragg condition, as an XRF counter at the beamline does. */
+    for (int k = 0; k < p->n_eta; k++)
+        for (int f = 0; f < m->npts; f++) {
+            size_t i = (size_t)k * m->npts + f;
+            double sx = m->pos_x[i] - k * p->drift_um[0], sy = m->pos_y[i] - k * p->drift_um[1];
+            double rho = hypot((sx - m->cx) / m->ax, (sy - m->cy) / m->ay);
+            double lam = (FLUO_PARTICLE * taper(rho) + FLUO_BACKGROUND) * m->mon[i] / MONITOR_MEAN;
+            m->fluo[i] = qmap_sim_poisson(&r, lam);
+        }
 }
 
 /* A pixel that is free for a hot or dead pixel: outside every peak window (with a
@@ -477,7 +490,8 @@ int qmap_sim_model_init(qmap_sim_model *m, const qmap_sim_params *p)
     m->pos_x = malloc(sizeof(double) * n);
     m->pos_y = malloc(sizeof(double) * n);
     m->mon = malloc(sizeof(double) * n);
-    if (!m->eta || !m->box || !m->pos_x || !m->pos_y || !m->mon) {
+    m->fluo = malloc(sizeof(double) * n);
+    if (!m->eta || !m->box || !m->pos_x || !m->pos_y || !m->mon || !m->fluo) {
         qmap_sim_model_free(m);
         return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %zu frames", n);
     }
@@ -510,6 +524,7 @@ void qmap_sim_model_free(qmap_sim_model *m)
     free(m->pos_x);
     free(m->pos_y);
     free(m->mon);
+    free(m->fluo);
     free(m->hot_idx);
     free(m->hot_level);
     memset(m, 0, sizeof *m);

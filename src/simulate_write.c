@@ -5,12 +5,13 @@
  * file holds one group per scan: 1.1 an eta alignment ascan, 1.2 a subscan readers
  * must skip, then the sxdm map scans 2.1 .. (n_eta+1).1 whose measurement/mpx1x4 is a
  * virtual dataset over the LIMA file (relative path). ground_truth.h5 holds the true
- * maps. Frames are generated in parallel batches and written serially.
+ * maps. Frames are generated (and compressed) in parallel batches and written serially.
  */
 #include "simulate_internal.h"
 #include "qmap/error.h"
 
 #include <hdf5.h>
+#include <zlib.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -138,12 +139,14 @@ static int close_file(hid_t f)
 static hid_t frame_dcpl(const qmap_sim_model *m)
 {
     hsize_t chunk[3] = {1, QMAP_SIM_ROWS, QMAP_SIM_COLS};
-    unsigned cd[5] = {0, 0, 0, 0, 2};   /* block size auto, LZ4 */
+    /* User values {block size 0 = auto, 2 = LZ4}; the plugin's set_local prepends its
+     * version and the element size, so the file stores {0, 3, 4, 0, 2} (bitshuffle 0.3). */
+    unsigned cd[2] = {0, 2};
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
     if (p < 0 || H5Pset_chunk(p, 3, chunk) < 0)
         goto fail;
     if (m->p.compression == 0 &&
-        H5Pset_filter(p, BSHUF_FILTER, H5Z_FLAG_MANDATORY, 5, cd) < 0)
+        H5Pset_filter(p, BSHUF_FILTER, H5Z_FLAG_MANDATORY, 2, cd) < 0)
         goto fail;
     if (m->p.compression == 1 && H5Pset_deflate(p, 1) < 0)
         goto fail;
@@ -166,6 +169,72 @@ static int write_batch(hid_t dset, hid_t fspace, hsize_t f0, hsize_t n, const in
     return w < 0 ? h5fail("write frames to", "/entry_0000/instrument/mpx1x4/data") : QMAP_OK;
 }
 
+/* Compressed chunk of one frame in the dataset's filter format: bitshuffle-LZ4, or a
+ * zlib stream (what HDF5's deflate filter stores); -1 on failure. */
+static long encode_frame(int compression, const int32_t *img, size_t npix, uint8_t *out,
+                         size_t cap)
+{
+    if (compression == 0)
+        return qmap_sim_bslz4_encode(img, npix, out, cap);
+    uLongf n = (uLongf)cap;
+    if (compress2(out, &n, (const Bytef *)img, (uLong)(npix * sizeof *img), 1) != Z_OK)
+        return -1;
+    return (long)n;
+}
+
+/* Compressed frames are generated and encoded in parallel, then stored as raw chunks
+ * (H5Dwrite_chunk, filter mask 0) so HDF5's serial filter pipeline is bypassed. */
+static int write_encoded(const qmap_sim_model *m, int scan, hid_t dset, int64_t *sums,
+                         int32_t *raw, int nb)
+{
+    const size_t npix = (size_t)QMAP_SIM_ROWS * QMAP_SIM_COLS;
+    size_t cap = m->p.compression == 0 ? qmap_sim_bslz4_bound(npix)
+                                       : (size_t)compressBound((uLong)(npix * sizeof(int32_t)));
+    uint8_t *enc = malloc(cap * nb);
+    long *len = malloc(sizeof(long) * nb);
+    int rc = QMAP_OK;
+    if (!enc || !len)
+        rc = qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %d compressed frames", nb);
+    for (int f0 = 0; f0 < m->npts && rc == QMAP_OK; f0 += nb) {
+        int n = m->npts - f0 < nb ? m->npts - f0 : nb;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int i = 0; i < n; i++) {
+            qmap_sim_frame(m, scan, f0 + i, raw + (size_t)i * npix, &sums[f0 + i]);
+            len[i] = encode_frame(m->p.compression, raw + (size_t)i * npix, npix, enc + cap * i,
+                                  cap);
+        }
+        for (int i = 0; i < n && rc == QMAP_OK; i++) {
+            hsize_t off[3] = {(hsize_t)(f0 + i), 0, 0};
+            if (len[i] < 0)
+                rc = qmap_error(QMAP_ERR_INTERNAL, "simulation: compressing frame %d of %s "
+                                "failed", f0 + i, g_file);
+            else if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, off, (size_t)len[i],
+                                    enc + cap * i) < 0)
+                rc = h5fail("write frames to", "/entry_0000/instrument/mpx1x4/data");
+        }
+    }
+    free(enc);
+    free(len);
+    return rc;
+}
+
+/* Direct chunk writes are only valid if the stored filter says LZ4, 4-byte elements. */
+static int check_bshuf_params(hid_t dset)
+{
+    unsigned cd[16] = {0}, flags = 0;
+    size_t ncd = 16;
+    hid_t p = H5Dget_create_plist(dset);
+    herr_t r = p >= 0 ? H5Pget_filter_by_id2(p, BSHUF_FILTER, &flags, &ncd, cd, 0, NULL, NULL)
+                      : -1;
+    if (p >= 0)
+        H5Pclose(p);
+    if (r < 0 || ncd < 5 || cd[2] != 4 || cd[4] != 2)
+        return qmap_error(QMAP_ERR_INTERNAL, "simulation: the bitshuffle plugin stored "
+                          "unexpected parameters (%zu values, element size %u, compression %u) "
+                          "in %s", ncd, cd[2], cd[4], g_file);
+    return QMAP_OK;
+}
+
 static int generate_and_write(const qmap_sim_model *m, int scan, hid_t dset, hid_t fspace,
                               int64_t *sums)
 {
@@ -174,6 +243,13 @@ static int generate_and_write(const qmap_sim_model *m, int scan, hid_t dset, hid
     int32_t *buf = malloc(sizeof(int32_t) * npix * nb);
     if (!buf)
         return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %d frames", nb);
+    if (m->p.compression != 2) {
+        rc = m->p.compression == 0 ? check_bshuf_params(dset) : QMAP_OK;
+        if (rc == QMAP_OK)
+            rc = write_encoded(m, scan, dset, sums, buf, nb);
+        free(buf);
+        return rc;
+    }
     for (int f0 = 0; f0 < m->npts && rc == QMAP_OK; f0 += nb) {
         int n = m->npts - f0 < nb ? m->npts - f0 : nb;
 #pragma omp parallel for schedule(dynamic, 1)
@@ -287,9 +363,6 @@ static int write_detector_vds(const qmap_sim_model *m, hid_t g, int number)
         d = H5Dcreate2(g, "measurement/mpx1x4", H5T_STD_I32LE, vs, l, dcpl, H5P_DEFAULT);
     if (d < 0)
         rc = h5fail("create virtual dataset", "measurement/mpx1x4");
-    else if (H5Lcreate_soft("../../measurement/mpx1x4", g, "instrument/mpx1x4/data",
-                            H5P_DEFAULT, H5P_DEFAULT) < 0)
-        rc = h5fail("link", "instrument/mpx1x4/data");
     if (d >= 0) H5Dclose(d);
     if (l >= 0) H5Pclose(l);
     if (dcpl >= 0) H5Pclose(dcpl);
@@ -298,8 +371,9 @@ static int write_detector_vds(const qmap_sim_model *m, hid_t g, int number)
     return rc;
 }
 
-static int write_detector_info(const qmap_sim_model *m, hid_t g)
+static int write_detector_info(const qmap_sim_model *m, hid_t g, const char *scan_name)
 {
+    char target[64];
     hsize_t md[2] = {QMAP_SIM_ROWS, QMAP_SIM_COLS};
     uint8_t *mask = calloc(md[0] * md[1], 1);
     int rc;
@@ -319,6 +393,9 @@ static int write_detector_info(const qmap_sim_model *m, hid_t g)
     if (rc == QMAP_OK)
         rc = write_data(d, "pixel_mask", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, md, mask);
     if (rc == QMAP_OK) rc = write_string(d, "sensor_material", "Si");
+    snprintf(target, sizeof target, "/%s/measurement/mpx1x4", scan_name);
+    if (rc == QMAP_OK && H5Lcreate_soft(target, d, "data", H5P_DEFAULT, H5P_DEFAULT) < 0)
+        rc = h5fail("link", "instrument/mpx1x4/data");
     if (d >= 0)
         H5Gclose(d);
     free(mask);
@@ -368,9 +445,11 @@ static int write_map_scan(const qmap_sim_model *m, hid_t f, int scan, const int6
     if (rc == QMAP_OK)
         rc = write_f64_array(g, "measurement/mon1", n, m->mon + (size_t)scan * m->npts);
     if (rc == QMAP_OK)
+        rc = write_f64_array(g, "measurement/fluo", n, m->fluo + (size_t)scan * m->npts);
+    if (rc == QMAP_OK)
         rc = write_data(g, "measurement/mpx1x4_mpx4int", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n,
                         sums + (size_t)scan * m->npts);
-    if (rc == QMAP_OK) rc = write_detector_info(m, g);
+    if (rc == QMAP_OK) rc = write_detector_info(m, g, name);
     if (rc == QMAP_OK) rc = write_string(g, "sample/name", QMAP_SIM_SAMPLE);
     H5Gclose(g);
     return rc;

@@ -83,7 +83,9 @@ static void statistics(double *const *rv, double *const *tv, size_t n, qmap_trut
     int m = 0, uni = 0, inter = 0;
     double tmax = 0, smin = INFINITY, smax = -INFINITY;
     for (size_t p = 0; p < n; p++) {
-        int a = rv[MASK][p] > 0, b = tv[MASK][p] > 0;
+        /* positions the results could not measure (NaN) are outside the comparison */
+        int valid = isfinite(rv[INT][p]);
+        int a = valid && rv[MASK][p] > 0, b = valid && tv[MASK][p] > 0;
         uni += a || b;
         inter += a && b;
         use[p] = a && b && isfinite(rv[QX][p]);

@@ -10,6 +10,7 @@
  * header is altered: decode must return QMAP_ERR_CORRUPT (or decode something) and
  * never touch memory out of bounds (run under ASan in the sanitize build).
  */
+#include "frames_internal.h"
 #include "qmap/error.h"
 #include "qmap/frames.h"
 
@@ -193,6 +194,14 @@ static void one_case(hid_t file, size_t n, size_t s, unsigned block, int pat, in
               qmap_error_message());
         CHECK(st != QMAP_OK || memcmp(mine, ref, nbytes) == 0,
               "decode differs: n=%zu s=%zu block=%u pat=%d", n, s, block, pat);
+        /* a sub-range (as used to read some detector rows) */
+        size_t b0 = (size_t)(rnd() % (nbytes + 1)), b1 = (size_t)(rnd() % (nbytes + 1));
+        if (b0 > b1) { size_t t = b0; b0 = b1; b1 = t; }
+        memset(mine, 0xA5, nbytes);
+        st = qmap_bshuf_lz4_decode_range(raw, raw_size, s, mine, nbytes, b0, b1);
+        CHECK(st == QMAP_OK, "decode_range %zu..%zu: %s", b0, b1, qmap_error_message());
+        CHECK(st != QMAP_OK || memcmp(mine + b0, ref + b0, b1 - b0) == 0,
+              "decode_range %zu..%zu differs: n=%zu s=%zu block=%u", b0, b1, n, s, block);
         if (corrupt) corrupt_checks(raw, raw_size, s, nbytes);
     }
     free(raw);
@@ -265,6 +274,8 @@ int main(void)
     CHECK(qmap_bshuf_lz4_decode(dummy, 0, 4, dummy, 16) == QMAP_ERR_CORRUPT, "empty input");
     CHECK(qmap_bshuf_lz4_decode(dummy, 16, 0, dummy, 16) != QMAP_OK, "element size 0");
     CHECK(qmap_bshuf_lz4_decode(dummy, 16, 4, dummy, 15) != QMAP_OK, "out size not multiple");
+    CHECK(qmap_bshuf_lz4_decode_range(dummy, 16, 4, dummy, 16, 8, 4) != QMAP_OK, "bad range");
+    CHECK(qmap_bshuf_lz4_decode_range(dummy, 16, 4, dummy, 16, 0, 20) != QMAP_OK, "range past end");
     speed(file);
     H5Fclose(file);
     remove(path);

@@ -202,7 +202,7 @@ static void write_scan(hid_t f, const scan_spec *s)
         put_array(g, "measurement/pix_position", buf, (size_t)s->n_points);
         for (int i = 0; i < s->n_points; i++)
             buf[i] = 200 + i;
-        put_array(g, "measurement/piy_position", buf, (size_t)s->n_points);
+        put_array(g, "instrument/piy_position/value", buf, (size_t)s->n_points);
         put_double(g, "instrument/positioners/pix", 5.0);   /* scalar: must be ignored */
     } else if (s->pos_mode == P_POSITIONERS) {
         for (int i = 0; i < s->n_points; i++)
@@ -547,6 +547,25 @@ static void test_errors(void)
     s = base_spec("3.1", good_title_3);
     s.det = "andor";
     test_bad_scan("det_unknown.h5", s, "scan 3.1", "no known detector");
+
+    /* a pixel_mask whose shape is not the detector's */
+    tmp_path(path, sizeof path, "bad_pixel_mask.h5");
+    scan_spec pm = base_spec("1.1", good_title_3);
+    write_file(path, &pm, 1);
+    hid_t h = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    put_mask(h, "1.1/instrument/mpx1x4/pixel_mask", 3, 3, 0);
+    H5Fclose(h);
+    qmap_dataset *ds = NULL;
+    int rc = qmap_dataset_open(path, NULL, &ds);
+    CHECK(rc == QMAP_OK, "bad_pixel_mask.h5: %s", qmap_error_message());
+    if (rc == QMAP_OK) {
+        uint8_t mask[48] = {0};
+        long m = qmap_dataset_pixel_mask(ds, mask);
+        CHECK(m < 0 && strstr(qmap_error_message(), "pixel_mask has shape 3 x 3") &&
+              strstr(qmap_error_message(), "8 x 6"), "pixel mask shape: %ld '%s'", m,
+              qmap_error_message());
+        qmap_dataset_close(ds);
+    }
 
     /* only non-map scans */
     tmp_path(path, sizeof path, "only_ascan.h5");

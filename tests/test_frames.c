@@ -242,8 +242,9 @@ static void check_scan(const char *path, const char *scan, int n_frames, int exp
           qmap_frame_reader_is_fast(r));
     compare_read(r, path, scan, 0, n_frames, 0, ROWS);
     compare_read(r, path, scan, 0, n_frames, 5, 23);
-    compare_read(r, path, scan, N1 - 3, 7, 0, ROWS);     /* crosses the file boundary */
-    compare_read(r, path, scan, N1 - 1, 2, ROWS - 1, ROWS);
+    int b = n_frames > N1 + 4 ? N1 : n_frames / 2; /* the file boundary */
+    compare_read(r, path, scan, b - 3, 7, 0, ROWS);
+    compare_read(r, path, scan, b - 1, 2, ROWS - 1, ROWS);
     compare_read(r, path, scan, 3, 1, 0, 1);
     compare_read(r, path, scan, n_frames - 1, 1, 10, 11);
     float one[COLS];

@@ -211,7 +211,7 @@ static void test_h5(void)
     snprintf(spec, sizeof spec, "%s:/nothing/here", path);
     expect_error(spec, ROWS, COLS, "/nothing/here", "missing");
     snprintf(spec, sizeof spec, "%s:/a_vector", path);
-    expect_error(spec, ROWS, COLS, "/a_vector", "rank 1");
+    expect_error(spec, ROWS, COLS, "/a_vector", "3 (1D)");
     expect_error(path, 4, 4, "5 x 7", "4 x 4");
 }
 
@@ -264,7 +264,7 @@ static void test_other_errors(void)
     FILE *f = fopen(path, "w");
     fputs("not a mask\n", f);
     fclose(f);
-    expect_error(path, ROWS, COLS, path, "not an HDF5 file");
+    expect_error(path, ROWS, COLS, path, "neither a PNG nor an HDF5 file");
     tmp_path(path, sizeof path, "gray8.png:/x");
     expect_error(path, ROWS, COLS, "PNG", NULL);
     expect_error("", ROWS, COLS, "mask file", NULL);

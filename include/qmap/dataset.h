@@ -45,12 +45,15 @@ typedef struct {
                                          the file records none (positions_recorded = 0) */
     int positions_recorded;
     double *monitor;                  /* n_fast*n_slow values of the monitor counter, or NULL */
+    double *shift_counter;            /* n_fast*n_slow values of the counter used to measure the
+                                         drift (e.g. a fluorescence ROI), or NULL */
 } qmap_scan_info;
 
 /* Options of qmap_dataset_open. Zero-initialise, then set what you need. */
 typedef struct {
     const char *detector;   /* NULL: auto-detect among mpx1x4, mpxgaas, eiger2M, merlin */
     const char *monitor;    /* NULL: none; else a counter name in measurement/ */
+    const char *shift_counter; /* NULL: none; else a counter in measurement/ for the drift */
 } qmap_open_options;
 
 typedef struct qmap_dataset qmap_dataset;

@@ -38,6 +38,8 @@ typedef struct {
     double hot_fraction;          /* pixel non-zero in at least this fraction of sampled frames */
     qmap_shift_mode shift_mode;
     double shift_dx_um, shift_dy_um;   /* QMAP_SHIFT_MANUAL: drift per scan, micrometres */
+    const char *shift_counter;    /* QMAP_SHIFT_AUTO: register maps of this measurement/ counter
+                                     (e.g. fluorescence) instead of the detector intensity */
     int voi_set;                  /* 1 = use voi[] (qx0,qx1,qy0,qy1,qz0,qz1), else automatic */
     double voi[6];
     int bins_set;                 /* 1 = use bins[] */

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# test_cli_errors.sh -- every bad input gives a one-line error naming the culprit, a
+# non-zero exit, and leaves no output file (nor temporary file) behind.
+set -u
+QMAP=${QMAP_BIN:?}
+PY=${PYTHON:-/usr/bin/python3}
+T=${QMAP_TEST_TMP:-/tmp}/cli-errors
+rm -rf "$T" && mkdir -p "$T"
+fail=0
+
+"$QMAP" simulate -o "$T/good" --size 10,8 --eta 5 --seed 3 >/dev/null || { echo "simulate failed"; exit 1; }
+GOOD="$T/good/sample_0001.h5"
+
+# A broken copy of the good dataset: copy the folder, then apply a Python/h5py edit to the copy.
+broken() {   # name python-statements
+    rm -rf "$T/$1" && cp -r "$T/good" "$T/$1"
+    "$PY" - "$T/$1/sample_0001.h5" <<PYEOF || { echo "could not prepare $1"; exit 1; }
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r+")
+$2
+f.close()
+PYEOF
+}
+
+# expect NAME EXPECTED-WORDS -- qmap arguments...
+expect() {
+    local name=$1 words=$2; shift 3
+    local out="$T/out-$name.h5"
+    rm -f "$out"
+    "$QMAP" "$@" -o "${OUT_OVERRIDE:-$out}" >"$T/$name.stdout" 2>"$T/$name.stderr"
+    local rc=$?
+    local lines; lines=$(grep -c . "$T/$name.stderr")
+    local ok=1
+    [ $rc -ne 0 ] || { echo "FAIL $name: exit 0"; ok=0; }
+    grep -qi -- "$words" "$T/$name.stderr" || { echo "FAIL $name: stderr lacks '$words':"; cat "$T/$name.stderr"; ok=0; }
+    [ "$lines" -eq 1 ] || { echo "FAIL $name: $lines stderr lines"; cat "$T/$name.stderr"; ok=0; }
+    ls "$T"/out-"$name".h5* >/dev/null 2>&1 && { echo "FAIL $name: output file left behind"; ok=0; }
+    grep -q "Segmentation\|Aborted\|HDF5-DIAG" "$T/$name.stderr" && { echo "FAIL $name: crash/HDF5 noise"; ok=0; }
+    [ $ok -eq 1 ] && echo "ok   $name: $(cat "$T/$name.stderr")"
+    [ $ok -eq 1 ] || fail=1
+}
+
+echo "not an HDF5 file" > "$T/text.h5"
+head -c 3000 "$GOOD" > "$T/truncated.h5"
+broken different_shapes 'f["3.1/title"][()] = "sxdm( pix, 0.0, 0.9, 9, piy, 0.0, 0.7, 8, 0.005 )"'
+broken no_distance 'del f["2.1/instrument/mpx1x4/distance"]'
+broken nan_distance 'f["3.1/instrument/mpx1x4/distance"][()] = float("nan")'
+broken negative_energy 'f["2.1/instrument/monochromator/Energy"][()] = -9000.0'
+broken no_sxdm 'for k in list(f.keys()):
+    if k.endswith(".1") and "sxdm" in f[k]["title"][()].decode(): f[k]["title"][()] = "ascan eta 1 2 10 0.1"'
+rm -rf "$T/missing_lima" && cp -r "$T/good" "$T/missing_lima" && rm -f "$T"/missing_lima/scan0003/*.h5
+
+expect missing_file "does-not-exist" -- process "$T/does-not-exist.h5"
+expect not_hdf5 "text.h5" -- process "$T/text.h5"
+expect truncated "truncated.h5" -- process "$T/truncated.h5"
+expect real_no_sxdm "no SXDM" -- process "${QMAP_SHARED:?}/data/id01-bliss-ascan/PTO_STO_SL_0001.h5"
+expect no_sxdm "no SXDM" -- process "$T/no_sxdm/sample_0001.h5"
+expect different_shapes "3.1" -- process "$T/different_shapes/sample_0001.h5"
+expect no_distance "distance" -- process "$T/no_distance/sample_0001.h5"
+expect nan_distance "distance" -- process "$T/nan_distance/sample_0001.h5"
+expect negative_energy "energy" -- process "$T/negative_energy/sample_0001.h5"
+expect unknown_detector "eiger9M" -- process "$GOOD" --detector eiger9M
+expect missing_lima "scan0003/mpx1x4_0000.h5" -- process "$T/missing_lima/sample_0001.h5"
+expect voi_outside "outside the data" -- process "$GOOD" --voi 10:11,10:11,10:11
+expect bad_voi_syntax "--voi" -- process "$GOOD" --voi 1:2,3
+expect bad_energy "--energy" -- process "$GOOD" --energy nan
+expect negative_energy_option "--energy" -- process "$GOOD" --energy -5
+expect bad_bins "--bins" -- process "$GOOD" --bins 1,20,20
+expect bad_center "--center" -- process "$GOOD" --center 12
+expect bad_offset "--offset" -- process "$GOOD" --offset omega=1
+expect bad_shift "--shift" -- process "$GOOD" --shift 1,x
+expect bad_mask_file "nomask.png" -- process "$GOOD" --mask "$T/nomask.png"
+OUT_OVERRIDE="$T/no/such/dir/out.h5" expect unwritable_output "cannot create" -- process "$GOOD"
+
+# The input files are never modified.
+sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
+"$QMAP" process "$GOOD" -o "$T/ok.h5" -q || { echo "FAIL: good dataset did not process"; fail=1; }
+sum_after=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
+[ "$sum_before" = "$sum_after" ] || { echo "FAIL: input modified"; fail=1; }
+[ -f "$T/ok.h5" ] && ! ls "$T"/ok.h5.tmp-* >/dev/null 2>&1 || { echo "FAIL: results file missing or temp left"; fail=1; }
+
+[ $fail -eq 0 ] && echo "all bad inputs rejected cleanly"
+exit $fail
