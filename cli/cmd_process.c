@@ -81,7 +81,14 @@ static int parse_voi(const char *s, double voi[6])
     strcpy(buf, s);
     char *save = NULL, *tok = strtok_r(buf, ",", &save);
     for (int a = 0; a < 3; a++, tok = strtok_r(NULL, ",", &save)) {
-        if (!tok || parse_doubles("--voi", tok, ':', 2, voi + 2 * a) < 0) {
+        char *end0 = NULL, *end1 = NULL;
+        if (tok) {
+            voi[2 * a] = strtod(tok, &end0);
+            if (end0 != tok && *end0 == ':')
+                voi[2 * a + 1] = strtod(end0 + 1, &end1);
+        }
+        if (!tok || end0 == tok || *end0 != ':' || !end1 || end1 == end0 + 1 || *end1 != '\0' ||
+            !isfinite(voi[2 * a]) || !isfinite(voi[2 * a + 1])) {
             fprintf(stderr, "qmap: --voi: '%s' must be QX0:QX1,QY0:QY1,QZ0:QZ1 (1/Angstrom)\n", s);
             return -1;
         }
