@@ -12,7 +12,7 @@ trap 'rm -rf "$D"' EXIT
 FRAMES=$((NF * NS * NETA))
 echo "dataset: $NF x $NS map x $NETA eta = $FRAMES Maxipix frames (bitshuffle-LZ4), $(nproc) cores"
 cat "$D"/data/scan*/*.h5 > /dev/null   # warm the page cache for both readers
-base=$(./build/bench_h5read "$D/data/sample_0001.h5")
+base=$(./build/bench/bench_h5read "$D/data/sample_0001.h5")
 echo "$base"
 t0=$(date +%s.%N)
 /usr/bin/time -f "qmap peak RSS %M kB" ./build/qmap process "$D/data/sample_0001.h5" -o "$D/r.h5" -q 2> "$D/time.txt"
