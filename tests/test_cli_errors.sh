@@ -72,6 +72,15 @@ expect bad_shift "--shift" -- process "$GOOD" --shift 1,x
 expect bad_mask_file "nomask.png" -- process "$GOOD" --mask "$T/nomask.png"
 OUT_OVERRIDE="$T/no/such/dir/out.h5" expect unwritable_output "cannot create" -- process "$GOOD"
 
+# qmap info: lists the map scans of a good dataset, refuses one whose LIMA file is missing.
+"$QMAP" info "$GOOD" > "$T/info.txt" || { echo "FAIL: info on the good dataset"; fail=1; }
+grep -q "SXDM scans  5 (other scans skipped: 2)" "$T/info.txt" || { echo "FAIL: info scan count"; cat "$T/info.txt"; fail=1; }
+grep -q "mpx1x4, 516 x 516" "$T/info.txt" || { echo "FAIL: info detector line"; fail=1; }
+if "$QMAP" info "$T/missing_lima/sample_0001.h5" > "$T/info2.txt" 2>&1; then
+    echo "FAIL: info accepted a dataset with a missing LIMA file"; fail=1
+fi
+grep -q "scan0003/mpx1x4_0000.h5 is missing" "$T/info2.txt" || { echo "FAIL: info missing-LIMA message"; fail=1; }
+
 # The input files are never modified.
 sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
 "$QMAP" process "$GOOD" -o "$T/ok.h5" -q || { echo "FAIL: good dataset did not process"; fail=1; }
