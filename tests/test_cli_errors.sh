@@ -61,6 +61,8 @@ expect nan_distance "distance" -- process "$T/nan_distance/sample_0001.h5"
 expect negative_energy "energy" -- process "$T/negative_energy/sample_0001.h5"
 expect unknown_detector "eiger9M" -- process "$GOOD" --detector eiger9M
 expect missing_lima "scan0003/mpx1x4_0000.h5" -- process "$T/missing_lima/sample_0001.h5"
+expect missing_monitor "mon7" -- process "$GOOD" --monitor mon7
+expect missing_shift_counter "xrf" -- process "$GOOD" --shift-counter xrf
 expect voi_outside "outside the data" -- process "$GOOD" --voi 10:11,10:11,10:11
 expect bad_voi_syntax "--voi" -- process "$GOOD" --voi 1:2,3
 expect bad_energy "--energy" -- process "$GOOD" --energy nan

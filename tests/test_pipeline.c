@@ -38,6 +38,7 @@ static int run(const char *dir, int compression, qmap_results **out, char *resul
     o.hkl_set = 1;
     o.hkl[2] = 3;
     o.shift_counter = "fluo";
+    o.monitor = "mon1";
     if (qmap_process(&o, out) < 0) {
         fprintf(stderr, "process: %s\n", qmap_error_message());
         return -1;
