@@ -38,12 +38,14 @@ static void usage(FILE *f)
 "      --hkl H,K,L          reflection; with 0,0,L the lattice parameter map c = L*d is written\n"
 "      --threshold I        particle-mask threshold on the VOI intensity, counts (default: Otsu)\n"
 "      --threads N          OpenMP threads (default: all cores)\n"
+"      --save-qspace        also write the per-position VOI cube /qspace/cube (n_slow, n_fast,\n"
+"                           nx, ny, nz), held in memory: refused above 4 GiB\n"
 "  -q, --quiet              do not print the choices\n"
 "  -h, --help               this help\n");
 }
 
 enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
-       O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS };
+       O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS, O_SAVE_QSPACE };
 
 static int parse_offsets(const char *s, qmap_process_options *o)
 {
@@ -117,6 +119,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"voi", required_argument, 0, O_VOI}, {"bins", required_argument, 0, O_BINS},
         {"dref", required_argument, 0, O_DREF}, {"hkl", required_argument, 0, O_HKL},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
+        {"save-qspace", no_argument, 0, O_SAVE_QSPACE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0;
     double pair[2];
@@ -156,6 +159,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case O_DREF: bad = parse_double("--dref", optarg, &o->dref); break;
         case O_HKL: bad = parse_ints("--hkl", optarg, 3, o->hkl); o->hkl_set = 1; break;
         case O_THRESHOLD: bad = parse_double("--threshold", optarg, &o->mask_threshold); break;
+        case O_SAVE_QSPACE: o->save_qspace = 1; break;
         case O_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &o->threads); break;
         default: bad = -1;
         }

@@ -594,7 +594,10 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
                         s2[a] += v * d * d;
                         A->proj[a][(size_t)p * A->n_bins[a] + b3[a]] += v;
                     }
-                    cube[((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2]] += v;
+                    size_t bin = ((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2];
+                    cube[bin] += v;
+                    if (P->r->qspace_cube)   /* one frame per position per scan: no race */
+                        P->r->qspace_cube[(size_t)p * ncube + bin] += (float)v;
                 }
                 A->s0[p] += s0;
                 for (int a = 0; a < 3; a++) {
@@ -754,6 +757,17 @@ static int run(pipeline *P, qmap_results **out)
                  (A.hits_proj[a] = calloc(A.n_bins[a], sizeof(double)));
         }
         rc = ok ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulators for %d positions)", P->n_pos);
+    }
+    if (rc == QMAP_OK && o->save_qspace) {
+        double bytes = (double)P->n_pos * A.n_bins[0] * A.n_bins[1] * A.n_bins[2] * sizeof(float);
+        if (bytes > 4.0 * 1024 * 1024 * 1024)
+            rc = qmap_error(QMAP_ERR_VALUE, "--save-qspace: the cube of %d positions x %d x %d x %d bins "
+                            "needs %.1f GiB (limit 4 GiB): narrow --voi or lower --bins", P->n_pos,
+                            A.n_bins[0], A.n_bins[1], A.n_bins[2], bytes / (1024.0 * 1024 * 1024));
+        else if (!(P->r->qspace_cube = calloc((size_t)(bytes / sizeof(float)) + 1, sizeof(float))))
+            rc = qmap_error(QMAP_ERR_NOMEM, "--save-qspace: out of memory for %.1f GiB", bytes / 1073741824.0);
+        else
+            qmap_log(o, "q-space cube: %.1f MiB kept for /qspace/cube", bytes / 1048576.0);
     }
     if (rc == QMAP_OK) rc = accumulate(P, plans, &A);
     if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);

@@ -81,6 +81,7 @@ void qmap_results_free(qmap_results *r)
     free(r->scan_intensity);
     free(r->qspace_average);
     free(r->qspace_hits);
+    free(r->qspace_cube);
     for (int i = 0; i < r->n_params; i++) {
         free(r->param_keys[i]);
         free(r->param_values[i]);

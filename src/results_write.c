@@ -162,6 +162,27 @@ static void write_shift_and_scans(writer *w, hid_t file, const qmap_results *r)
     }
 }
 
+/* /qspace/cube (n_slow, n_fast, nx, ny, nz) float32, one chunk per position, gzip. */
+static void write_cube(writer *w, hid_t g, const qmap_results *r, const hsize_t bins[3])
+{
+    hsize_t dims[5] = {(hsize_t)r->n_slow, (hsize_t)r->n_fast, bins[0], bins[1], bins[2]};
+    hsize_t chunk[5] = {1, 1, bins[0], bins[1], bins[2]};
+    hid_t s = H5Screate_simple(5, dims, NULL);
+    hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(pl, 5, chunk);
+    H5Pset_deflate(pl, 1);
+    hid_t d = H5Dcreate2(g, "cube", H5T_IEEE_F32LE, s, H5P_DEFAULT, pl, H5P_DEFAULT);
+    if (d < 0 || H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->qspace_cube) < 0)
+        w->failed = 1;
+    if (d >= 0) {
+        set_str_attr(w, d, "units", "counts");
+        set_str_attr(w, d, "description", "VOI intensity per map position (sum, not divided by hits)");
+        H5Dclose(d);
+    }
+    H5Pclose(pl);
+    H5Sclose(s);
+}
+
 static void write_qspace(writer *w, hid_t file, const qmap_results *r)
 {
     if (!r->qspace_average)
@@ -185,6 +206,8 @@ static void write_qspace(writer *w, hid_t file, const qmap_results *r)
     hsize_t dims[3] = {(hsize_t)r->axes[0].n, (hsize_t)r->axes[1].n, (hsize_t)r->axes[2].n};
     write_doubles(w, g, "average", 3, dims, r->qspace_average, "counts");
     write_doubles(w, g, "hits", 3, dims, r->qspace_hits, NULL);
+    if (r->qspace_cube)
+        write_cube(w, g, r, dims);
     set_str_attr(w, g, "signal", "average");
     const char *axes[3] = {"qx", "qy", "qz"};
     set_str_list_attr(w, g, "axes", axes, 3);

@@ -83,6 +83,18 @@ if "$QMAP" info "$T/missing_lima/sample_0001.h5" > "$T/info2.txt" 2>&1; then
 fi
 grep -q "scan0003/mpx1x4_0000.h5 is missing" "$T/info2.txt" || { echo "FAIL: info missing-LIMA message"; fail=1; }
 
+# --save-qspace: the per-position cube is consistent with the summed average and the intensity map.
+"$QMAP" process "$GOOD" -o "$T/cube.h5" -q --save-qspace --bins 5,6,7 || { echo "FAIL: --save-qspace run"; fail=1; }
+"$PY" - "$T/cube.h5" <<'PYEOF' || { echo "FAIL: /qspace/cube inconsistent"; fail=1; }
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+c, a, I = f["qspace/cube"][()], f["qspace/average"][()], f["maps/intensity"][()]
+assert c.shape == I.shape + a.shape == I.shape + (5, 6, 7), c.shape
+assert np.allclose(c.sum(axis=(0, 1)), a, rtol=1e-5, atol=1e-3 * a.max())
+ok = np.isfinite(I)
+assert np.allclose(c.sum(axis=(2, 3, 4))[ok], I[ok], rtol=1e-5, atol=1e-3)
+PYEOF
+
 # The input files are never modified.
 sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
 "$QMAP" process "$GOOD" -o "$T/ok.h5" -q || { echo "FAIL: good dataset did not process"; fail=1; }

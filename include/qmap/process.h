@@ -49,6 +49,8 @@ typedef struct {
     int hkl[3];
     double mask_threshold;        /* particle mask intensity threshold; NaN = Otsu */
     int threads;                  /* 0 = OpenMP default */
+    int save_qspace;              /* 1 = also keep the per-position VOI cube (written as
+                                     /qspace/cube); held in memory, refused above 4 GiB */
     qmap_log_fn log;
     qmap_progress_fn progress;
     void *ctx;

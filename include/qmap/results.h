@@ -46,6 +46,7 @@ typedef struct {
     qmap_axis axes[3];               /* VOI bins */
     double *qspace_average;          /* nx*ny*nz summed VOI intensity over all positions */
     double *qspace_hits;             /* nx*ny*nz pixel hits */
+    float *qspace_cube;              /* n_pos*nx*ny*nz per-position VOI intensity, or NULL */
     double mean_q[3];                /* mean Q over the particle (tilt reference) */
     double d_ref;                    /* strain reference d (Angstrom) */
     /* Parameters as (key, value) text pairs, in the order they were decided. */
