@@ -187,6 +187,27 @@ static int open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int *n_
     return QMAP_OK;
 }
 
+/* Read a batch of frames and flag the ones that have no stored data (chunks never
+ * written by an interrupted scan, frames beyond the end of a LIMA file): those positions
+ * must become NaN, not zero intensity. The reader only counts such frames, so a batch whose
+ * count grew is read again frame by frame to find them (rare: interrupted scans only). */
+static int read_batch(qmap_frame_reader *rd, int f0, int n, int row0, int row1, int cols,
+                      float *buf, uint8_t *absent)
+{
+    int before = qmap_frame_reader_missing_frames(rd);
+    int rc = qmap_frame_reader_read(rd, f0, n, row0, row1, buf);
+    memset(absent, 0, n);
+    if (rc < 0 || qmap_frame_reader_missing_frames(rd) == before)
+        return rc;
+    size_t len = (size_t)(row1 - row0) * cols;
+    for (int b = 0; b < n && rc == QMAP_OK; b++) {
+        int m = qmap_frame_reader_missing_frames(rd);
+        rc = qmap_frame_reader_read(rd, f0 + b, 1, row0, row1, buf + b * len);
+        absent[b] = qmap_frame_reader_missing_frames(rd) > m;
+    }
+    return rc;
+}
+
 /* Detector mask: file pixel_mask, user mask file, hot pixels from sampled frames. */
 static int build_mask(pipeline *P)
 {
@@ -299,6 +320,7 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     double *fsum = malloc(P->n_pix * sizeof *fsum);
     double *q = malloc(3 * P->n_pix * sizeof *q);
     float *buf = malloc((size_t)BATCH * P->n_pix * sizeof *buf);
+    uint8_t absent[BATCH];
     *scan_maps = malloc((size_t)P->n_scans * P->n_pos * sizeof(double));
     int rc = (cs->sum && cs->hits && fsum && q && buf && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
@@ -314,12 +336,14 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         missing += P->n_pos - nf;
         for (int f0 = 0; rc == QMAP_OK && f0 < nf; f0 += BATCH) {
             int nbatch = nf - f0 < BATCH ? nf - f0 : BATCH;
-            rc = qmap_frame_reader_read(rd, f0, nbatch, 0, P->rows, buf);
+            rc = read_batch(rd, f0, nbatch, 0, P->rows, P->cols, buf, absent);
             if (rc < 0)
                 break;
+            for (int b = 0; b < nbatch; b++)
+                missing += absent[b];
 #pragma omp parallel for schedule(static)
             for (int b = 0; b < nbatch; b++) {
-                double w = frame_factor(P, s, f0 + b), t = 0;
+                double w = absent[b] ? 0 : frame_factor(P, s, f0 + b), t = 0;
                 const float *fr = buf + (size_t)b * P->n_pix;
                 for (size_t p = 0; p < P->n_pix; p++)
                     if (!P->mask[p])
@@ -332,7 +356,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                     continue;
                 double acc = 0;
                 for (int b = 0; b < nbatch; b++)
-                    acc += buf[(size_t)b * P->n_pix + p] * frame_factor(P, s, f0 + b);
+                    if (!absent[b])
+                        acc += buf[(size_t)b * P->n_pix + p] * frame_factor(P, s, f0 + b);
                 fsum[p] += acc;
             }
             progress(P->o, "quick look", (s + (double)(f0 + nbatch) / nf) / P->n_scans);
@@ -355,7 +380,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         }
     }
     if (rc == QMAP_OK && missing > 0)
-        qmap_log(P->o, "interrupted scans: %ld frames missing in total; those positions are NaN", missing);
+        qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
+                       "those positions are NaN", missing);
     free(fsum);
     free(q);
     free(buf);
@@ -555,6 +581,7 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     for (int s = 0; s < P->n_scans; s++)
         max_rows = plans[s].row1 - plans[s].row0 > max_rows ? plans[s].row1 - plans[s].row0 : max_rows;
     float *buf = malloc((size_t)BATCH * max_rows * P->cols * sizeof *buf);
+    uint8_t absent[BATCH];
     int rc = (cubes && scan_tot && buf) ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
     for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
         const qmap_scan_plan *pl = &plans[s];
@@ -567,14 +594,14 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         memset(scan_tot, 0, nth * sizeof *scan_tot);
         for (int f0 = 0; rc == QMAP_OK && f0 < nf; f0 += BATCH) {
             int nbatch = nf - f0 < BATCH ? nf - f0 : BATCH;
-            rc = qmap_frame_reader_read(rd, f0, nbatch, pl->row0, pl->row1, buf);
+            rc = read_batch(rd, f0, nbatch, pl->row0, pl->row1, P->cols, buf, absent);
             if (rc < 0)
                 break;
 #pragma omp parallel for schedule(static)
             for (int b = 0; b < nbatch; b++) {
                 int f = f0 + b, tid = omp_get_thread_num();
                 int ref_row = f / P->n_fast - P->row_shift[s], ref_col = f % P->n_fast - P->col_shift[s];
-                double w = frame_factor(P, s, f);
+                double w = absent[b] ? 0 : frame_factor(P, s, f);
                 if (ref_row < 0 || ref_row >= P->n_slow || ref_col < 0 || ref_col >= P->n_fast || w == 0)
                     continue;
                 int p = ref_row * P->n_fast + ref_col;

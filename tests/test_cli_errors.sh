@@ -95,6 +95,27 @@ ok = np.isfinite(I)
 assert np.allclose(c.sum(axis=(2, 3, 4))[ok], I[ok], rtol=1e-5, atol=1e-3)
 PYEOF
 
+# An interrupted scan: the LIMA file of scan 4.1 holds only its first 50 of 80 frames. The
+# positions it never measured must come out NaN (not zero intensity), the rest processed.
+rm -rf "$T/interrupted" && cp -r "$T/good" "$T/interrupted"
+"$PY" - "$T/interrupted/scan0004/mpx1x4_0000.h5" <<'PYEOF' || { echo "could not prepare interrupted"; exit 1; }
+import sys, h5py
+path = "/entry_0000/instrument/mpx1x4/data"
+with h5py.File(sys.argv[1], "r") as f:
+    frames = f[path][:50]
+with h5py.File(sys.argv[1], "w") as f:
+    f.create_dataset(path, data=frames, chunks=(1,) + frames.shape[1:], compression=32008,
+                     compression_opts=(0, 2))
+PYEOF
+"$QMAP" process "$T/interrupted/sample_0001.h5" -o "$T/interrupted.h5" --shift none > "$T/interrupted.log" 2>&1 \
+    || { echo "FAIL: interrupted scan not processed"; cat "$T/interrupted.log"; fail=1; }
+grep -q "interrupted scans: 30 frames" "$T/interrupted.log" || { echo "FAIL: interrupted scan not reported"; cat "$T/interrupted.log"; fail=1; }
+"$PY" - "$T/interrupted.h5" <<'PYEOF' || { echo "FAIL: unmeasured positions are not NaN"; fail=1; }
+import sys, h5py, numpy as np
+I = h5py.File(sys.argv[1], "r")["maps/intensity"][()].ravel()
+assert np.isnan(I[50:]).all() and np.isfinite(I[:50]).all(), (np.isnan(I[:50]).sum(), np.isnan(I[50:]).sum())
+PYEOF
+
 # The input files are never modified.
 sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
 "$QMAP" process "$GOOD" -o "$T/ok.h5" -q || { echo "FAIL: good dataset did not process"; fail=1; }
