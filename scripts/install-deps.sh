@@ -2,7 +2,8 @@
 # Install qmap's build and test dependencies from Debian 12 (idempotent; needs root or sudo).
 set -euo pipefail
 PKGS="build-essential cmake pkg-config libhdf5-dev hdf5-tools hdf5-filter-plugin bitshuffle
-      libfftw3-dev liblz4-dev zlib1g-dev libgsl-dev libpng-dev
+      libfftw3-dev liblz4-dev zlib1g-dev libgsl-dev libpng-dev libcairo2-dev libpango1.0-dev
+      libtiff-dev libopenmpi-dev openmpi-bin chromium fonts-dejavu-core
       python3-xrayutilities python3-h5py python3-numpy time"
 missing=""
 for p in $PKGS; do

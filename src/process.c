@@ -759,8 +759,14 @@ static int run(pipeline *P, qmap_results **out)
             rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
                             voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
     }
-    if (rc == QMAP_OK)
+    if (rc == QMAP_OK) {
         clip_and_report_voi(P, plans, voi, lo, hi);
+        memcpy(P->r->voi, voi, sizeof P->r->voi);
+        memcpy(P->r->overview_axes, cs.axes, sizeof cs.axes);
+        P->r->overview_sum = cs.sum;      /* ownership moves to the results */
+        P->r->overview_hits = cs.hits;
+        cs.sum = cs.hits = NULL;
+    }
     if (rc == QMAP_OK)
         rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);
     if (rc == QMAP_OK) {

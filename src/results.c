@@ -82,6 +82,8 @@ void qmap_results_free(qmap_results *r)
     free(r->qspace_average);
     free(r->qspace_hits);
     free(r->qspace_cube);
+    free(r->overview_sum);
+    free(r->overview_hits);
     for (int i = 0; i < r->n_params; i++) {
         free(r->param_keys[i]);
         free(r->param_values[i]);

@@ -216,6 +216,40 @@ static void write_qspace(writer *w, hid_t file, const qmap_results *r)
     H5Gclose(g);
 }
 
+/* /qspace_overview: the coarse map-averaged reciprocal space over the whole sampled range,
+ * with the VOI box, for overview figures (where the VOI sits around the Bragg peak). */
+static void write_overview(writer *w, hid_t file, const qmap_results *r)
+{
+    if (!r->overview_sum)
+        return;
+    static const char *names[3] = {"qx", "qy", "qz"};
+    hid_t g = make_group(w, file, "qspace_overview", "NXdata");
+    if (g < 0)
+        return;
+    for (int a = 0; a < 3; a++) {
+        hsize_t n = (hsize_t)r->overview_axes[a].n;
+        double *c = malloc(n * sizeof *c);
+        if (!c) {
+            w->failed = 1;
+            break;
+        }
+        for (hsize_t k = 0; k < n; k++)
+            c[k] = qmap_axis_center(&r->overview_axes[a], (int)k);
+        write_doubles(w, g, names[a], 1, &n, c, "1/angstrom");
+        free(c);
+    }
+    hsize_t dims[3] = {(hsize_t)r->overview_axes[0].n, (hsize_t)r->overview_axes[1].n,
+                       (hsize_t)r->overview_axes[2].n};
+    write_doubles(w, g, "sum", 3, dims, r->overview_sum, "counts");
+    write_doubles(w, g, "hits", 3, dims, r->overview_hits, NULL);
+    hsize_t six = 6;
+    write_doubles(w, g, "voi", 1, &six, r->voi, "1/angstrom");
+    set_str_attr(w, g, "signal", "sum");
+    const char *axes[3] = {"qx", "qy", "qz"};
+    set_str_list_attr(w, g, "axes", axes, 3);
+    H5Gclose(g);
+}
+
 static void write_parameters(writer *w, hid_t file, const qmap_results *r)
 {
     hid_t g = make_group(w, file, "parameters", "NXcollection");
@@ -248,6 +282,7 @@ int qmap_results_write(const qmap_results *r, const char *path)
     write_fits(&w, f, r);
     write_shift_and_scans(&w, f, r);
     write_qspace(&w, f, r);
+    write_overview(&w, f, r);
     write_parameters(&w, f, r);
     if (H5Fclose(f) < 0)
         w.failed = 1;

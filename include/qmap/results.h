@@ -47,6 +47,10 @@ typedef struct {
     double *qspace_average;          /* nx*ny*nz summed VOI intensity over all positions */
     double *qspace_hits;             /* nx*ny*nz pixel hits */
     float *qspace_cube;              /* n_pos*nx*ny*nz per-position VOI intensity, or NULL */
+    qmap_axis overview_axes[3];      /* coarse grid over the whole sampled q range */
+    double *overview_sum;            /* summed masked intensity per coarse bin (all frames) */
+    double *overview_hits;           /* pixel hits per coarse bin */
+    double voi[6];                   /* VOI box qx0,qx1,qy0,qy1,qz0,qz1 (1/Angstrom) */
     double mean_q[3];                /* mean Q over the particle (tilt reference) */
     double d_ref;                    /* strain reference d (Angstrom) */
     /* Parameters as (key, value) text pairs, in the order they were decided. */
