@@ -15,18 +15,9 @@
 #define ROWS 5
 #define COLS 7
 
-static int failures;
 static char tmpdir[1024];
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);             \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fprintf(stderr, "\n");                                           \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 static void tmp_path(char *out, size_t size, const char *name)
 {

@@ -13,17 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int failures = 0;
 
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fprintf(stderr, "\n");                                                        \
-            failures++;                                                                   \
-        }                                                                                 \
-    } while (0)
+#include "check.h"
 
 /* ---- fixed-seed RNG (splitmix64) and Gaussian deviates (Box-Muller) ---- */
 static uint64_t rng_state;
