@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Build qmap with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/) and run the
+# whole test suite under them; any sanitizer report fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build-asan -DQMAP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd build-asan && ctest --output-on-failure -j2
