@@ -116,6 +116,14 @@ I = h5py.File(sys.argv[1], "r")["maps/intensity"][()].ravel()
 assert np.isnan(I[50:]).all() and np.isfinite(I[:50]).all(), (np.isnan(I[:50]).sum(), np.isnan(I[50:]).sum())
 PYEOF
 
+# A full disk (here: a file-size limit) while writing the results: an error that says so,
+# and neither the results file nor its temporary file remains.
+rm -f "$T"/full.h5*
+( ulimit -f 16; "$QMAP" process "$GOOD" -o "$T/full.h5" -q --save-qspace ) 2> "$T/full.stderr" \
+    && { echo "FAIL: write beyond the file-size limit succeeded"; fail=1; }
+grep -q "disk full" "$T/full.stderr" || { echo "FAIL: disk-full message:"; cat "$T/full.stderr"; fail=1; }
+ls "$T"/full.h5* >/dev/null 2>&1 && { echo "FAIL: partial results file left"; ls "$T"/full.h5*; fail=1; }
+
 # The input files are never modified.
 sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
 "$QMAP" process "$GOOD" -o "$T/ok.h5" -q || { echo "FAIL: good dataset did not process"; fail=1; }
