@@ -59,6 +59,12 @@ typedef struct {
 /* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9). */
 void qmap_process_defaults(qmap_process_options *o);
 
+/* Set one option from its CLI long-option name (without "--") and text value, e.g.
+ * ("energy", "9000"), ("voi", "3.5:3.7,-2.8:-2.6,5.9:6.2"), ("shift", "0.04,-0.02"),
+ * ("hot-pixels", "off"). String values are kept by pointer: they must outlive the call
+ * of qmap_process. Unknown names and malformed values: QMAP_ERR_VALUE with a message. */
+int qmap_process_set_option(qmap_process_options *o, const char *key, const char *value);
+
 /* Run the pipeline. On success *out owns the results (qmap_results_free). */
 int qmap_process(const qmap_process_options *o, qmap_results **out);
 

@@ -1,0 +1,164 @@
+"""qmap for notebooks: run the qmap SXDM pipeline and read its results as NumPy arrays.
+
+    import qmap
+    r = qmap.process("RAW_DATA/NMC622/NMC622_0001/NMC622_0001.h5", hkl="0,0,3", monitor="mon1")
+    r.maps["strain"]          # (n_slow, n_fast) float64, NaN where not measured
+    r.params["voi"]           # every choice the pipeline made, as text
+    r = qmap.open_results("nmc.h5")   # a results file written by `qmap process`
+
+Options are the long options of `qmap process` with '-' or '_' (energy=9000,
+center=(185.6, 172.9), voi="3.5:3.7,-2.8:-2.6,5.9:6.2", shift="none", hot_pixels=False).
+The library is found through $QMAP_LIBRARY, else build/libqmap.so of this checkout, else
+the system's libqmap.so. Uses ctypes and NumPy only (h5py for open_results).
+"""
+import ctypes
+import ctypes.util
+import os
+
+import numpy as np
+
+__all__ = ["process", "open_results", "Results", "QmapError"]
+
+
+class QmapError(RuntimeError):
+    """An error reported by the qmap library (its one-line message)."""
+
+
+def _find_library():
+    candidates = [os.environ.get("QMAP_LIBRARY"),
+                  os.path.join(os.path.dirname(__file__), "..", "..", "build", "libqmap.so"),
+                  ctypes.util.find_library("qmap")]
+    for path in candidates:
+        if path and os.path.exists(path):
+            return ctypes.CDLL(os.path.abspath(path))
+    raise QmapError("libqmap.so not found: build qmap (scripts/build.sh) or set QMAP_LIBRARY")
+
+
+_lib = None
+_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_char_p)
+
+
+def _library():
+    global _lib
+    if _lib is None:
+        lib = _find_library()
+        c_double_p = ctypes.POINTER(ctypes.c_double)
+        lib.qmap_py_process.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+                                        ctypes.POINTER(ctypes.c_char_p), _LOG_FN,
+                                        ctypes.POINTER(ctypes.c_void_p)]
+        lib.qmap_py_process.restype = ctypes.c_int
+        lib.qmap_error_message.restype = ctypes.c_char_p
+        lib.qmap_results_free.argtypes = [ctypes.c_void_p]
+        lib.qmap_py_shape.argtypes = [ctypes.c_void_p] + [ctypes.POINTER(ctypes.c_int)] * 3
+        lib.qmap_py_n_maps.restype = ctypes.c_int
+        lib.qmap_map_name.argtypes = [ctypes.c_int]
+        lib.qmap_map_name.restype = ctypes.c_char_p
+        lib.qmap_map_unit.argtypes = [ctypes.c_int]
+        lib.qmap_map_unit.restype = ctypes.c_char_p
+        lib.qmap_py_map.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.qmap_py_map.restype = c_double_p
+        lib.qmap_py_mask.argtypes = [ctypes.c_void_p]
+        lib.qmap_py_mask.restype = ctypes.POINTER(ctypes.c_uint8)
+        lib.qmap_py_vector.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.qmap_py_vector.restype = c_double_p
+        lib.qmap_py_n_params.argtypes = [ctypes.c_void_p]
+        for name in ("qmap_py_param_key", "qmap_py_param_value"):
+            getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_int]
+            getattr(lib, name).restype = ctypes.c_char_p
+        _lib = lib
+    return _lib
+
+
+class Results:
+    """Maps and parameters of one qmap run.
+
+    maps: dict name -> (n_slow, n_fast) float64 array (intensity, qx, qy, qz, q, d_spacing,
+    strain, std_q*, sigma_q*, sigma_mean, tilt_magnitude, tilt_direction, c when computed);
+    units: dict name -> unit; mask: (n_slow, n_fast) bool particle mask; x, y: positions in
+    micrometres; shift_x, shift_y: drift applied per scan (um); eta: per scan (degrees);
+    scan_intensity: the rocking curve; params: dict of every setting used (text).
+    """
+
+    def __init__(self, maps, units, mask, vectors, params):
+        self.maps, self.units, self.mask, self.params = maps, units, mask, params
+        for name, value in vectors.items():
+            setattr(self, name, value)
+
+    def __repr__(self):
+        shape = self.mask.shape
+        return f"<qmap.Results {shape[0]} x {shape[1]} map, {len(self.maps)} maps, particle {int(self.mask.sum())} positions>"
+
+
+def _option_value(value):
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (tuple, list)):
+        if len(value) == 3 and all(isinstance(v, (tuple, list)) for v in value):   # voi ranges
+            return ",".join(f"{lo!r}:{hi!r}" for lo, hi in value)
+        return ",".join(repr(v) if isinstance(v, float) else str(v) for v in value)
+    if isinstance(value, dict):                                                      # offsets
+        return ",".join(f"{k}={v!r}" for k, v in value.items())
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def process(path, log=None, **options):
+    """Run the pipeline on a BLISS dataset file and return Results.
+
+    log: optional callable receiving each choice line the pipeline prints in the CLI.
+    Raises QmapError with the library's message on any error (bad option, bad file).
+    """
+    lib = _library()
+    keys = [k.replace("_", "-").encode() for k in options]
+    values = [_option_value(v).encode() for v in options.values()]
+    n = len(keys)
+    key_arr = (ctypes.c_char_p * max(n, 1))(*keys)
+    val_arr = (ctypes.c_char_p * max(n, 1))(*values)
+    callback = _LOG_FN((lambda line: log(line.decode())) if log else (lambda line: None))
+    handle = ctypes.c_void_p()
+    rc = lib.qmap_py_process(os.fsencode(path), n, key_arr, val_arr, callback, ctypes.byref(handle))
+    if rc < 0:
+        raise QmapError(lib.qmap_error_message().decode())
+    try:
+        return _collect(lib, handle)
+    finally:
+        lib.qmap_results_free(handle)
+
+
+def _collect(lib, handle):
+    ns, nf, nscan = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    lib.qmap_py_shape(handle, ctypes.byref(ns), ctypes.byref(nf), ctypes.byref(nscan))
+    shape = (ns.value, nf.value)
+    maps, units = {}, {}
+    for k in range(lib.qmap_py_n_maps()):
+        ptr = lib.qmap_py_map(handle, k)
+        if ptr:
+            name = lib.qmap_map_name(k).decode()
+            maps[name] = np.ctypeslib.as_array(ptr, shape=shape).copy()
+            units[name] = lib.qmap_map_unit(k).decode()
+    mask = np.ctypeslib.as_array(lib.qmap_py_mask(handle), shape=shape).astype(bool)
+    lengths = {"x": nf.value, "y": ns.value, "shift_x": nscan.value, "shift_y": nscan.value,
+               "eta": nscan.value, "scan_intensity": nscan.value}
+    vectors = {name: np.ctypeslib.as_array(lib.qmap_py_vector(handle, name.encode()), shape=(n,)).copy()
+               for name, n in lengths.items()}
+    params = {lib.qmap_py_param_key(handle, i).decode(): lib.qmap_py_param_value(handle, i).decode()
+              for i in range(lib.qmap_py_n_params(handle))}
+    return Results(maps, units, mask, vectors, params)
+
+
+def open_results(path):
+    """Read a results file written by `qmap process` (see docs/results-file.md) as Results."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        g = f["maps"]
+        maps, units = {}, {}
+        for name, d in g.items():
+            if name in ("x", "y", "mask"):
+                continue
+            maps[name] = d[()]
+            u = d.attrs.get("units", "")
+            units[name] = u.decode() if isinstance(u, bytes) else str(u)
+        vectors = {"x": g["x"][()], "y": g["y"][()],
+                   "shift_x": f["shift/x"][()], "shift_y": f["shift/y"][()],
+                   "eta": f["scans/eta"][()], "scan_intensity": f["scans/intensity"][()]}
+        params = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in f["parameters"].attrs.items()}
+        return Results(maps, units, g["mask"][()].astype(bool), vectors, params)
