@@ -1,24 +1,96 @@
 #!/usr/bin/env bash
-# Benchmark: frames per second of `qmap process` against a plain H5Dread loop over the
-# same frames, measured in the same run. Reproduce with:  bench/run.sh [NF NS NETA]
-# (default 50 x 40 map x 10 eta = 20 000 Maxipix frames, bitshuffle-LZ4).
+# Benchmark of `qmap process` (see bench/README.md). Reproduce with:
+#     bench/run.sh [NF NS NETA]
+# (default 50 x 50 map x 20 eta = 50 000 Maxipix frames, bitshuffle-LZ4, sparse Bragg peak).
+# Measured in the same run, on the same frames: a plain H5Dread loop (bench_h5read), qmap
+# end to end on all cores and on one thread, the NumPy/h5py notebook version of the COM
+# (bench/numpy_com.py), then the scaling with the number of frames, the memory of a
+# 200 x 200 map and, when qmap was built with MPI, `mpirun -n 2`. Set QMAP_BENCH_QUICK=1 to
+# skip the 200 x 200 memory run and the NumPy run; QMAP_BENCH_BUILD=DIR to use an existing
+# build folder instead of building ./build; QMAP_BENCH_BEFORE=BINARY to also time another
+# qmap binary (e.g. an earlier version) on the same frames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NF=${1:-50}; NS=${2:-40}; NETA=${3:-10}
-./scripts/build.sh >/dev/null
+NF=${1:-50}; NS=${2:-50}; NETA=${3:-20}
+PY=/usr/bin/python3
+B=${QMAP_BENCH_BUILD:-}
+if [ -z "$B" ]; then ./scripts/build.sh >/dev/null; B=build; fi
+Q=$B/qmap
 D=$(mktemp -d /tmp/qmap-bench.XXXX)
 trap 'rm -rf "$D"' EXIT
-./build/qmap simulate -o "$D/data" --size "$NF,$NS" --eta "$NETA" >/dev/null
+
+simulate() { # NAME NF NS NETA
+    $Q simulate -o "$D/$1" --size "$2,$3" --eta "$4" >/dev/null
+    cat "$D/$1"/scan*/*.h5 > /dev/null   # warm the page cache for every reader
+}
+# run NAME OUT [qmap options...]: prints "seconds peak_rss_kB" of one qmap process
+run() {
+    local name=$1 out=$2; shift 2
+    /usr/bin/time -f "%e %M" -o "$D/time.txt" $Q process "$D/$name/sample_0001.h5" -o "$D/$out" -q "$@"
+    cat "$D/time.txt"
+}
+
 FRAMES=$((NF * NS * NETA))
-echo "dataset: $NF x $NS map x $NETA eta = $FRAMES Maxipix frames (bitshuffle-LZ4), $(nproc) cores"
-cat "$D"/data/scan*/*.h5 > /dev/null   # warm the page cache for both readers
-base=$(./build/bench/bench_h5read "$D/data/sample_0001.h5")
+simulate main "$NF" "$NS" "$NETA"
+echo "dataset: $NS x $NF map x $NETA eta = $FRAMES Maxipix frames 516 x 516 int32 (bitshuffle-LZ4)," \
+     "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+base=$($B/bench/bench_h5read "$D/main/sample_0001.h5")
 echo "$base"
-t0=$(date +%s.%N)
-/usr/bin/time -f "qmap peak RSS %M kB" ./build/qmap process "$D/data/sample_0001.h5" -o "$D/r.h5" -q 2> "$D/time.txt"
-t1=$(date +%s.%N)
-cat "$D/time.txt"
-awk -v f="$FRAMES" -v a="$t0" -v b="$t1" -v base="$base" 'BEGIN {
-    split(base, w, " "); hfps = w[7];
-    t = b - a; printf "qmap process frames %d seconds %.3f fps %.1f (two passes over the frames)\n", f, t, f / t;
-    printf "ratio qmap/h5read: %.2f\n", (f / t) / hfps }'
+hfps=$(echo "$base" | awk '{print $7}')
+read -r t rss <<< "$(run main r.h5)"
+echo "qmap process frames $FRAMES seconds $t fps $(awk -v f=$FRAMES -v t=$t 'BEGIN{printf "%.0f", f/t}') peak RSS $((rss / 1024)) MB (all cores)"
+awk -v f=$FRAMES -v t=$t -v h=$hfps 'BEGIN{printf "ratio qmap / h5read loop: %.1f\n", f / t / h}'
+if [ -n "${QMAP_BENCH_BEFORE:-}" ]; then
+    /usr/bin/time -f "%e %M" -o "$D/time.txt" "$QMAP_BENCH_BEFORE" process "$D/main/sample_0001.h5" -o "$D/rb.h5" -q
+    read -r tb rb <<< "$(cat "$D/time.txt")"
+    echo "before ($QMAP_BENCH_BEFORE): seconds $tb fps $(awk -v f=$FRAMES -v t=$tb 'BEGIN{printf "%.0f", f/t}') peak RSS $((rb / 1024)) MB"
+fi
+read -r t1 rss1 <<< "$(run main r1.h5 --threads 1)"
+echo "qmap process --threads 1 seconds $t1 fps $(awk -v f=$FRAMES -v t=$t1 'BEGIN{printf "%.0f", f/t}') peak RSS $((rss1 / 1024)) MB"
+awk -v a=$t1 -v b=$t 'BEGIN{printf "speed-up 2 threads / 1 thread: %.2f\n", a / b}'
+
+if [ -z "${QMAP_BENCH_QUICK:-}" ]; then
+    np=$($PY bench/numpy_com.py "$D/main/sample_0001.h5" "$D/r.h5")
+    echo "$np"
+    nfps=$(echo "$np" | awk '/^numpy frames/ {print $7}')
+    awk -v f=$FRAMES -v t=$t -v n=$nfps 'BEGIN{printf "ratio qmap / numpy: %.1f\n", f / t / n}'
+fi
+
+echo "scaling (frames proportional to map positions, $NETA eta):"
+printf "  %8s %9s %10s %9s\n" frames seconds frames/s "RSS MB"
+for size in "$((NF / 2)),$((NS / 5))" "$((NF / 2)),$((NS * 2 / 5))" "$NF,$((NS / 2))"; do
+    simulate "s$size" "${size%,*}" "${size#*,}" "$NETA"
+    n=$(( ${size%,*} * ${size#*,} * NETA ))
+    read -r ts rs <<< "$(run "s$size" "rs.h5")"
+    printf "  %8d %9.2f %10.0f %9d\n" "$n" "$ts" "$(awk -v f=$n -v t=$ts 'BEGIN{print f/t}')" $((rs / 1024))
+    rm -rf "${D:?}/s$size"
+done
+printf "  %8d %9.2f %10.0f %9d\n" "$FRAMES" "$t" "$(awk -v f=$FRAMES -v t=$t 'BEGIN{print f/t}')" $((rss / 1024))
+
+if command -v mpirun >/dev/null && ldd $Q | grep -q libmpi; then
+    t0=$(date +%s.%N)
+    mpirun --allow-run-as-root --oversubscribe -n 2 $Q process "$D/main/sample_0001.h5" -o "$D/rm.h5" -q --threads 1
+    t2=$(date +%s.%N)
+    awk -v f=$FRAMES -v a=$t0 -v b=$t2 'BEGIN{printf "mpirun -n 2 (1 thread each) seconds %.2f fps %.0f\n", b - a, f / (b - a)}'
+    $PY - "$D/r.h5" "$D/rm.h5" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+worst = [0.0]
+def visit(name, o):
+    if isinstance(o, h5py.Dataset) and o.dtype.kind in 'fiu':
+        x, y = np.asarray(o[()], float), np.asarray(b[name][()], float)
+        d = np.abs(x - y)[np.isfinite(x) & np.isfinite(y)]
+        s = np.abs(x)[np.isfinite(x)]
+        if d.size and s.max() > 0:
+            worst[0] = max(worst[0], d.max() / s.max())
+a.visititems(visit)
+print(f"mpirun -n 2 results vs single process: max |difference| / max |value| = {worst[0]:.2g}")
+PYEOF
+fi
+rm -rf "${D:?}/main"
+
+if [ -z "${QMAP_BENCH_QUICK:-}" ]; then
+    simulate big 200 200 2
+    read -r tb rb <<< "$(run big rb.h5)"
+    echo "memory: 200 x 200 map x 2 eta (80000 frames): seconds $tb peak RSS $((rb / 1024)) MB"
+fi

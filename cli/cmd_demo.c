@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "qmap/error.h"
 #include "qmap/process.h"
+#include "qmap/report.h"
 #include "qmap/simulate.h"
 #include "qmap/truth.h"
 
@@ -114,6 +115,13 @@ int cmd_demo(int argc, char **argv)
         return 1;
     }
     int ok = print_report(&t);
+    char report_dir[4096];
+    qmap_report_default_dir(results, report_dir, sizeof report_dir);
+    if (qmap_report_write(results, report_dir, NULL) < 0) {
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        return 1;
+    }
+    printf("== figures and report: %s/report.html\n", report_dir);
     printf("== %s: results in %s\n", ok ? "all recovered within tolerance" : "SOME FIGURES OUT OF TOLERANCE", results);
     return ok ? 0 : 1;
 }

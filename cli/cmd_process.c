@@ -2,7 +2,10 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "qmap/error.h"
+#include "qmap/mpi.h"
 #include "qmap/process.h"
+#include "qmap/crystal.h"
+#include "qmap/report.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -36,16 +39,27 @@ static void usage(FILE *f)
 "      --bins NX,NY,NZ      number of q bins in the VOI (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
 "      --hkl H,K,L          reflection; with 0,0,L the lattice parameter map c = L*d is written\n"
+"      --cif FILE           crystal structure: d_ref = d(H,K,L) of the CIF (needs --hkl, not --dref),\n"
+"                           and the angular offsets of the measured mean Q from the CIF reflection\n"
+"      --ip-dir, --oop-dir H,K,L  sample orientation for those offsets (default 1,0,0 and 0,0,1)\n"
 "      --threshold I        particle-mask threshold on the VOI intensity, counts (default: Otsu)\n"
 "      --threads N          OpenMP threads (default: all cores)\n"
 "      --save-qspace        also write the per-position VOI cube /qspace/cube (n_slow, n_fast,\n"
 "                           nx, ny, nz), held in memory: refused above 4 GiB\n"
+"      --report             also draw the figures and report.html into RESULTS_report/\n"
 "  -q, --quiet              do not print the choices\n"
 "  -h, --help               this help\n");
 }
 
 enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
-       O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS, O_SAVE_QSPACE };
+       O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS, O_SAVE_QSPACE, O_REPORT,
+       O_CIF, O_IP_DIR, O_OOP_DIR };
+
+/* --cif and the sample orientation (helpers in cmd_hkl.c) */
+static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
+qmap_crystal *hkl_process_reference(const char *cif, const int hkl[3], double *dref);
+void hkl_process_offsets(const qmap_crystal *c, const char *cif, const int hkl[3],
+                         const int ip[3], const int oop[3], qmap_results *r, int quiet);
 
 static int parse_offsets(const char *s, qmap_process_options *o)
 {
@@ -106,7 +120,8 @@ static int parse_voi(const char *s, double voi[6])
     return 0;
 }
 
-static int parse_args(int argc, char **argv, qmap_process_options *o, const char **output, int *quiet)
+static int parse_args(int argc, char **argv, qmap_process_options *o, const char **output, int *quiet,
+                      int *report)
 {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"detector", required_argument, 0, O_DETECTOR},
@@ -118,8 +133,10 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"shift-counter", required_argument, 0, O_SHIFT_COUNTER},
         {"voi", required_argument, 0, O_VOI}, {"bins", required_argument, 0, O_BINS},
         {"dref", required_argument, 0, O_DREF}, {"hkl", required_argument, 0, O_HKL},
+        {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},
+        {"oop-dir", required_argument, 0, O_OOP_DIR},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
-        {"save-qspace", no_argument, 0, O_SAVE_QSPACE},
+        {"save-qspace", no_argument, 0, O_SAVE_QSPACE}, {"report", no_argument, 0, O_REPORT},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0;
     double pair[2];
@@ -157,9 +174,13 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case O_VOI: bad = parse_voi(optarg, o->voi); o->voi_set = 1; break;
         case O_BINS: bad = parse_ints("--bins", optarg, 3, o->bins); o->bins_set = 1; break;
         case O_DREF: bad = parse_double("--dref", optarg, &o->dref); break;
+        case O_CIF: cif_opt.path = optarg; break;
+        case O_IP_DIR: bad = parse_ints("--ip-dir", optarg, 3, cif_opt.ip); break;
+        case O_OOP_DIR: bad = parse_ints("--oop-dir", optarg, 3, cif_opt.oop); break;
         case O_HKL: bad = parse_ints("--hkl", optarg, 3, o->hkl); o->hkl_set = 1; break;
         case O_THRESHOLD: bad = parse_double("--threshold", optarg, &o->mask_threshold); break;
         case O_SAVE_QSPACE: o->save_qspace = 1; break;
+        case O_REPORT: *report = 1; break;
         case O_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &o->threads); break;
         default: bad = -1;
         }
@@ -195,25 +216,49 @@ int cmd_process(int argc, char **argv)
     qmap_process_options o;
     qmap_process_defaults(&o);
     const char *output = NULL;
-    int quiet = 0;
-    int rc = parse_args(argc, argv, &o, &output, &quiet);
+    int quiet = 0, report = 0;
+    int rc = parse_args(argc, argv, &o, &output, &quiet, &report);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    int rank = qmap_mpi_rank();   /* under mpirun every rank gets the results; rank 0 prints and writes */
+    if (rank != 0)
+        quiet = 1;
+    qmap_crystal *crystal = NULL;
+    if (cif_opt.path) {
+        if (!o.hkl_set || !isnan(o.dref)) {
+            fprintf(stderr, "qmap: --cif needs --hkl H,K,L and replaces --dref\n");
+            return 2;
+        }
+        if (!(crystal = hkl_process_reference(cif_opt.path, o.hkl, &o.dref)))
+            return 2;
+        if (!quiet)
+            printf("d_ref from %s: d(%d,%d,%d) = %.6f A  (--dref %.8f)\n", cif_opt.path, o.hkl[0],
+                   o.hkl[1], o.hkl[2], o.dref, o.dref);
+    }
     char def[4096];
     if (!output) {
         default_output(o.input, def, sizeof def);
         output = def;
     }
     o.log = log_to_stdout;
-    o.progress = progress_bar;
+    o.progress = rank == 0 ? progress_bar : NULL;
     o.ctx = &quiet;
     qmap_results *r = NULL;
     if (qmap_process(&o, &r) < 0) {
         progress_done();
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        if (rank == 0)
+            fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        qmap_crystal_free(crystal);
         return 1;
     }
     progress_done();
+    if (crystal)
+        hkl_process_offsets(crystal, cif_opt.path, o.hkl, cif_opt.ip, cif_opt.oop, r, quiet);
+    qmap_crystal_free(crystal);
+    if (rank != 0) {
+        qmap_results_free(r);
+        return 0;
+    }
     qmap_results_param(r, "output", "%s", output);
     if (qmap_results_write(r, output) < 0) {
         fprintf(stderr, "qmap: %s\n", qmap_error_message());
@@ -223,5 +268,15 @@ int cmd_process(int argc, char **argv)
     if (!quiet)
         printf("results written to %s\n", output);
     qmap_results_free(r);
+    if (report) {
+        char dir[4096];
+        qmap_report_default_dir(output, dir, sizeof dir);
+        if (qmap_report_write(output, dir, NULL) < 0) {
+            fprintf(stderr, "qmap: %s\n", qmap_error_message());
+            return 1;
+        }
+        if (!quiet)
+            printf("report written to %s/report.html\n", dir);
+    }
     return 0;
 }

@@ -1,10 +1,18 @@
 /* main.c -- qmap command-line entry point: dispatches to one file per subcommand. */
 #include "cli.h"
+#include "qmap/error.h"
+#include "qmap/mpi.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+
+int cmd_report(int argc, char **argv);   /* cmd_report.c */
+int cmd_particles(int argc, char **argv);   /* cmd_particles.c */
+int cmd_sem(int argc, char **argv);         /* cmd_sem.c */
+int cmd_hkl(int argc, char **argv);         /* cmd_hkl.c */
+int cmd_powder(int argc, char **argv);      /* cmd_powder.c */
 
 static void usage(FILE *f)
 {
@@ -17,6 +25,11 @@ static void usage(FILE *f)
             "  simulate -o DIR  write a synthetic ID01 dataset with known ground truth\n"
             "  demo             simulate, process and compare the recovered maps with the truth\n"
             "  compare R T      recovered maps R against the ground truth T of a simulation\n"
+            "  report RESULTS   figures (PNG, SVG) and report.html of a results file\n"
+            "  particles RESULTS  label the particles of a results map; per-particle table (+ CSV)\n"
+            "  sem IMAGE        particle size distribution of an SEM image (TIFF, PNG): CSV + figure\n"
+            "  hkl CIF H,K,L    d, |Q|, 2theta, |F| and ID01 angles of reflections from a CIF structure\n"
+            "  powder CIF PAT   Rietveld / Le Bail refinement of a powder pattern against a CIF\n"
             "  version          print the version\n",
             QMAP_VERSION_STRING);
 }
@@ -30,6 +43,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* under mpirun (and only then) the ranks share the work of `qmap process` */
+    if (qmap_mpi_start(&argc, &argv) < 0) {
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        return 1;
+    }
     const char *cmd = argv[1];
     int rc;
     if (strcmp(cmd, "info") == 0)
@@ -42,6 +60,16 @@ int main(int argc, char **argv)
         rc = cmd_demo(argc - 1, argv + 1);
     else if (strcmp(cmd, "compare") == 0)
         rc = cmd_compare(argc - 1, argv + 1);
+    else if (strcmp(cmd, "report") == 0)
+        rc = cmd_report(argc - 1, argv + 1);
+    else if (strcmp(cmd, "particles") == 0)
+        rc = cmd_particles(argc - 1, argv + 1);
+    else if (strcmp(cmd, "sem") == 0)
+        rc = cmd_sem(argc - 1, argv + 1);
+    else if (strcmp(cmd, "hkl") == 0)
+        rc = cmd_hkl(argc - 1, argv + 1);
+    else if (strcmp(cmd, "powder") == 0)
+        rc = cmd_powder(argc - 1, argv + 1);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("qmap %s\n", QMAP_VERSION_STRING);
         rc = 0;
@@ -53,6 +81,7 @@ int main(int argc, char **argv)
         usage(stderr);
         rc = 2;
     }
+    qmap_mpi_finish();
     if (fclose(stdout) != 0 && errno != EBADF) {
         fprintf(stderr, "qmap: error writing to standard output: %s\n", strerror(errno));
         return 1;

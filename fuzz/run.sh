@@ -9,15 +9,17 @@ SECONDS_PER=${1:-10}; shift || true
 OUT=build-fuzz
 mkdir -p "$OUT"
 CFLAGS="-std=c11 -D_XOPEN_SOURCE=700 -DQMAP_VERSION_STRING=\"fuzz\" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc -Icli -I/usr/include/hdf5/serial"
-LIBS="-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -llz4 -lpng -lm"
+LIBS="-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -llz4 -lpng -lz -lm"
 declare -A SOURCES=(
     [title]="src/scan_title.c src/error.c"
     [bshuf_lz4]="src/bshuf_lz4.c src/error.c"
     [mask_png]="src/mask_file.c src/h5util.c src/error.c"
     [cli_values]="cli/util.c"
+    [spec]="src/spec_file.c src/error.c"
+    [edf]="src/edf.c src/error.c"
 )
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(title bshuf_lz4 mask_png cli_values)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(title bshuf_lz4 mask_png cli_values spec edf)
 for h in "${HARNESSES[@]}"; do
     clang $CFLAGS "fuzz/fuzz_$h.c" ${SOURCES[$h]} $LIBS -o "$OUT/fuzz_$h"
     mkdir -p "$OUT/corpus/$h"

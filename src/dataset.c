@@ -7,11 +7,15 @@
  * the angles, the recorded piezo positions (nominal grid as fallback) and optionally
  * a monitor counter. Every failure is one message naming the file, scan and dataset.
  * The file is closed again before qmap_dataset_open returns.
+ * The input is recognised by content: a SPEC text file goes to dataset_spec.c, and an
+ * XSOCS master/entry file (entries with instrument/detector/chan_per_deg_dim0) is read
+ * entry by entry through xsocs_input.c; everything else must be a BLISS HDF5 file.
  */
 #include "qmap/dataset.h"
 #include "qmap/error.h"
 #include "dataset_internal.h"
 #include "h5util.h"
+#include "frames_edf.h"
 
 #include <limits.h>
 #include <math.h>
@@ -299,6 +303,34 @@ static int read_positions(hid_t scan, qmap_scan_info *s, size_t npts)
     return QMAP_OK;
 }
 
+int qmap_scan_nominal_positions(qmap_scan_info *s)
+{
+    size_t npts = (size_t)s->title.n_fast * (size_t)s->title.n_slow;
+    s->x = malloc(npts * sizeof *s->x);
+    s->y = malloc(npts * sizeof *s->y);
+    if (!s->x || !s->y)
+        return qmap_error(QMAP_ERR_NOMEM, "scan %s: no memory for %zu positions", s->name, npts);
+    nominal_axis(&s->title, 1, s->x, npts);
+    nominal_axis(&s->title, 0, s->y, npts);
+    return QMAP_OK;
+}
+
+int qmap_known_detector_shape(const char *name, int *rows, int *cols)
+{
+    static const struct { const char *name; int rows, cols; } known[] = {
+        {"mpx1x4", 516, 516}, {"mpx4", 516, 516}, {"mpxgaas", 516, 516}, {"maxipix", 516, 516},
+        {"merlin", 515, 515}, {"eiger2M", 2164, 1030}, {"ei2m", 2164, 1030},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (name && strcmp(name, known[i].name) == 0) {
+            *rows = known[i].rows;
+            *cols = known[i].cols;
+            return QMAP_OK;
+        }
+    }
+    return QMAP_ERR_FORMAT;
+}
+
 /* measurement/<name> as a per-point counter: short arrays padded with NaN; with
  * positive_only (a monitor) non-positive values become NaN too. role names the counter's
  * use in messages ("monitor", "shift counter"). */
@@ -486,7 +518,8 @@ static int add_scan(qmap_dataset *ds, hid_t file, const char *name, int number,
     hid_t g = H5Gopen2(file, name, H5P_DEFAULT);
     if (g < 0)
         return qmap_error(QMAP_ERR_FORMAT, "%s: scan %s cannot be opened", ds->path, name);
-    int rc = read_scan(g, &w, opt, s);
+    int rc = qmap_xsocs_is_entry(g) ? qmap_xsocs_read_scan(g, ds->path, opt, s)
+                                     : read_scan(g, &w, opt, s);
     H5Gclose(g);
     return rc;
 }
@@ -565,8 +598,10 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);
     hid_t file;
-    int rc = qmap_h5_open_file(path, &file);
-    if (rc == QMAP_OK) {
+    int rc;
+    if (path && qmap_is_spec_file(path)) {
+        rc = qmap_dataset_read_spec(ds, path, &o);
+    } else if ((rc = qmap_h5_open_file(path, &file)) == QMAP_OK) {
         rc = discover(ds, file, &o);
         H5Fclose(file);
     }
@@ -582,6 +617,21 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
     }
     *out = ds;
     return QMAP_OK;
+}
+
+qmap_scan_info *qmap_dataset_append_scan(qmap_dataset *ds)
+{
+    qmap_scan_info *v = realloc(ds->scans, (size_t)(ds->n_scans + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    ds->scans = v;
+    memset(&v[ds->n_scans], 0, sizeof *v);
+    return &v[ds->n_scans++];
+}
+
+void qmap_dataset_add_skipped(qmap_dataset *ds)
+{
+    ds->n_skipped++;
 }
 
 const char *qmap_dataset_path(const qmap_dataset *ds)
@@ -642,6 +692,8 @@ long qmap_dataset_pixel_mask(const qmap_dataset *ds, uint8_t *mask)
 {
     if (!ds || !mask || ds->n_scans == 0)
         return qmap_error(QMAP_ERR_INTERNAL, "qmap_dataset_pixel_mask: no dataset or mask");
+    if (qmap_is_spec_file(ds->path))
+        return 0;   /* SPEC-era data stores no detector mask */
     size_t npix = (size_t)ds->scans[0].geom.n_rows * (size_t)ds->scans[0].geom.n_cols;
     uint8_t *acc = calloc(npix, 1);
     if (!acc)

@@ -30,4 +30,24 @@ int qmap_scan_read_angles(hid_t scan, const char *file, const char *scan_name,
 int qmap_scan_detector_shape(hid_t scan, const char *file, const char *scan_name,
                              const char *det, int *n_frames, int *rows, int *cols);
 
+/* Shape of a known detector by name (mpx1x4, mpx4, mpxgaas, maxipix, merlin, eiger2M,
+ * ei2m), used when a scan's frames are absent; QMAP_OK or QMAP_ERR_FORMAT. */
+int qmap_known_detector_shape(const char *name, int *rows, int *cols);
+
+/* Append a zeroed scan to ds (NULL: no memory); count a skipped scan. */
+qmap_scan_info *qmap_dataset_append_scan(qmap_dataset *ds);
+void qmap_dataset_add_skipped(qmap_dataset *ds);
+
+/* SPEC-era input (dataset_spec.c): every pscan/kmap/sxdm map scan of a SPEC file. */
+int qmap_dataset_read_spec(qmap_dataset *ds, const char *path, const qmap_open_options *opt);
+
+/* XSOCS master/entry input (xsocs_input.c): 1 when scan group holds the XSOCS detector
+ * calibration instrument/detector/chan_per_deg_dim0; then qmap_xsocs_read_scan fills s
+ * (s->name, number and title already set). */
+int qmap_xsocs_is_entry(hid_t scan);
+int qmap_xsocs_read_scan(hid_t scan, const char *file, const qmap_open_options *opt,
+                         qmap_scan_info *s);
+/* Nominal raster positions into s->x, s->y (allocated here; n_fast*n_slow each). */
+int qmap_scan_nominal_positions(qmap_scan_info *s);
+
 #endif

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 #include "qmap/dataset.h"
+#include "qmap/frames.h"
+#include "frames_internal.h"
 #include "qmap/process.h"
 #include "qmap/qspace.h"
 
@@ -64,5 +66,37 @@ typedef struct {
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r);
+
+/* Per-frame passes over sparse frames on all OpenMP threads (frame_loop.c). */
+typedef struct qmap_frame_workers qmap_frame_workers;   /* one sparse reader buffer per thread */
+qmap_frame_workers *qmap_frame_workers_new(void);
+void qmap_frame_workers_free(qmap_frame_workers *ws);
+int qmap_frame_workers_count(const qmap_frame_workers *ws);
+
+typedef struct {
+    void *ctx;
+    /* 1 = do not read frame f (optional) */
+    int (*skip)(void *ctx, int f);
+    /* the non-zero pixels of frame f, on thread `thread`; a negative status stops the pass */
+    int (*frame)(void *ctx, int thread, int f, const qmap_sparse_frame *fr);
+    /* progress within the scan, from thread 0 (optional) */
+    void (*tick)(void *ctx, double fraction);
+} qmap_frame_pass;
+
+/* Frames [0, n_frames), detector rows [row0, row1), dealt to the threads in fixed chunks;
+ * the first error (lowest frame) is returned. */
+int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
+                        int row1, const qmap_frame_pass *pass);
+
+/* MPI (mpi_reduce.c): without MPI, or when the process was not started by mpirun, one
+ * rank. Scans [*lo, *hi) are this rank's share. */
+void qmap_mpi_scan_range(int n_scans, int *lo, int *hi);
+/* Element-wise sums over all ranks, in place on every rank (no-ops on one rank). */
+int qmap_mpi_sum_doubles(double *v, size_t n);
+int qmap_mpi_sum_floats(float *v, size_t n);
+int qmap_mpi_sum_ints(int *v, size_t n);
+/* Collective status: every rank learns whether some rank failed; the failure of the
+ * lowest such rank (its code and message) becomes every rank's error. */
+int qmap_mpi_agree(int rc);
 
 #endif

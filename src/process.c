@@ -1,9 +1,12 @@
 /* process.c -- orchestration of the qmap pipeline (see include/qmap/process.h).
  *
- * Two streaming passes over the raw frames, each frame read and decoded once per pass:
+ * Two streaming passes over the raw frames, each frame read and decoded once per pass, as
+ * its non-zero pixels only (photon-counting frames are sparse; see frame_loop.c):
  * pass 1 (quick look) gives per-scan intensity maps for the drift correction and the
  * map-averaged reciprocal space for the VOI; pass 2 reads only the detector rows that
  * reach the VOI and accumulates, per map position, exact Q moments and projections.
+ * Frames run on all OpenMP threads with per-thread partial sums; under mpirun the scans
+ * are split over the ranks and the sums reduced (mpi_reduce.c).
  * Memory is bounded by the map size times the number of bins, never by the frame count.
  */
 #include "pipeline.h"
@@ -18,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 16
 #define HOT_SAMPLE_FRAMES 240
 #define COARSE_MAX_BINS 128
 
@@ -187,27 +189,6 @@ static int open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int *n_
     return QMAP_OK;
 }
 
-/* Read a batch of frames and flag the ones that have no stored data (chunks never
- * written by an interrupted scan, frames beyond the end of a LIMA file): those positions
- * must become NaN, not zero intensity. The reader only counts such frames, so a batch whose
- * count grew is read again frame by frame to find them (rare: interrupted scans only). */
-static int read_batch(qmap_frame_reader *rd, int f0, int n, int row0, int row1, int cols,
-                      float *buf, uint8_t *absent)
-{
-    int before = qmap_frame_reader_missing_frames(rd);
-    int rc = qmap_frame_reader_read(rd, f0, n, row0, row1, buf);
-    memset(absent, 0, n);
-    if (rc < 0 || qmap_frame_reader_missing_frames(rd) == before)
-        return rc;
-    size_t len = (size_t)(row1 - row0) * cols;
-    for (int b = 0; b < n && rc == QMAP_OK; b++) {
-        int m = qmap_frame_reader_missing_frames(rd);
-        rc = qmap_frame_reader_read(rd, f0 + b, 1, row0, row1, buf + b * len);
-        absent[b] = qmap_frame_reader_missing_frames(rd) > m;
-    }
-    return rc;
-}
-
 /* Detector mask: file pixel_mask, user mask file, hot pixels from sampled frames. */
 static int build_mask(pipeline *P)
 {
@@ -311,60 +292,84 @@ static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
     return QMAP_OK;
 }
 
-/* Pass 1: per-scan masked intensity maps and the coarse map-averaged reciprocal space. */
+/* Pass 1 state: per-thread per-pixel frame sums of the scan being read. */
+typedef struct {
+    const pipeline *P;
+    int s;
+    double *map;          /* this scan's masked intensity map */
+    double *fsum;         /* threads x n_pix */
+    long *absent;         /* per thread: frames without data */
+} quick_look_pass;
+
+static int quick_look_frame(void *ctx, int thread, int f, const qmap_sparse_frame *fr)
+{
+    quick_look_pass *Q = ctx;
+    const pipeline *P = Q->P;
+    if (fr->absent) {
+        Q->absent[thread]++;
+        Q->map[f] = NAN;
+        return QMAP_OK;
+    }
+    double w = frame_factor(P, Q->s, f), t = 0;
+    double *fs = Q->fsum + (size_t)thread * P->n_pix;
+    for (int k = 0; k < fr->n; k++) {
+        int32_t p = fr->idx[k];
+        if (P->mask[p])
+            continue;
+        t += fr->val[k];
+        fs[p] += fr->val[k] * w;
+    }
+    Q->map[f] = w > 0 ? t * w : NAN;
+    return QMAP_OK;
+}
+
+static void quick_look_tick(void *ctx, double fraction)
+{
+    const quick_look_pass *Q = ctx;
+    progress(Q->P->o, "quick look", (Q->s + fraction) / Q->P->n_scans);
+}
+
+/* Pass 1: per-scan masked intensity maps and the coarse map-averaged reciprocal space,
+ * from the non-zero pixels of every frame. With MPI each rank reads its scans and the
+ * sums are reduced over the ranks. */
 static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
 {
     size_t nb = (size_t)cs->axes[0].n * cs->axes[1].n * cs->axes[2].n;
+    qmap_frame_workers *ws = qmap_frame_workers_new();
+    int nth = ws ? qmap_frame_workers_count(ws) : 1;
     cs->sum = calloc(nb, sizeof(double));
     cs->hits = calloc(nb, sizeof(double));
-    double *fsum = malloc(P->n_pix * sizeof *fsum);
+    double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
     double *q = malloc(3 * P->n_pix * sizeof *q);
-    float *buf = malloc((size_t)BATCH * P->n_pix * sizeof *buf);
-    uint8_t absent[BATCH];
-    *scan_maps = malloc((size_t)P->n_scans * P->n_pos * sizeof(double));
-    int rc = (cs->sum && cs->hits && fsum && q && buf && *scan_maps)
+    long *absent = calloc((size_t)nth, sizeof *absent);
+    *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
+    int rc = (ws && cs->sum && cs->hits && fsum && q && absent && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
-    long missing = 0;
-    for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
+    double missing = 0;
+    int s_lo = 0, s_hi = 0;
+    qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         double *map = *scan_maps + (size_t)s * P->n_pos;
         for (int p = 0; p < P->n_pos; p++)
             map[p] = NAN;
-        memset(fsum, 0, P->n_pix * sizeof *fsum);
+        memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
+        memset(absent, 0, (size_t)nth * sizeof *absent);
         qmap_frame_reader *rd = NULL;
         int nf = 0;
         rc = open_reader(P, s, &rd, &nf);
         missing += P->n_pos - nf;
-        for (int f0 = 0; rc == QMAP_OK && f0 < nf; f0 += BATCH) {
-            int nbatch = nf - f0 < BATCH ? nf - f0 : BATCH;
-            rc = read_batch(rd, f0, nbatch, 0, P->rows, P->cols, buf, absent);
-            if (rc < 0)
-                break;
-            for (int b = 0; b < nbatch; b++)
-                missing += absent[b];
-#pragma omp parallel for schedule(static)
-            for (int b = 0; b < nbatch; b++) {
-                double w = absent[b] ? 0 : frame_factor(P, s, f0 + b), t = 0;
-                const float *fr = buf + (size_t)b * P->n_pix;
-                for (size_t p = 0; p < P->n_pix; p++)
-                    if (!P->mask[p])
-                        t += fr[p];
-                map[f0 + b] = w > 0 ? t * w : NAN;
-            }
-#pragma omp parallel for schedule(static)
-            for (size_t p = 0; p < P->n_pix; p++) {
-                if (P->mask[p])
-                    continue;
-                double acc = 0;
-                for (int b = 0; b < nbatch; b++)
-                    if (!absent[b])
-                        acc += buf[(size_t)b * P->n_pix + p] * frame_factor(P, s, f0 + b);
-                fsum[p] += acc;
-            }
-            progress(P->o, "quick look", (s + (double)(f0 + nbatch) / nf) / P->n_scans);
-        }
+        quick_look_pass Q = {P, s, map, fsum, absent};
+        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick};
+        if (rc == QMAP_OK)
+            rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
         qmap_frame_reader_close(rd);
         if (rc < 0)
             break;
+        for (int t = 0; t < nth; t++)
+            missing += absent[t];
+        for (int t = 1; t < nth; t++)
+            for (size_t p = 0; p < P->n_pix; p++)
+                fsum[p] += fsum[(size_t)t * P->n_pix + p];
         scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
         for (size_t p = 0; p < P->n_pix; p++) {
             if (P->mask[p])
@@ -379,12 +384,19 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             cs->hits[b] += 1;
         }
     }
+    /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
+    rc = qmap_mpi_agree(rc);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(*scan_maps, (size_t)P->n_scans * P->n_pos);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
     if (rc == QMAP_OK && missing > 0)
         qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
-                       "those positions are NaN", missing);
+                       "those positions are NaN", (long)missing);
+    qmap_frame_workers_free(ws);
     free(fsum);
     free(q);
-    free(buf);
+    free(absent);
     return rc;
 }
 
@@ -570,76 +582,139 @@ static int build_plans(pipeline *P, const double voi[6], qmap_scan_plan *plans)
     return rc;
 }
 
-/* Pass 2: accumulate per-position moments and projections over the VOI pixels. */
+/* Pass 2 state for one scan. */
+typedef struct {
+    const pipeline *P;
+    const qmap_scan_plan *pl;
+    qmap_accumulators *A;
+    int s;
+    const int32_t *slot;  /* plan index of each pixel of rows [row0, row1), -1 = not in the VOI */
+    double *cubes;        /* threads x ncube: map-averaged VOI intensity */
+    double *scan_tot;     /* per thread: the scan's VOI intensity */
+    size_t ncube;
+} accumulate_pass;
+
+/* Map position of frame f of scan s after the drift re-indexing, or -1. */
+static int frame_position(const pipeline *P, int s, int f)
+{
+    int ref_row = f / P->n_fast - P->row_shift[s], ref_col = f % P->n_fast - P->col_shift[s];
+    if (ref_row < 0 || ref_row >= P->n_slow || ref_col < 0 || ref_col >= P->n_fast)
+        return -1;
+    return ref_row * P->n_fast + ref_col;
+}
+
+static int accumulate_skip(void *ctx, int f)
+{
+    const accumulate_pass *S = ctx;
+    return frame_position(S->P, S->s, f) < 0 || frame_factor(S->P, S->s, f) == 0;
+}
+
+/* One frame goes to one map position, and each scan has one frame per position: threads
+ * never write the same position within a scan. */
+static int accumulate_frame(void *ctx, int thread, int f, const qmap_sparse_frame *fr)
+{
+    accumulate_pass *S = ctx;
+    const pipeline *P = S->P;
+    const qmap_scan_plan *pl = S->pl;
+    qmap_accumulators *A = S->A;
+    if (fr->absent)
+        return QMAP_OK;
+    int p = frame_position(P, S->s, f);
+    double w = frame_factor(P, S->s, f);
+    double *cube = S->cubes + (size_t)thread * S->ncube;
+    size_t base = (size_t)pl->row0 * P->cols;
+    double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
+    for (int k = 0; k < fr->n; k++) {
+        int i = S->slot[fr->idx[k] - base];
+        if (i < 0)
+            continue;
+        double v = (double)fr->val[k] * w;
+        const int32_t *b3 = pl->bin3 + 3 * i;
+        s0 += v;
+        for (int a = 0; a < 3; a++) {
+            double d = pl->q[3 * i + a] - A->qc[a];
+            s1[a] += v * d;
+            s2[a] += v * d * d;
+            A->proj[a][(size_t)p * A->n_bins[a] + b3[a]] += v;
+        }
+        size_t bin = ((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2];
+        cube[bin] += v;
+        if (P->r->qspace_cube)
+            P->r->qspace_cube[(size_t)p * S->ncube + bin] += (float)v;
+    }
+    A->s0[p] += s0;
+    for (int a = 0; a < 3; a++) {
+        A->s1[3 * p + a] += s1[a];
+        A->s2[3 * p + a] += s2[a];
+    }
+    A->contrib[p]++;
+    S->scan_tot[thread] += s0;
+    return QMAP_OK;
+}
+
+static void accumulate_tick(void *ctx, double fraction)
+{
+    const accumulate_pass *S = ctx;
+    progress(S->P->o, "accumulate", (S->s + fraction) / S->P->n_scans);
+}
+
+/* Sum the accumulators of all MPI ranks (each rank read its own scans). */
+static int reduce_over_ranks(pipeline *P, qmap_accumulators *A, double *cube, size_t ncube)
+{
+    size_t n = (size_t)P->n_pos;
+    int rc = qmap_mpi_sum_doubles(A->s0, n);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(A->s1, 3 * n);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(A->s2, 3 * n);
+    for (int a = 0; a < 3 && rc == QMAP_OK; a++)
+        rc = qmap_mpi_sum_doubles(A->proj[a], n * A->n_bins[a]);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_ints(A->contrib, n);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cube, ncube);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(P->r->scan_intensity, P->n_scans);
+    if (rc == QMAP_OK && P->r->qspace_cube) rc = qmap_mpi_sum_floats(P->r->qspace_cube, n * ncube);
+    return rc;
+}
+
+/* Pass 2: accumulate per-position moments and projections over the VOI pixels, reading
+ * only the detector rows of the scan's plan. */
 static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
 {
-    int nth = omp_get_max_threads();
+    qmap_frame_workers *ws = qmap_frame_workers_new();
+    int nth = ws ? qmap_frame_workers_count(ws) : 1;
     size_t ncube = (size_t)A->n_bins[0] * A->n_bins[1] * A->n_bins[2];
     double *cubes = calloc((size_t)nth * ncube, sizeof *cubes);
     double *scan_tot = calloc((size_t)nth, sizeof *scan_tot);
-    int max_rows = 1;
-    for (int s = 0; s < P->n_scans; s++)
-        max_rows = plans[s].row1 - plans[s].row0 > max_rows ? plans[s].row1 - plans[s].row0 : max_rows;
-    float *buf = malloc((size_t)BATCH * max_rows * P->cols * sizeof *buf);
-    uint8_t absent[BATCH];
-    int rc = (cubes && scan_tot && buf) ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
-    for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
+    int32_t *slot = malloc(P->n_pix * sizeof *slot);
+    int rc = (ws && cubes && scan_tot && slot) ? QMAP_OK
+                                               : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
+    int s_lo = 0, s_hi = 0;
+    qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         const qmap_scan_plan *pl = &plans[s];
         if (pl->n_pix == 0)
             continue;
+        size_t base = (size_t)pl->row0 * P->cols, len = (size_t)(pl->row1 - pl->row0) * P->cols;
+        for (size_t i = 0; i < len; i++)
+            slot[i] = -1;
+        for (int i = 0; i < pl->n_pix; i++)
+            slot[pl->pix[i] - base] = i;
         qmap_frame_reader *rd = NULL;
         int nf = 0;
         rc = open_reader(P, s, &rd, &nf);
-        size_t frame_len = (size_t)(pl->row1 - pl->row0) * P->cols;
         memset(scan_tot, 0, nth * sizeof *scan_tot);
-        for (int f0 = 0; rc == QMAP_OK && f0 < nf; f0 += BATCH) {
-            int nbatch = nf - f0 < BATCH ? nf - f0 : BATCH;
-            rc = read_batch(rd, f0, nbatch, pl->row0, pl->row1, P->cols, buf, absent);
-            if (rc < 0)
-                break;
-#pragma omp parallel for schedule(static)
-            for (int b = 0; b < nbatch; b++) {
-                int f = f0 + b, tid = omp_get_thread_num();
-                int ref_row = f / P->n_fast - P->row_shift[s], ref_col = f % P->n_fast - P->col_shift[s];
-                double w = absent[b] ? 0 : frame_factor(P, s, f);
-                if (ref_row < 0 || ref_row >= P->n_slow || ref_col < 0 || ref_col >= P->n_fast || w == 0)
-                    continue;
-                int p = ref_row * P->n_fast + ref_col;
-                const float *fr = buf + (size_t)b * frame_len;
-                double *cube = cubes + (size_t)tid * ncube;
-                double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
-                for (int i = 0; i < pl->n_pix; i++) {
-                    double v = fr[pl->pix[i] - (size_t)pl->row0 * P->cols];
-                    if (v == 0)
-                        continue;
-                    v *= w;
-                    const int32_t *b3 = pl->bin3 + 3 * i;
-                    s0 += v;
-                    for (int a = 0; a < 3; a++) {
-                        double d = pl->q[3 * i + a] - A->qc[a];
-                        s1[a] += v * d;
-                        s2[a] += v * d * d;
-                        A->proj[a][(size_t)p * A->n_bins[a] + b3[a]] += v;
-                    }
-                    size_t bin = ((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2];
-                    cube[bin] += v;
-                    if (P->r->qspace_cube)   /* one frame per position per scan: no race */
-                        P->r->qspace_cube[(size_t)p * ncube + bin] += (float)v;
-                }
-                A->s0[p] += s0;
-                for (int a = 0; a < 3; a++) {
-                    A->s1[3 * p + a] += s1[a];
-                    A->s2[3 * p + a] += s2[a];
-                }
-                A->contrib[p]++;
-                scan_tot[tid] += s0;
-            }
-            progress(P->o, "accumulate", (s + (double)(f0 + nbatch) / nf) / P->n_scans);
-        }
+        accumulate_pass S = {P, pl, A, s, slot, cubes, scan_tot, ncube};
+        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick};
+        if (rc == QMAP_OK)
+            rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
         qmap_frame_reader_close(rd);
         for (int t = 0; t < nth; t++)
             P->r->scan_intensity[s] += scan_tot[t];
     }
+    for (int t = 1; rc == QMAP_OK && t < nth; t++)
+        for (size_t b = 0; b < ncube; b++)
+            cubes[b] += cubes[(size_t)t * ncube + b];
+    rc = qmap_mpi_agree(rc);
+    if (rc == QMAP_OK)
+        rc = reduce_over_ranks(P, A, cubes, ncube);
     if (rc == QMAP_OK) {
         P->r->qspace_average = calloc(ncube, sizeof(double));
         P->r->qspace_hits = calloc(ncube, sizeof(double));
@@ -647,9 +722,7 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
             rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (q-space average)");
     }
     if (rc == QMAP_OK) {
-        for (int t = 0; t < nth; t++)
-            for (size_t b = 0; b < ncube; b++)
-                P->r->qspace_average[b] += cubes[(size_t)t * ncube + b];
+        memcpy(P->r->qspace_average, cubes, ncube * sizeof *cubes);
         for (int s = 0; s < P->n_scans; s++)
             for (int i = 0; i < plans[s].n_pix; i++) {
                 const int32_t *b3 = plans[s].bin3 + 3 * i;
@@ -658,9 +731,10 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
                     A->hits_proj[a][b3[a]] += 1;
             }
     }
+    qmap_frame_workers_free(ws);
     free(cubes);
     free(scan_tot);
-    free(buf);
+    free(slot);
     return rc;
 }
 

@@ -10,6 +10,7 @@
  * Then: a deleted source file, the real PTO file with its missing LIMA file, a
  * corrupt chunk, and bad arguments must give errors naming what is wrong.
  */
+#include "frames_internal.h"
 #include "qmap/error.h"
 #include "qmap/frames.h"
 
@@ -203,9 +204,44 @@ static float *reference(const char *path, const char *scan, int first, int count
     return buf;
 }
 
-static void compare_read(qmap_frame_reader *r, const char *path, const char *scan, int first,
-                         int count, int row0, int row1)
+/* The sparse reader (its own reader, so that the missing-frame counts of `r` stay as they
+ * are) must give exactly the non-zero values of the reference, frame by frame; returns
+ * the number of frames it flagged absent (whose reference must be the fill value 0). */
+static int compare_sparse(const char *path, const char *scan, int first, int count, int row0,
+                          int row1, const float *ref)
 {
+    qmap_frame_reader *r = NULL;
+    qmap_sparse_worker *w = qmap_sparse_worker_new();
+    int st = qmap_frame_reader_open(path, scan, "mpx1x4", &r), absent = 0;
+    CHECK(st == QMAP_OK && w, "sparse: open scan %s: %s", scan, qmap_error_message());
+    size_t len = (size_t)(row1 - row0) * COLS;
+    for (int f = first; st == QMAP_OK && f < first + count; f++) {
+        qmap_sparse_frame fr;
+        const float *d = ref + (size_t)(f - first) * len;
+        int e = f % 3 == 0 ? qmap_frame_reader_read_sparse(r, w, f, row0, row1, &fr)
+                           : qmap_frame_reader_fetch(r, w, f, 1, row0, row1);
+        if (!e && f % 3) e = qmap_frame_reader_decode(r, w, 0, &fr);
+        CHECK(e == QMAP_OK, "sparse: scan %s frame %d: %s", scan, f, qmap_error_message());
+        if (e) break;
+        size_t k = 0, bad = 0;
+        absent += fr.absent;
+        for (size_t i = 0; i < len; i++) {
+            if (d[i] == 0) continue;
+            if (k < (size_t)fr.n && fr.idx[k] == (int32_t)(row0 * COLS + i) && fr.val[k] == d[i]) k++;
+            else bad++;
+        }
+        CHECK(bad == 0 && k == (size_t)fr.n, "sparse: scan %s frame %d rows %d..%d: %zu of %d "
+              "non-zero pixels differ", scan, f, row0, row1, bad + (size_t)fr.n - k, fr.n);
+    }
+    qmap_sparse_worker_free(w);
+    qmap_frame_reader_close(r);
+    return absent;
+}
+
+static int compare_read(qmap_frame_reader *r, const char *path, const char *scan, int first,
+                        int count, int row0, int row1)
+{
+    int absent = 0;
     size_t n = (size_t)count * (size_t)(row1 - row0) * COLS;
     float *mine = malloc(sizeof(float) * (n ? n : 1));
     int st = qmap_frame_reader_read(r, first, count, row0, row1, mine);
@@ -222,9 +258,11 @@ static void compare_read(qmap_frame_reader *r, const char *path, const char *sca
         CHECK(bad == 0, "scan %s frames %d+%d rows %d..%d: %zu values differ", scan, first,
               count, row0, row1, bad);
         CHECK(nonzero > 0 || n < 1000, "scan %s: reference is all zero", scan);
+        absent = compare_sparse(path, scan, first, count, row0, row1, ref);
     }
     free(ref);
     free(mine);
+    return absent;
 }
 
 static void check_scan(const char *path, const char *scan, int n_frames, int expect_fast)
@@ -306,10 +344,11 @@ static void check_interrupted(const char *path)
     CHECK(st == QMAP_OK, "open 6.1: %s", qmap_error_message());
     if (st) return;
     int n = qmap_frame_reader_n_frames(r);
-    compare_read(r, path, "6.1", 0, n, 0, ROWS);
+    int absent = compare_read(r, path, "6.1", 0, n, 0, ROWS);
     int expect = 0;
     for (int f = 0; f < N1; f++) expect += f % 7 == 3;
     expect += 3; /* unmapped tail */
+    CHECK(absent == expect, "6.1: sparse reader flagged %d frames absent, expected %d", absent, expect);
     CHECK(qmap_frame_reader_missing_frames(r) == expect, "6.1: %d missing frames, expected %d",
           qmap_frame_reader_missing_frames(r), expect);
     qmap_frame_reader_close(r);

@@ -1,0 +1,96 @@
+/* frame_loop.c -- runs a per-frame function over the non-zero pixels of every frame of one
+ * scan on all OpenMP threads.
+ *
+ * Why: the pipeline's passes are per-frame reductions over sparse photon-counting frames.
+ * Each thread reads and decodes its own frames (the HDF5 calls inside the reader are
+ * serialised, the decoding is not) and hands them to the pass, which keeps per-thread
+ * partial sums. Frames are dealt to threads in fixed chunks of QMAP_SPARSE_FETCH (static
+ * schedule, one lock per chunk for the raw reads), so for a given thread count the
+ * partial sums, and thus the results, are reproducible.
+ */
+#include "pipeline.h"
+#include "qmap/error.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct qmap_frame_workers {
+    int n;
+    qmap_sparse_worker **w;
+};
+
+qmap_frame_workers *qmap_frame_workers_new(void)
+{
+    qmap_frame_workers *ws = calloc(1, sizeof *ws);
+    int n = omp_get_max_threads();
+    if (ws) ws->w = calloc((size_t)n, sizeof *ws->w);
+    int ok = ws && ws->w;
+    for (int i = 0; ok && i < n; i++, ws->n++)
+        ok = (ws->w[i] = qmap_sparse_worker_new()) != NULL;
+    if (!ok) {
+        qmap_frame_workers_free(ws);
+        qmap_error(QMAP_ERR_NOMEM, "out of memory (frame reader buffers for %d threads)", n);
+        return NULL;
+    }
+    return ws;
+}
+
+void qmap_frame_workers_free(qmap_frame_workers *ws)
+{
+    if (!ws) return;
+    for (int i = 0; ws->w && i < ws->n; i++) qmap_sparse_worker_free(ws->w[i]);
+    free(ws->w);
+    free(ws);
+}
+
+int qmap_frame_workers_count(const qmap_frame_workers *ws)
+{
+    return ws->n;
+}
+
+int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
+                        int row1, const qmap_frame_pass *pass)
+{
+    int err = 0, err_frame = n_frames;
+    int n_chunks = (n_frames + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
+    char msg[1024] = "";
+#pragma omp parallel num_threads(ws->n)
+    {
+        int tid = omp_get_thread_num();
+        qmap_sparse_worker *w = ws->w[tid];
+#pragma omp for schedule(static, 1)
+        for (int c = 0; c < n_chunks; c++) {
+            int failed;
+#pragma omp atomic read
+            failed = err;
+            if (failed)
+                continue;
+            int f0 = c * QMAP_SPARSE_FETCH;
+            int m = n_frames - f0 < QMAP_SPARSE_FETCH ? n_frames - f0 : QMAP_SPARSE_FETCH;
+            int e = qmap_frame_reader_fetch(rd, w, f0, m, row0, row1), ef = f0;
+            for (int i = 0; i < m && !e; i++) {
+                if (pass->skip && pass->skip(pass->ctx, f0 + i))
+                    continue;
+                qmap_sparse_frame fr;
+                ef = f0 + i;
+                e = qmap_frame_reader_decode(rd, w, i, &fr);
+                if (!e) e = pass->frame(pass->ctx, tid, f0 + i, &fr);
+            }
+            if (e) {
+#pragma omp critical(qmap_frame_loop_error)
+                if (ef < err_frame) {
+                    err_frame = ef;
+                    snprintf(msg, sizeof msg, "%s", qmap_error_message());
+#pragma omp atomic write
+                    err = e;
+                }
+            }
+            if (tid == 0 && pass->tick && c % 8 == 0)
+                pass->tick(pass->ctx, (double)f0 / n_frames);
+        }
+    }
+    if (err)
+        return qmap_error(err, "%s", msg);
+    return QMAP_OK;
+}

@@ -1,0 +1,321 @@
+/* particles_file.c -- read the maps of a results file for the particle analysis, and add
+ * /particles to it (plus the CSV table) without ever leaving it half-updated.
+ *
+ * Update scheme: the results file is copied byte for byte to "<file>.tmp-<pid>" in the
+ * same folder, /particles is replaced in the copy, the copy is closed and renamed over
+ * the original. The CSV is written to its own temporary name first and renamed last. A
+ * failure at any step removes the temporaries and leaves the original files as they were.
+ * The superseded /particles' space inside the file is not reclaimed (a few bytes per
+ * position per re-run).
+ */
+#include "qmap/particles.h"
+#include "qmap/error.h"
+#include "h5util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void qmap_particle_maps_free(qmap_particle_maps *m)
+{
+    if (!m)
+        return;
+    free(m->x), free(m->y), free(m->mask), free(m->intensity), free(m->d_spacing);
+    free(m->c), free(m->strain), free(m->tilt);
+    for (int a = 0; a < 3; a++)
+        free(m->sigma[a]), free(m->q[a]);
+    free(m);
+}
+
+/* Read /maps/<name> of shape (n_slow, n_fast) (or n elements when n_fast < 0) into *out. */
+static int read_map(hid_t f, const char *path, const char *name, int n_slow, int n_fast, double **out)
+{
+    char dset[64];
+    snprintf(dset, sizeof dset, "/maps/%s", name);
+    const char *why = NULL;
+    size_t n = 0;
+    int st = qmap_h5_read_array(f, dset, out, &n, &why);
+    if (st < 0)
+        return qmap_error(QMAP_ERR_FORMAT, "%s: %s %s (is it a qmap results file?)", path, dset, why);
+    size_t want = n_fast < 0 ? (size_t)n_slow : (size_t)n_slow * n_fast;
+    if (n != want) {
+        free(*out);
+        *out = NULL;
+        return qmap_error(QMAP_ERR_FORMAT, "%s: %s has %zu values, expected %zu (the /maps/mask shape)",
+                          path, dset, n, want);
+    }
+    return QMAP_OK;
+}
+
+int qmap_particle_maps_read(const char *results_path, qmap_particle_maps **out)
+{
+    *out = NULL;
+    qmap_h5_quiet quiet;
+    qmap_h5_quiet_begin(&quiet);
+    hid_t f = -1;
+    int st = qmap_h5_open_file(results_path, &f);
+    qmap_particle_maps *m = NULL;
+    double *mask = NULL;
+    if (st < 0)
+        goto done;
+    int rank = 0;
+    hsize_t dims[3] = {0, 0, 0};
+    const char *why = NULL;
+    if (qmap_h5_shape(f, "/maps/mask", 3, &rank, dims, &why) < 0) {
+        st = qmap_error(QMAP_ERR_FORMAT, "%s: /maps/mask %s (is it a qmap results file?)", results_path, why);
+        goto done;
+    }
+    if (rank != 2 || dims[0] == 0 || dims[1] == 0 || dims[0] * dims[1] > (1u << 30)) {
+        char shape[64];
+        qmap_h5_format_shape(rank, dims, shape, sizeof shape);
+        st = qmap_error(QMAP_ERR_FORMAT, "%s: /maps/mask is %s, expected a non-empty 2D map", results_path, shape);
+        goto done;
+    }
+    m = calloc(1, sizeof *m);
+    if (!m) {
+        st = qmap_error(QMAP_ERR_NOMEM, "%s: out of memory", results_path);
+        goto done;
+    }
+    int ns = (int)dims[0], nf = (int)dims[1];
+    m->n_slow = ns;
+    m->n_fast = nf;
+    static const char *sigma_names[3] = {"sigma_qx", "sigma_qy", "sigma_qz"};
+    static const char *q_names[3] = {"qx", "qy", "qz"};
+    if ((st = read_map(f, results_path, "mask", ns, nf, &mask)) < 0 ||
+        (st = read_map(f, results_path, "x", nf, -1, &m->x)) < 0 ||
+        (st = read_map(f, results_path, "y", ns, -1, &m->y)) < 0 ||
+        (st = read_map(f, results_path, "intensity", ns, nf, &m->intensity)) < 0 ||
+        (st = read_map(f, results_path, "d_spacing", ns, nf, &m->d_spacing)) < 0 ||
+        (st = read_map(f, results_path, "strain", ns, nf, &m->strain)) < 0 ||
+        (st = read_map(f, results_path, "tilt_magnitude", ns, nf, &m->tilt)) < 0)
+        goto done;
+    for (int a = 0; a < 3; a++)
+        if ((st = read_map(f, results_path, sigma_names[a], ns, nf, &m->sigma[a])) < 0 ||
+            (st = read_map(f, results_path, q_names[a], ns, nf, &m->q[a])) < 0)
+            goto done;
+    if (qmap_h5_exists(f, "/maps/c") && (st = read_map(f, results_path, "c", ns, nf, &m->c)) < 0)
+        goto done;
+    m->mask = malloc((size_t)ns * nf);
+    if (!m->mask) {
+        st = qmap_error(QMAP_ERR_NOMEM, "%s: out of memory", results_path);
+        goto done;
+    }
+    for (long i = 0; i < (long)ns * nf; i++)
+        m->mask[i] = isfinite(mask[i]) && mask[i] != 0;
+done:
+    free(mask);
+    if (f >= 0)
+        H5Fclose(f);
+    qmap_h5_quiet_end(&quiet);
+    if (st < 0) {
+        qmap_particle_maps_free(m);
+        return st;
+    }
+    *out = m;
+    return QMAP_OK;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY);
+    if (in < 0)
+        return qmap_error(QMAP_ERR_IO, "%s: cannot open: %s", from, strerror(errno));
+    struct stat sb;
+    mode_t mode = fstat(in, &sb) == 0 ? (sb.st_mode & 0777) : 0644;
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (out < 0) {
+        close(in);
+        return qmap_error(QMAP_ERR_IO, "%s: cannot create a temporary file beside it (%s): %s", from, to,
+                          strerror(errno));
+    }
+    char buf[1 << 16];
+    ssize_t got;
+    int st = QMAP_OK;
+    while ((got = read(in, buf, sizeof buf)) > 0) {
+        for (ssize_t done = 0; done < got;) {
+            ssize_t put = write(out, buf + done, (size_t)(got - done));
+            if (put < 0) {
+                if (errno == EINTR)
+                    continue;
+                st = qmap_error(QMAP_ERR_IO, "%s: writing %s failed: %s", from, to, strerror(errno));
+                break;
+            }
+            done += put;
+        }
+        if (st < 0)
+            break;
+    }
+    if (got < 0 && st == QMAP_OK)
+        st = qmap_error(QMAP_ERR_IO, "%s: read failed: %s", from, strerror(errno));
+    close(in);
+    if (close(out) != 0 && st == QMAP_OK)
+        st = qmap_error(QMAP_ERR_IO, "%s: writing %s failed: %s", from, to, strerror(errno));
+    return st;
+}
+
+static int str_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, t, value);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+    return e < 0 ? -1 : 0;
+}
+
+static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                         const hsize_t *dims, const void *data, const char *units, const char *meaning)
+{
+    hid_t s = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(s);
+    int bad = d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
+    if (!bad && units)
+        bad |= str_attr(d, "units", units) < 0;
+    if (!bad && meaning)
+        bad |= str_attr(d, "description", meaning) < 0;
+    if (d >= 0)
+        H5Dclose(d);
+    return bad ? -1 : 0;
+}
+
+/* Write /particles into the open file f; returns 0 or -1. */
+static int write_group(hid_t f, const qmap_particles *p, const qmap_particle_options *o)
+{
+    if (qmap_h5_exists(f, "/particles") && H5Ldelete(f, "/particles", H5P_DEFAULT) < 0)
+        return -1;
+    hid_t g = H5Gcreate2(f, "/particles", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    char opts[256];
+    snprintf(opts, sizeof opts, "min_positions=%d connectivity=%d split=%d min_dynamic_px=%g min_fraction=%g",
+             o->min_positions, o->connectivity, o->split, o->min_dynamic_px, o->min_fraction);
+    int bad = str_attr(g, "NX_class", "NXcollection") < 0 || str_attr(g, "options", opts) < 0 ||
+              str_attr(g, "creator", "qmap particles " QMAP_VERSION_STRING) < 0;
+    hsize_t dims[2] = {(hsize_t)p->n_slow, (hsize_t)p->n_fast};
+    bad |= write_dataset(g, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, dims, p->labels, NULL,
+                         "particle label per map position (0 = none); row i of /particles/table is label i+1") < 0;
+    hid_t t = H5Gcreate2(g, "table", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (t < 0) {
+        H5Gclose(g);
+        return -1;
+    }
+    bad |= str_attr(t, "NX_class", "NXcollection") < 0;
+    hsize_t n = (hsize_t)p->n_particles;
+    size_t n_alloc = p->n_particles > 0 ? (size_t)p->n_particles : 1;
+    double *col = malloc(n_alloc * sizeof *col);
+    const char *names[QMAP_N_PCOLS];
+    for (int k = 0; k < QMAP_N_PCOLS && col && !bad; k++) {
+        names[k] = qmap_particle_column_name(k);
+        for (int i = 0; i < p->n_particles; i++)
+            col[i] = p->table[(size_t)i * QMAP_N_PCOLS + k];
+        if (k == QMAP_PCOL_LABEL || k == QMAP_PCOL_N_POSITIONS) {
+            int32_t *ic = malloc(n_alloc * sizeof *ic);
+            if (!ic) {
+                bad = 1;
+                break;
+            }
+            for (int i = 0; i < p->n_particles; i++)
+                ic[i] = (int32_t)col[i];
+            bad |= write_dataset(t, names[k], H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &n, ic, NULL,
+                                 qmap_particle_column_meaning(k)) < 0;
+            free(ic);
+        } else {
+            bad |= write_dataset(t, names[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, col,
+                                 qmap_particle_column_unit(k), qmap_particle_column_meaning(k)) < 0;
+        }
+    }
+    if (!col)
+        bad = 1;
+    free(col);
+    if (!bad) {   /* column order, as a string list */
+        hid_t st = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, H5T_VARIABLE);
+        hsize_t nc = QMAP_N_PCOLS;
+        hid_t sp = H5Screate_simple(1, &nc, NULL);
+        hid_t a = H5Acreate2(t, "columns", st, sp, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= a < 0 || H5Awrite(a, st, names) < 0;
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+        H5Tclose(st);
+    }
+    H5Gclose(t);
+    H5Gclose(g);
+    return bad ? -1 : 0;
+}
+
+static int write_csv(const char *path, const qmap_particles *p)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return qmap_error(QMAP_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    for (int k = 0; k < QMAP_N_PCOLS; k++) {
+        const char *u = qmap_particle_column_unit(k);
+        fprintf(f, "%s%s%s%s%s", k ? "," : "", qmap_particle_column_name(k), *u ? " (" : "", u, *u ? ")" : "");
+    }
+    fputc('\n', f);
+    for (int i = 0; i < p->n_particles; i++) {
+        const double *row = p->table + (size_t)i * QMAP_N_PCOLS;
+        for (int k = 0; k < QMAP_N_PCOLS; k++) {
+            if (k == QMAP_PCOL_LABEL || k == QMAP_PCOL_N_POSITIONS)
+                fprintf(f, "%s%d", k ? "," : "", (int)row[k]);
+            else
+                fprintf(f, ",%.10g", row[k]);
+        }
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return qmap_error(QMAP_ERR_IO, "%s: write failed (disk full?)", path);
+    return QMAP_OK;
+}
+
+int qmap_particles_write(const char *results_path, const char *csv_path, const qmap_particles *p,
+                         const qmap_particle_options *o)
+{
+    char tmp[4096], csv_tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", results_path, (long)getpid()) >= (int)sizeof tmp ||
+        snprintf(csv_tmp, sizeof csv_tmp, "%s.tmp-%ld", csv_path, (long)getpid()) >= (int)sizeof csv_tmp)
+        return qmap_error(QMAP_ERR_VALUE, "%s: path too long", results_path);
+    int st = copy_file(results_path, tmp);
+    if (st < 0) {
+        unlink(tmp);
+        return st;
+    }
+    qmap_h5_quiet quiet;
+    qmap_h5_quiet_begin(&quiet);
+    hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0)
+        st = qmap_error(QMAP_ERR_IO, "%s: cannot open its copy %s for update", results_path, tmp);
+    else {
+        if (write_group(f, p, o) < 0)
+            st = qmap_error(QMAP_ERR_IO, "%s: writing /particles failed (disk full?); the file is unchanged",
+                            results_path);
+        if (H5Fclose(f) < 0 && st == QMAP_OK)
+            st = qmap_error(QMAP_ERR_IO, "%s: closing the updated copy failed; the file is unchanged", results_path);
+    }
+    qmap_h5_quiet_end(&quiet);
+    if (st == QMAP_OK)
+        st = write_csv(csv_tmp, p);
+    if (st == QMAP_OK && rename(tmp, results_path) != 0)
+        st = qmap_error(QMAP_ERR_IO, "%s: cannot rename the updated file into place: %s", results_path,
+                        strerror(errno));
+    if (st == QMAP_OK && rename(csv_tmp, csv_path) != 0)
+        st = qmap_error(QMAP_ERR_IO, "%s: cannot rename into place: %s", csv_path, strerror(errno));
+    unlink(tmp);
+    unlink(csv_tmp);
+    return st;
+}
