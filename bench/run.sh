@@ -23,30 +23,31 @@ simulate() { # NAME NF NS NETA
     $Q simulate -o "$D/$1" --size "$2,$3" --eta "$4" >/dev/null
     cat "$D/$1"/scan*/*.h5 > /dev/null   # warm the page cache for every reader
 }
-# run NAME OUT [qmap options...]: prints "seconds peak_rss_kB" of one qmap process
+# run NAME OUT [qmap options...]: prints "seconds peak_rss_kB cpu_seconds" of one qmap process
 run() {
     local name=$1 out=$2; shift 2
-    /usr/bin/time -f "%e %M" -o "$D/time.txt" $Q process "$D/$name/sample_0001.h5" -o "$D/$out" -q "$@"
-    cat "$D/time.txt"
+    /usr/bin/time -f "%e %M %U %S" -o "$D/time.txt" $Q process "$D/$name/sample_0001.h5" -o "$D/$out" -q "$@"
+    awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$D/time.txt"
 }
 
 FRAMES=$((NF * NS * NETA))
 simulate main "$NF" "$NS" "$NETA"
 echo "dataset: $NS x $NF map x $NETA eta = $FRAMES Maxipix frames 516 x 516 int32 (bitshuffle-LZ4)," \
      "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share the cores: see bench/README.md)"
 base=$($B/bench/bench_h5read "$D/main/sample_0001.h5")
 echo "$base"
 hfps=$(echo "$base" | awk '{print $7}')
-read -r t rss <<< "$(run main r.h5)"
-echo "qmap process frames $FRAMES seconds $t fps $(awk -v f=$FRAMES -v t=$t 'BEGIN{printf "%.0f", f/t}') peak RSS $((rss / 1024)) MB (all cores)"
+read -r t rss cpu <<< "$(run main r.h5)"
+echo "qmap process frames $FRAMES seconds $t fps $(awk -v f=$FRAMES -v t=$t 'BEGIN{printf "%.0f", f/t}') peak RSS $((rss / 1024)) MB cpu ${cpu} s (all cores)"
 awk -v f=$FRAMES -v t=$t -v h=$hfps 'BEGIN{printf "ratio qmap / h5read loop: %.1f\n", f / t / h}'
 if [ -n "${QMAP_BENCH_BEFORE:-}" ]; then
     /usr/bin/time -f "%e %M" -o "$D/time.txt" "$QMAP_BENCH_BEFORE" process "$D/main/sample_0001.h5" -o "$D/rb.h5" -q
     read -r tb rb <<< "$(cat "$D/time.txt")"
     echo "before ($QMAP_BENCH_BEFORE): seconds $tb fps $(awk -v f=$FRAMES -v t=$tb 'BEGIN{printf "%.0f", f/t}') peak RSS $((rb / 1024)) MB"
 fi
-read -r t1 rss1 <<< "$(run main r1.h5 --threads 1)"
-echo "qmap process --threads 1 seconds $t1 fps $(awk -v f=$FRAMES -v t=$t1 'BEGIN{printf "%.0f", f/t}') peak RSS $((rss1 / 1024)) MB"
+read -r t1 rss1 cpu1 <<< "$(run main r1.h5 --threads 1)"
+echo "qmap process --threads 1 seconds $t1 fps $(awk -v f=$FRAMES -v t=$t1 'BEGIN{printf "%.0f", f/t}') peak RSS $((rss1 / 1024)) MB cpu ${cpu1} s"
 awk -v a=$t1 -v b=$t 'BEGIN{printf "speed-up 2 threads / 1 thread: %.2f\n", a / b}'
 
 if [ -z "${QMAP_BENCH_QUICK:-}" ]; then
@@ -57,15 +58,15 @@ if [ -z "${QMAP_BENCH_QUICK:-}" ]; then
 fi
 
 echo "scaling (frames proportional to map positions, $NETA eta):"
-printf "  %8s %9s %10s %9s\n" frames seconds frames/s "RSS MB"
+printf "  %8s %9s %10s %9s %8s\n" frames seconds frames/s "RSS MB" "cpu s"
 for size in "$((NF / 2)),$((NS / 5))" "$((NF / 2)),$((NS * 2 / 5))" "$NF,$((NS / 2))"; do
     simulate "s$size" "${size%,*}" "${size#*,}" "$NETA"
     n=$(( ${size%,*} * ${size#*,} * NETA ))
-    read -r ts rs <<< "$(run "s$size" "rs.h5")"
-    printf "  %8d %9.2f %10.0f %9d\n" "$n" "$ts" "$(awk -v f=$n -v t=$ts 'BEGIN{print f/t}')" $((rs / 1024))
+    read -r ts rs cs <<< "$(run "s$size" "rs.h5")"
+    printf "  %8d %9.2f %10.0f %9d %8.2f\n" "$n" "$ts" "$(awk -v f=$n -v t=$ts 'BEGIN{print f/t}')" $((rs / 1024)) "$cs"
     rm -rf "${D:?}/s$size"
 done
-printf "  %8d %9.2f %10.0f %9d\n" "$FRAMES" "$t" "$(awk -v f=$FRAMES -v t=$t 'BEGIN{print f/t}')" $((rss / 1024))
+printf "  %8d %9.2f %10.0f %9d %8.2f\n" "$FRAMES" "$t" "$(awk -v f=$FRAMES -v t=$t 'BEGIN{print f/t}')" $((rss / 1024)) "$cpu"
 
 if command -v mpirun >/dev/null && ldd $Q | grep -q libmpi; then
     t0=$(date +%s.%N)
@@ -90,7 +91,8 @@ fi
 rm -rf "${D:?}/main"
 
 if [ -z "${QMAP_BENCH_QUICK:-}" ]; then
-    simulate big 200 200 2
-    read -r tb rb <<< "$(run big rb.h5)"
-    echo "memory: 200 x 200 map x 2 eta (80000 frames): seconds $tb peak RSS $((rb / 1024)) MB"
+    simulate big 200 200 3
+    read -r tb rb cb <<< "$(run big rb.h5)"
+    echo "memory: 200 x 200 map x 3 eta (120000 frames): seconds $tb fps $(awk -v t=$tb 'BEGIN{printf "%.0f", 120000/t}') peak RSS $((rb / 1024)) MB"
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,6 +6,7 @@
 #include "qmap/process.h"
 #include "qmap/crystal.h"
 #include "qmap/report.h"
+#include "qmap/xsocs.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 "      --threads N          OpenMP threads (default: all cores)\n"
 "      --save-qspace        also write the per-position VOI cube /qspace/cube (n_slow, n_fast,\n"
 "                           nx, ny, nz), held in memory: refused above 4 GiB\n"
+"      --xsocs-qspace FILE  also write the per-position q-space as an XSOCS q-space file for XSOCS\n"
+"                           and silx (Data/qspace, qx, qy, qz, histo; implies --save-qspace)\n"
 "      --report             also draw the figures and report.html into RESULTS_report/\n"
 "  -q, --quiet              do not print the choices\n"
 "  -h, --help               this help\n");
@@ -53,10 +56,11 @@ static void usage(FILE *f)
 
 enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
        O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS, O_SAVE_QSPACE, O_REPORT,
-       O_CIF, O_IP_DIR, O_OOP_DIR };
+       O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE };
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
+static const char *xsocs_qspace_path;   /* --xsocs-qspace FILE (src/xsocs_write.c) */
 qmap_crystal *hkl_process_reference(const char *cif, const int hkl[3], double *dref);
 void hkl_process_offsets(const qmap_crystal *c, const char *cif, const int hkl[3],
                          const int ip[3], const int oop[3], qmap_results *r, int quiet);
@@ -137,6 +141,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"oop-dir", required_argument, 0, O_OOP_DIR},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
         {"save-qspace", no_argument, 0, O_SAVE_QSPACE}, {"report", no_argument, 0, O_REPORT},
+        {"xsocs-qspace", required_argument, 0, O_XSOCS_QSPACE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0;
     double pair[2];
@@ -180,6 +185,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case O_HKL: bad = parse_ints("--hkl", optarg, 3, o->hkl); o->hkl_set = 1; break;
         case O_THRESHOLD: bad = parse_double("--threshold", optarg, &o->mask_threshold); break;
         case O_SAVE_QSPACE: o->save_qspace = 1; break;
+        case O_XSOCS_QSPACE: xsocs_qspace_path = optarg; o->save_qspace = 1; break;
         case O_REPORT: *report = 1; break;
         case O_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &o->threads); break;
         default: bad = -1;
@@ -267,6 +273,13 @@ int cmd_process(int argc, char **argv)
     }
     if (!quiet)
         printf("results written to %s\n", output);
+    if (xsocs_qspace_path && qmap_xsocs_qspace_write(r, xsocs_qspace_path) < 0) {
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        qmap_results_free(r);
+        return 1;
+    }
+    if (xsocs_qspace_path && !quiet)
+        printf("XSOCS q-space file written to %s\n", xsocs_qspace_path);
     qmap_results_free(r);
     if (report) {
         char dir[4096];

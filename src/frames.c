@@ -22,6 +22,7 @@
 #include <hdf5.h>
 #include <limits.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -902,6 +903,8 @@ static int fetch_one_dense(qmap_frame_reader *r, fetched_frame *t, int row0, int
     return st;
 }
 
+static pthread_mutex_t hdf5_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int first, int count,
                             int row0, int row1)
 {
@@ -932,18 +935,19 @@ int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int fir
             t->fast = !t->absent && t->seg->fast;
         }
     }
-#pragma omp critical(qmap_frames_hdf5)
-    {
-        hdf5_quiet q;
-        quiet_on(&q);
-        for (int i = 0; i < count && !st; i++) {
-            fetched_frame *t = &w->slot[i];
-            if (!t->absent)
-                st = t->fast ? fetch_one_chunk(r, t) : fetch_one_dense(r, t, row0, row1);
-            r->missing += t->absent;
-        }
-        quiet_off(&q);
+    /* HDF5 is not thread-safe. A plain mutex, not an OpenMP critical section: a thread
+     * waiting for it sleeps instead of spinning, which matters on a busy machine. */
+    pthread_mutex_lock(&hdf5_lock);
+    hdf5_quiet q;
+    quiet_on(&q);
+    for (int i = 0; i < count && !st; i++) {
+        fetched_frame *t = &w->slot[i];
+        if (!t->absent)
+            st = t->fast ? fetch_one_chunk(r, t) : fetch_one_dense(r, t, row0, row1);
+        r->missing += t->absent;
     }
+    quiet_off(&q);
+    pthread_mutex_unlock(&hdf5_lock);
     if (!st) w->n_slots = count;
     return st;
 }

@@ -272,17 +272,22 @@ static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
         scan_q(P, s, cur, cur + P->n_pix, cur + 2 * P->n_pix);
         for (int a = 0; a < 3; a++) {
             const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
+            double l = lo[a], h = hi[a], st = step[a];   /* min/max: exact in any order */
+#pragma omp parallel for schedule(static) reduction(min : l) reduction(max : h, st)
             for (int i = 0; i < P->rows; i++)
                 for (int j = 0; j < P->cols; j++) {
                     size_t p = (size_t)i * P->cols + j;
                     if (P->mask[p])
                         continue;
-                    lo[a] = fmin(lo[a], c[p]);
-                    hi[a] = fmax(hi[a], c[p]);
-                    if (j + 1 < P->cols) step[a] = fmax(step[a], fabs(c[p + 1] - c[p]));
-                    if (i + 1 < P->rows) step[a] = fmax(step[a], fabs(c[p + P->cols] - c[p]));
-                    if (s > 0) step[a] = fmax(step[a], fabs(c[p] - pv[p]));
+                    l = fmin(l, c[p]);
+                    h = fmax(h, c[p]);
+                    if (j + 1 < P->cols) st = fmax(st, fabs(c[p + 1] - c[p]));
+                    if (i + 1 < P->rows) st = fmax(st, fabs(c[p + P->cols] - c[p]));
+                    if (s > 0) st = fmax(st, fabs(c[p] - pv[p]));
                 }
+            lo[a] = l;
+            hi[a] = h;
+            step[a] = st;
         }
         double *t = cur;
         cur = prev;
@@ -341,9 +346,10 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     cs->hits = calloc(nb, sizeof(double));
     double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
     double *q = malloc(3 * P->n_pix * sizeof *q);
+    int64_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
     long *absent = calloc((size_t)nth, sizeof *absent);
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
-    int rc = (ws && cs->sum && cs->hits && fsum && q && absent && *scan_maps)
+    int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     double missing = 0;
     int s_lo = 0, s_hi = 0;
@@ -371,18 +377,19 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             for (size_t p = 0; p < P->n_pix; p++)
                 fsum[p] += fsum[(size_t)t * P->n_pix + p];
         scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
+#pragma omp parallel for schedule(static)
         for (size_t p = 0; p < P->n_pix; p++) {
-            if (P->mask[p])
-                continue;
             int b0 = qmap_axis_bin(&cs->axes[0], q[p]);
             int b1 = qmap_axis_bin(&cs->axes[1], q[P->n_pix + p]);
             int b2 = qmap_axis_bin(&cs->axes[2], q[2 * P->n_pix + p]);
-            if (b0 < 0 || b1 < 0 || b2 < 0)
-                continue;
-            size_t b = ((size_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
-            cs->sum[b] += fsum[p];
-            cs->hits[b] += 1;
+            bin[p] = P->mask[p] || b0 < 0 || b1 < 0 || b2 < 0
+                         ? -1 : ((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
         }
+        for (size_t p = 0; p < P->n_pix; p++)
+            if (bin[p] >= 0) {
+                cs->sum[bin[p]] += fsum[p];
+                cs->hits[bin[p]] += 1;
+            }
     }
     /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
     rc = qmap_mpi_agree(rc);
@@ -396,6 +403,7 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     qmap_frame_workers_free(ws);
     free(fsum);
     free(q);
+    free(bin);
     free(absent);
     return rc;
 }

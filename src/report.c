@@ -2,7 +2,8 @@
  *
  * Figures are a table {name, caption, draw}: adding one is one line. All files are made in
  * "DIR.tmp-PID" beside the report folder and moved into it when every one is complete, so
- * a failed report leaves no new file in DIR.
+ * a failed report leaves no new file in DIR. The particles figure and table (report_particles.c)
+ * are added when the results file has /particles: they need that group, not only qmap_results.
  */
 #include "report_internal.h"
 #include "qmap/error.h"
@@ -244,8 +245,50 @@ static int base64_file(FILE *o, const char *path)
     return QMAP_OK;
 }
 
+/* The particles section: the label map and /particles/table, one row per particle. */
+static int write_particles_html(FILE *h, outdir *d, const qmap_report_particles *p, qmap_figure *fig,
+                                const qmap_report_options *o)
+{
+    char png[8400];
+    path_in(d->tmpdir, "particles.png", png, sizeof png);
+    fprintf(h, "<h2 id=\"particles\">particles</h2>\n<figure><img alt=\"particles\" width=\"%d\" height=\"%d\" "
+               "src=\"data:image/png;base64,", (int)lround(qmap_figure_width(fig)), (int)lround(qmap_figure_height(fig)));
+    int rc = base64_file(h, png);
+    fputs("\">\n<figcaption>", h);
+    html_escape(h, qmap__particles_caption);
+    if (o->svg)
+        fputs(" Files: <a href=\"particles.png\">particles.png</a>, <a href=\"particles.svg\">particles.svg</a>.", h);
+    fprintf(h, "</figcaption></figure>\n<div style=\"overflow-x:auto\"><table class=\"particles\">\n<tr>");
+    for (int k = 0; k < p->n_columns; k++) {
+        fputs("<th>", h);
+        html_escape(h, p->names[k]);
+        if (p->units[k][0]) {
+            fputs(" (", h);
+            html_escape(h, p->units[k]);
+            fputs(")", h);
+        }
+        fputs("</th>", h);
+    }
+    fputs("</tr>\n", h);
+    for (int i = 0; i < p->n_particles; i++) {
+        fputs("<tr class=\"particle\">", h);
+        for (int k = 0; k < p->n_columns; k++) {
+            double v = p->values[(size_t)k * p->n_particles + i];
+            if (strcmp(p->names[k], "label") == 0 || strcmp(p->names[k], "n_positions") == 0)
+                fprintf(h, "<td>%.0f</td>", v);
+            else
+                fprintf(h, "<td>%.6g</td>", v);
+        }
+        fputs("</tr>\n", h);
+    }
+    if (p->n_particles == 0)
+        fprintf(h, "<tr><td colspan=\"%d\">(no particles)</td></tr>\n", p->n_columns > 0 ? p->n_columns : 1);
+    fputs("</table></div>\n", h);
+    return rc;
+}
+
 static int write_html(outdir *d, const qmap_results *r, const char *results_path, qmap_figure **figs,
-                      const qmap_report_options *o)
+                      const qmap_report_options *o, const qmap_report_particles *particles)
 {
     char p[8400], tmp[8500], png[8400];
     path_in(d->tmpdir, "report.html", p, sizeof p);
@@ -267,6 +310,8 @@ static int write_html(outdir *d, const qmap_results *r, const char *results_path
     for (int i = 0; i < N_FIGURES; i++)
         if (figs[i])
             fprintf(h, "<a href=\"#%s\">%s</a>", figures[i].name, figures[i].name);
+    if (particles)
+        fputs("<a href=\"#particles\">particles</a>", h);
     fputs("</nav>\n<h2 id=\"parameters\">Processing parameters</h2>\n<table><tr><th>parameter</th><th>value</th></tr>\n", h);
     for (int i = 0; i < r->n_params; i++) {
         fputs("<tr><td>", h);
@@ -296,6 +341,8 @@ static int write_html(outdir *d, const qmap_results *r, const char *results_path
                     figures[i].name, figures[i].name, figures[i].name);
         fputs("</figcaption></figure>\n", h);
     }
+    if (rc >= 0 && particles)
+        rc = write_particles_html(h, d, particles, figs[N_FIGURES], o);
     fputs("</body></html>\n", h);
     int bad = ferror(h);
     if (fclose(h) != 0 || bad) {
@@ -339,24 +386,37 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         qmap_results_free(r);
         return rc;
     }
-    qmap_figure *figs[N_FIGURES] = {0};
+    qmap_figure *figs[N_FIGURES + 1] = {0};   /* the last: particles, when the file has them */
     for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
         rc = qmap_report_figure(r, figures[i].name, o, &figs[i]);
         if (rc >= 0 && figs[i])
             rc = write_figure(&d, figs[i], figures[i].name, o, o->svg);
     }
+    qmap_report_particles *particles = NULL;
+    if (rc >= 0)
+        rc = qmap_report_particles_load(results_path, &particles);
+    if (rc >= 0 && particles) {
+        if (particles->n_fast != r->n_fast || particles->n_slow != r->n_slow)
+            rc = qmap_error(QMAP_ERR_FORMAT, "%s: /particles/labels is %d x %d, /maps are %d x %d", results_path,
+                            particles->n_slow, particles->n_fast, r->n_slow, r->n_fast);
+        else
+            rc = qmap_report_particles_figure(r, particles, &figs[N_FIGURES]);
+        if (rc >= 0)
+            rc = write_figure(&d, figs[N_FIGURES], "particles", o, o->svg);
+    }
     if (rc >= 0) {
         char title[4400], esc[4300];
         qmap_markup_escape(results_path, esc, sizeof esc);
         snprintf(title, sizeof title, "qmap report: %s", esc);
-        qmap_figure *ov = overview(figs, N_FIGURES, title);
+        qmap_figure *ov = overview(figs, N_FIGURES + 1, title);
         rc = ov ? write_figure(&d, ov, "overview", o, 0) : qmap_error(QMAP_ERR_NOMEM, "out of memory for the overview");
         qmap_figure_free(ov);
     }
     if (rc >= 0)
-        rc = write_html(&d, r, results_path, figs, o);
-    for (int i = 0; i < N_FIGURES; i++)
+        rc = write_html(&d, r, results_path, figs, o, particles);
+    for (int i = 0; i <= N_FIGURES; i++)
         qmap_figure_free(figs[i]);
+    qmap_report_particles_free(particles);
     qmap_results_free(r);
     if (rc >= 0)
         rc = outdir_commit(&d);

@@ -38,6 +38,9 @@ qmap_figure *qmap__fig_qspace(const qmap_results *r);
 qmap_figure *qmap__fig_drift(const qmap_results *r);
 qmap_figure *qmap__fig_rocking(const qmap_results *r);
 
+/* Caption of the particles figure (report_particles.c). */
+extern const char qmap__particles_caption[];
+
 /* sxdm tilt colour of a position: hue from direction, saturation = magnitude / max. */
 qmap_rgb qmap__tilt_color(double magnitude, double direction_deg, double max_magnitude);
 

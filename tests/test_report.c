@@ -3,10 +3,12 @@
  * map region of map_d_spacing.png, NaN positions are neutral grey, the polar plot puts a
  * known tilt at its angle and radius (geometry computed here, independently of the
  * drawing code), PNG sizes follow the figure sizes; bad inputs give one clear error and
- * leave no report folder. Prints (does not assert) the drawing time per figure of a
+ * leave no report folder; with /particles, the label map shows one distinct colour per
+ * particle on grey and report.html one table row per particle. Prints (does not assert) the drawing time per figure of a
  * 200 x 200 map. */
 #include "check.h"
 #include "qmap/error.h"
+#include "qmap/particles.h"
 #include "qmap/plot.h"
 #include "qmap/report.h"
 #include "qmap/results.h"
@@ -242,6 +244,151 @@ static void check_errors(const char *tmp)
     qmap_results_free(r);
 }
 
+/* Particles: five rectangles labelled 1..5 added to a results file with the library's
+ * /particles writer; the report then draws them in five distinct saturated colours, grey
+ * elsewhere, and lists one table row per particle. A label map of another shape fails. */
+enum { N_BLOCKS = 5 };
+static const int blocks[N_BLOCKS][4] = {   /* first column, first row, width, height (positions) */
+    {2, 30, 8, 6}, {14, 3, 10, 7}, {30, 20, 7, 9}, {45, 5, 12, 8}, {40, 28, 15, 9}};
+
+static qmap_particles *block_particles(const qmap_results *r, int nf, int ns)
+{
+    qmap_particles *p = calloc(1, sizeof *p);
+    p->n_fast = nf;
+    p->n_slow = ns;
+    p->n_particles = N_BLOCKS;
+    p->labels = calloc((size_t)nf * ns, sizeof *p->labels);
+    p->table = calloc(N_BLOCKS * QMAP_N_PCOLS, sizeof *p->table);
+    for (int b = 0; b < N_BLOCKS; b++)
+        for (int k = blocks[b][1]; k < blocks[b][1] + blocks[b][3]; k++)
+            for (int c = blocks[b][0]; c < blocks[b][0] + blocks[b][2]; c++)
+                if (c < nf)
+                    p->labels[(size_t)k * nf + c] = b + 1;
+    if (nf == r->n_fast) {
+        qmap_particle_maps m = {r->n_fast, r->n_slow, r->x, r->y, r->mask, r->maps[QMAP_MAP_INTENSITY],
+                                r->maps[QMAP_MAP_D], r->maps[QMAP_MAP_C], r->maps[QMAP_MAP_STRAIN],
+                                {r->maps[QMAP_MAP_SIGMA_QX], r->maps[QMAP_MAP_SIGMA_QY], r->maps[QMAP_MAP_SIGMA_QZ]},
+                                r->maps[QMAP_MAP_TILT_MAGNITUDE],
+                                {r->maps[QMAP_MAP_QX], r->maps[QMAP_MAP_QY], r->maps[QMAP_MAP_QZ]}};
+        CHECK(qmap_particles_measure(&m, p->labels, N_BLOCKS, p->table) == 0, "measure: %s", qmap_error_message());
+    }
+    return p;
+}
+
+static int count_in_file(const char *path, const char *what, const char *after)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = calloc(1, (size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+        n = 0;
+    fclose(f);
+    const char *s = after ? strstr(buf, after) : buf;
+    const char *end = s ? strstr(s, "</table>") : NULL;
+    int k = 0;
+    for (const char *q = s; q && (q = strstr(q, what)) && (!after || q < end); q += strlen(what))
+        k++;
+    free(buf);
+    return k;
+}
+
+static void check_particles(const char *tmp)
+{
+    char path[4400], dir[4400], csv[4400], html[4500];
+    snprintf(path, sizeof path, "%s/report_particles.h5", tmp);
+    snprintf(csv, sizeof csv, "%s/report_particles.csv", tmp);
+    snprintf(dir, sizeof dir, "%s/report_particles_report", tmp);
+    qmap_results *r = synthetic(NF, NS);
+    CHECK(qmap_results_write(r, path) == 0, "write results: %s", qmap_error_message());
+    qmap_particles *p = block_particles(r, NF, NS);
+    qmap_particle_options po;
+    qmap_particle_options_default(&po);
+    CHECK(qmap_particles_write(path, csv, p, &po) == 0, "write /particles: %s", qmap_error_message());
+    qmap_particles_free(p);
+    CHECK(qmap_report_write(path, dir, NULL) == 0, "report with particles: %s", qmap_error_message());
+
+    /* the figure: each block's colour (away from its centroid, where the number is) */
+    qmap_report_particles *rp = NULL;
+    qmap_figure *f = NULL;
+    CHECK(qmap_report_particles_load(path, &rp) == 0 && rp && rp->n_particles == N_BLOCKS,
+          "load /particles: %s", qmap_error_message());
+    CHECK(rp && rp->n_columns == QMAP_N_PCOLS && qmap_report_particles_column(rp, "tilt_extension_max"),
+          "all table columns read");
+    if (rp)
+        CHECK(qmap_report_particles_figure(r, rp, &f) == 0 && f, "particles figure");
+    cairo_surface_t *s = load_png(dir, "particles");
+    if (f && s) {
+        double fr[4], lim[4];
+        qmap_axes_frame(qmap_figure_axes(f, 0), fr);
+        qmap_axes_limits(qmap_figure_axes(f, 0), lim);
+        int rgb[3], got[N_BLOCKS][3];
+        for (int b = 0; b < N_BLOCKS; b++) {
+            double xu = 10 + 0.1 * (blocks[b][0] + 0.5), yu = 5 + 0.1 * (blocks[b][1] + 0.5);
+            pixel(s, 2 * (fr[0] + (xu - lim[0]) / (lim[1] - lim[0]) * fr[2]),
+                  2 * (fr[1] + (lim[3] - yu) / (lim[3] - lim[2]) * fr[3]), got[b]);
+            qmap_rgb want = qmap_report_label_color(b + 1);
+            double d = fabs(got[b][0] - 255 * want.r) + fabs(got[b][1] - 255 * want.g) + fabs(got[b][2] - 255 * want.b);
+            CHECK(d < 6, "particle %d drawn %d,%d,%d, its colour is %.0f,%.0f,%.0f", b + 1, got[b][0], got[b][1],
+                  got[b][2], 255 * want.r, 255 * want.g, 255 * want.b);
+            for (int a = 0; a < b; a++)
+                CHECK(abs(got[a][0] - got[b][0]) + abs(got[a][1] - got[b][1]) + abs(got[a][2] - got[b][2]) > 60,
+                      "particles %d and %d have similar colours", a + 1, b + 1);
+        }
+        double xu = 10 + 0.1 * 28, yu = 5 + 0.1 * 12;   /* no particle there */
+        pixel(s, 2 * (fr[0] + (xu - lim[0]) / (lim[1] - lim[0]) * fr[2]), 2 * (fr[1] + (lim[3] - yu) / (lim[3] - lim[2]) * fr[3]), rgb);
+        CHECK(rgb[0] == 178 && rgb[1] == 178 && rgb[2] == 178, "background is neutral grey, got %d,%d,%d", rgb[0], rgb[1], rgb[2]);
+        /* distinct saturated colours covering a block-sized area inside the frame */
+        enum { MAXC = 4096 };
+        static uint32_t key[MAXC];
+        static int cnt[MAXC];
+        int nk = 0;
+        for (int y = (int)(2 * fr[1]) + 3; y < (int)(2 * (fr[1] + fr[3])) - 3; y++)
+            for (int x = (int)(2 * fr[0]) + 3; x < (int)(2 * (fr[0] + fr[2])) - 3; x++) {
+                pixel(s, x, y, rgb);
+                int mx = rgb[0] > rgb[1] ? rgb[0] : rgb[1], mn = rgb[0] < rgb[1] ? rgb[0] : rgb[1];
+                mx = mx > rgb[2] ? mx : rgb[2];
+                mn = mn < rgb[2] ? mn : rgb[2];
+                if (mx - mn < 40)
+                    continue;
+                uint32_t k = (uint32_t)(rgb[0] << 16 | rgb[1] << 8 | rgb[2]);
+                int i = 0;
+                while (i < nk && key[i] != k) i++;
+                if (i == nk && nk < MAXC) key[nk] = k, cnt[nk++] = 0;
+                if (i < nk) cnt[i]++;
+            }
+        int big = 0;
+        for (int i = 0; i < nk; i++)
+            big += cnt[i] >= 400;
+        CHECK(big == N_BLOCKS, "%d distinct label colours in particles.png, expected %d", big, N_BLOCKS);
+    }
+    cairo_surface_destroy(s);
+    qmap_figure_free(f);
+    qmap_report_particles_free(rp);
+
+    /* the table: one row per particle, one header cell per column */
+    snprintf(html, sizeof html, "%s/report.html", dir);
+    CHECK(count_in_file(html, "<tr class=\"particle\">", NULL) == N_BLOCKS, "report.html has %d particle rows, expected %d",
+          count_in_file(html, "<tr class=\"particle\">", NULL), N_BLOCKS);
+    CHECK(count_in_file(html, "<th>", "<table class=\"particles\">") == QMAP_N_PCOLS, "particle table has %d columns",
+          count_in_file(html, "<th>", "<table class=\"particles\">"));
+    CHECK(count_in_file(html, "<th>tilt_extension_max (degree)</th>", NULL) == 1, "column header with unit");
+    /* a label map of another shape than the maps */
+    char out[4400];
+    struct stat st;
+    snprintf(out, sizeof out, "%s/report_particles_bad_report", tmp);
+    p = block_particles(r, NF - 1, NS);
+    CHECK(qmap_particles_write(path, csv, p, &po) == 0, "write /particles: %s", qmap_error_message());
+    qmap_particles_free(p);
+    CHECK(qmap_report_write(path, out, NULL) == QMAP_ERR_FORMAT && strstr(qmap_error_message(), "/particles/labels"),
+          "labels of another shape: %s", qmap_error_message());
+    CHECK(stat(out, &st) != 0, "no report folder after a failure");
+    qmap_results_free(r);
+}
+
 static void time_figures(const char *tmp)
 {
     qmap_results *r = synthetic(200, 200);
@@ -286,6 +433,7 @@ int main(void)
         qmap_results_free(r);
     }
     check_errors(tmp);
+    check_particles(tmp);
     time_figures(tmp);
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);

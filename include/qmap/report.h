@@ -9,6 +9,9 @@
  *   distribution (histogram of c, or of d without c, over the particle, beside its map)
  *   qspace_overview (three projections of /qspace_overview, log scale, VOI box in red)
  *   drift  rocking_curve
+ *   particles (only when the file has /particles, written by `qmap particles`: the label map,
+ *              one distinct colour per particle, label numbers at the centroids; report.html
+ *              then also lists /particles/table, one row per particle)
  * plus overview (all of them on one page) and report.html.
  *
  * Display conventions: maps are drawn as silx/matplotlib imshow(origin="lower") with
@@ -63,6 +66,33 @@ int qmap_report_figure(const qmap_results *r, const char *name, const qmap_repor
  * folder beside out_dir and moved in when all are complete, so on failure no new file is
  * left in out_dir. Returns QMAP_OK or a negative qmap_status. */
 int qmap_report_write(const char *results_path, const char *out_dir, const qmap_report_options *o);
+
+/* The /particles group of a results file (docs/results-file.md), as the report uses it. */
+typedef struct {
+    int n_fast, n_slow;       /* shape of the label map (must be the shape of /maps) */
+    int n_particles;          /* rows of /particles/table */
+    int32_t *labels;          /* n_slow*n_fast row-major, 0 = no particle, label i = row i-1 */
+    int n_columns;            /* columns of /particles/table, in the order of its `columns` */
+    char **names, **units;    /* column names and units ("" when the column has none) */
+    double *values;           /* n_columns x n_particles: column k, row i = values[k*n_particles+i] */
+} qmap_report_particles;
+
+/* Read /particles of results_path. *out = new (free with qmap_report_particles_free), or
+ * NULL with QMAP_OK when the file has no /particles group. Returns QMAP_ERR_IO (file) or
+ * QMAP_ERR_FORMAT naming the dataset (labels not 2D, a column of another length, a label
+ * outside 0..n_particles, columns attribute missing). */
+int qmap_report_particles_load(const char *results_path, qmap_report_particles **out);
+void qmap_report_particles_free(qmap_report_particles *p);
+/* Column `name` (n_particles values), or NULL when the table has no such column. Borrowed. */
+const double *qmap_report_particles_column(const qmap_report_particles *p, const char *name);
+/* Colour of particle label l >= 1 in the label map: hues stepped by the golden ratio with
+ * alternating saturation and value, so consecutive labels differ strongly; never grey.
+ * Label <= 0 gives qmap_nan_color. */
+qmap_rgb qmap_report_label_color(int label);
+/* The "particles" figure of results r with particles p (same map shape). *out = new figure
+ * (free with qmap_figure_free). Returns QMAP_OK, QMAP_ERR_VALUE (shapes differ) or
+ * QMAP_ERR_NOMEM. */
+int qmap_report_particles_figure(const qmap_results *r, const qmap_report_particles *p, qmap_figure **out);
 
 /* Default report folder of a results file: "RESULTS_report" beside it (".h5" removed). */
 void qmap_report_default_dir(const char *results_path, char *out, size_t size);
