@@ -6,6 +6,11 @@ set -eu
 PY=${PYTHON:-/usr/bin/python3}
 T=${QMAP_TEST_TMP:-/tmp}/python
 rm -rf "$T" && mkdir -p "$T"
+# A sanitizer build of libqmap.so needs the ASan runtime loaded first into python3.
+ASAN_LIB=$(ldd "${QMAP_LIBRARY:?}" 2>/dev/null | awk '/libasan/ {print $3}')
+if [ -n "$ASAN_LIB" ]; then
+    export LD_PRELOAD="$ASAN_LIB" ASAN_OPTIONS=detect_leaks=0
+fi
 "${QMAP_BIN:?}" simulate -o "$T/data" --size 12,10 --eta 7 --seed 5 >/dev/null
 "$QMAP_BIN" process "$T/data/sample_0001.h5" -o "$T/cli.h5" -q --hkl 0,0,3 --monitor mon1 \
     --offset eta=0.01,delta=-0.02 --shift none --bins 8,9,10

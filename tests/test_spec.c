@@ -110,12 +110,21 @@ static void test_real_file(const char *path, const char *tmp)
 
 static void test_hostile(void)
 {
-    const char *cases[] = {
-        "", "#", "#S", "#S\n", "#S x\n#L a  b\n1 2\n", "#O0 a  b\n#S 1 t\n#P0 1\n#L x\n1e999 nan -\n",
-        "#S 2 cmd\n#L a\n\x00\x01 3\n", "#S 3\n#L a  b  c\n1\n1 2 3 4 5\n#L z\n7\n",
-        "#S 99999999999999999 x\n", "#UDETCALIB cen_pix_x=1\n#S 1 x\n",
+    /* lengths from sizeof, so cases may hold NUL bytes */
+#define CASE(lit) {lit, sizeof(lit) - 1}
+    static const struct { const char *text; size_t len; } table[] = {
+        CASE(""), CASE("#"), CASE("#S"), CASE("#S\n"), CASE("#S x\n#L a  b\n1 2\n"),
+        CASE("#O0 a  b\n#S 1 t\n#P0 1\n#L x\n1e999 nan -\n"),
+        CASE("#S 2 cmd\n#L a\n\x00\x01 3\n"), CASE("#S 3\n#L a  b  c\n1\n1 2 3 4 5\n#L z\n7\n"),
+        CASE("#S 99999999999999999 x\n"), CASE("#UDETCALIB cen_pix_x=1\n#S 1 x\n"),
     };
-    size_t lens[] = {0, 1, 2, 3, 17, 40, 22, 38, 23, 35};
+#undef CASE
+    const char *cases[sizeof table / sizeof table[0]];
+    size_t lens[sizeof table / sizeof table[0]];
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        cases[i] = table[i].text;
+        lens[i] = table[i].len;
+    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         qmap_spec_file *f = NULL;
         int rc = qmap_spec_parse(cases[i], lens[i], "case", &f);
