@@ -21,4 +21,11 @@ void log_to_stdout(void *ctx, const char *line);
 void progress_bar(void *ctx, const char *stage, double fraction);
 void progress_done(void);
 
+/* SIGINT/SIGTERM set the library's cancel flag (signals.c). cli_interrupted: one was
+ * caught; cli_interrupt_exit prints "qmap: interrupted by SIGINT; WHAT" and returns the
+ * exit status 128 + signal (130 for SIGINT). */
+void cli_signals_install(void);
+int cli_interrupted(void);
+int cli_interrupt_exit(const char *what);
+
 #endif

@@ -10,9 +10,11 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -50,13 +52,18 @@ static void usage(FILE *f)
 "      --xsocs-qspace FILE  also write the per-position q-space as an XSOCS q-space file for XSOCS\n"
 "                           and silx (Data/qspace, qx, qy, qz, histo; implies --save-qspace)\n"
 "      --report             also draw the figures and report.html into RESULTS_report/\n"
+"      --resume             continue an interrupted run (SIGINT, SIGTERM, crash) from the checkpoint\n"
+"                           RESULTS.checkpoint that the accumulation pass saves after every scan;\n"
+"                           same input, options and --threads required; the result is identical\n"
+"                           to an uninterrupted run. The checkpoint is removed once RESULTS is\n"
+"                           written (not available with --save-qspace or under MPI)\n"
 "  -q, --quiet              do not print the choices\n"
 "  -h, --help               this help\n");
 }
 
 enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
        O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS, O_SAVE_QSPACE, O_REPORT,
-       O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE };
+       O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE, O_RESUME };
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
@@ -141,7 +148,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"oop-dir", required_argument, 0, O_OOP_DIR},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
         {"save-qspace", no_argument, 0, O_SAVE_QSPACE}, {"report", no_argument, 0, O_REPORT},
-        {"xsocs-qspace", required_argument, 0, O_XSOCS_QSPACE},
+        {"xsocs-qspace", required_argument, 0, O_XSOCS_QSPACE}, {"resume", no_argument, 0, O_RESUME},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0;
     double pair[2];
@@ -187,6 +194,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case O_SAVE_QSPACE: o->save_qspace = 1; break;
         case O_XSOCS_QSPACE: xsocs_qspace_path = optarg; o->save_qspace = 1; break;
         case O_REPORT: *report = 1; break;
+        case O_RESUME: o->resume = 1; break;
         case O_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &o->threads); break;
         default: bad = -1;
         }
@@ -204,6 +212,30 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         return -1;
     }
     return 0;
+}
+
+/* Progress callback: the bar, except for the per-scan checkpoint events, which drive the
+ * test hook QMAP_TEST_STOP_AFTER_SCANS=N (raise QMAP_TEST_STOP_SIGNAL, INT or TERM, once
+ * N scans are saved: a deterministic interrupt for tests/test_signals.sh and test_resume),
+ * and QMAP_TEST_PAUSE_AFTER_SCANS=N (stop with SIGSTOP there, so that a test can send a
+ * real signal from outside at a known point without timing). */
+static void process_progress(void *ctx, const char *stage, double fraction)
+{
+    static int saved;
+    if (strcmp(stage, "checkpoint") != 0) {
+        if (qmap_mpi_rank() == 0)
+            progress_bar(ctx, stage, fraction);
+        return;
+    }
+    const char *stop = getenv("QMAP_TEST_STOP_AFTER_SCANS");
+    const char *pause = getenv("QMAP_TEST_PAUSE_AFTER_SCANS");
+    ++saved;
+    if (pause && saved == atoi(pause))
+        raise(SIGSTOP);   /* the test sees the process stopped, sends a real signal, continues it */
+    if (stop && saved == atoi(stop)) {
+        const char *sig = getenv("QMAP_TEST_STOP_SIGNAL");
+        raise(sig && strcmp(sig, "TERM") == 0 ? SIGTERM : SIGINT);
+    }
 }
 
 /* Default output name: basename of the input without .h5, plus _qmap.h5. */
@@ -246,15 +278,31 @@ int cmd_process(int argc, char **argv)
         default_output(o.input, def, sizeof def);
         output = def;
     }
+    char checkpoint[4200];
+    snprintf(checkpoint, sizeof checkpoint, "%s.checkpoint", output);
+    if (qmap_mpi_size() == 1 && !o.save_qspace)
+        o.checkpoint = checkpoint;
     o.log = log_to_stdout;
-    o.progress = rank == 0 ? progress_bar : NULL;
+    o.progress = process_progress;
     o.ctx = &quiet;
+    cli_signals_install();
+    /* a failed fresh run removes its own checkpoint, never one an earlier run left */
+    int drop_checkpoint_on_error = o.checkpoint && !o.resume && access(checkpoint, F_OK) != 0;
     qmap_results *r = NULL;
     if (qmap_process(&o, &r) < 0) {
         progress_done();
+        qmap_crystal_free(crystal);
+        if (cli_interrupted()) {
+            int keep = o.checkpoint && access(checkpoint, F_OK) == 0;
+            char what[4400];
+            snprintf(what, sizeof what, "no results written%s%s%s", keep ? " (continue with --resume from " : "",
+                     keep ? checkpoint : "", keep ? ")" : "");
+            return cli_interrupt_exit(what);
+        }
         if (rank == 0)
             fprintf(stderr, "qmap: %s\n", qmap_error_message());
-        qmap_crystal_free(crystal);
+        if (drop_checkpoint_on_error)
+            unlink(checkpoint);
         return 1;
     }
     progress_done();
@@ -267,12 +315,22 @@ int cmd_process(int argc, char **argv)
     }
     qmap_results_param(r, "output", "%s", output);
     if (qmap_results_write(r, output) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
         qmap_results_free(r);
+        if (cli_interrupted())
+            return cli_interrupt_exit("no results written (continue with --resume)");
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        if (drop_checkpoint_on_error)
+            unlink(checkpoint);
         return 1;
     }
+    if (o.checkpoint)
+        unlink(checkpoint);   /* the results are complete: nothing to resume */
     if (!quiet)
         printf("results written to %s\n", output);
+    if (cli_interrupted()) {
+        qmap_results_free(r);
+        return cli_interrupt_exit("the results file is complete, later outputs were not written");
+    }
     if (xsocs_qspace_path && qmap_xsocs_qspace_write(r, xsocs_qspace_path) < 0) {
         fprintf(stderr, "qmap: %s\n", qmap_error_message());
         qmap_results_free(r);
@@ -281,6 +339,8 @@ int cmd_process(int argc, char **argv)
     if (xsocs_qspace_path && !quiet)
         printf("XSOCS q-space file written to %s\n", xsocs_qspace_path);
     qmap_results_free(r);
+    if (report && cli_interrupted())
+        return cli_interrupt_exit("the results file is complete, the report was not written");
     if (report) {
         char dir[4096];
         qmap_report_default_dir(output, dir, sizeof dir);

@@ -6,7 +6,8 @@
  * serialised, the decoding is not) and hands them to the pass, which keeps per-thread
  * partial sums. Frames are dealt to threads in fixed chunks of QMAP_SPARSE_FETCH (static
  * schedule, one lock per chunk for the raw reads), so for a given thread count the
- * partial sums, and thus the results, are reproducible.
+ * partial sums, and thus the results, are reproducible. The cancel flag (qmap_cancelled) is
+ * polled before every chunk, so an interrupt stops a pass within one chunk of frames.
  */
 #include "pipeline.h"
 #include "qmap/error.h"
@@ -68,7 +69,8 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
                 continue;
             int f0 = c * QMAP_SPARSE_FETCH;
             int m = n_frames - f0 < QMAP_SPARSE_FETCH ? n_frames - f0 : QMAP_SPARSE_FETCH;
-            int e = qmap_frame_reader_fetch(rd, w, f0, m, row0, row1), ef = f0;
+            int e = qmap_check_cancel(), ef = f0;
+            if (!e) e = qmap_frame_reader_fetch(rd, w, f0, m, row0, row1);
             for (int i = 0; i < m && !e; i++) {
                 if (pass->skip && pass->skip(pass->ctx, f0 + i))
                     continue;

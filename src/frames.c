@@ -14,8 +14,11 @@
  * The pipeline reads frames as their non-zero pixels instead (qmap_frame_reader_fetch /
  * _decode, frames_internal.h): each thread fetches a few raw chunks under one lock and
  * decodes them itself with qmap_bshuf_lz4_decode_nonzero, never materialising the frame.
+ * SPEC-era input (a SPEC file, frames in EDF files) goes to frames_edf.c instead: same
+ * API, frames read dense (the legacy path), non-zero pixels picked from them.
  */
 #include "frames_internal.h"
+#include "frames_edf.h"
 #include "qmap/error.h"
 
 #include <errno.h>
@@ -65,6 +68,10 @@ struct qmap_frame_reader {
     uint8_t **scratch;   /* one decoded frame per thread */
     int n_scratch;
     size_t scratch_bytes;
+    /* SPEC input: EDF readers, one per concurrent caller (edf[0] opened, others cloned) */
+    qmap_edf_frames **edf;
+    int *edf_busy, *edf_next; /* in use; frame after the last one it read */
+    int n_edf;
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -477,6 +484,85 @@ static int setup_sources(qmap_frame_reader *r, const char *dpath)
     return st;
 }
 
+/* ---- SPEC input: EDF frame readers ------------------------------------------------ */
+
+/* The frame readers of one SPEC reader are handed out under this lock; reading with one
+ * happens outside it (each has its own file position). */
+static pthread_mutex_t edf_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int open_edf(qmap_frame_reader *r)
+{
+    r->edf = calloc(1, sizeof *r->edf);
+    r->edf_busy = calloc(1, sizeof *r->edf_busy);
+    r->edf_next = calloc(1, sizeof *r->edf_next);
+    if (!r->edf || !r->edf_busy || !r->edf_next)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    int st = qmap_edf_frames_open(r->path, r->scan, r->det, &r->edf[0]);
+    if (st) return st;
+    r->n_edf = 1;
+    r->n_frames = qmap_edf_frames_n_frames(r->edf[0]);
+    qmap_edf_frames_shape(r->edf[0], &r->rows, &r->cols);
+    return QMAP_OK;
+}
+
+/* A free EDF reader for frames from `first` on: preferably one whose file position is at
+ * or just before `first` (a multi-frame .edf.gz then never rewinds), else a new clone,
+ * else any free one, into *e. Returns its index, or a negative status. */
+static int edf_take(qmap_frame_reader *r, int first, qmap_edf_frames **e_out)
+{
+    pthread_mutex_lock(&edf_pool_lock);
+    int best = -1, any = -1;
+    for (int i = 0; i < r->n_edf; i++) {
+        if (r->edf_busy[i]) continue;
+        if (any < 0) any = i;
+        if (r->edf_next[i] <= first && (best < 0 || r->edf_next[i] > r->edf_next[best])) best = i;
+    }
+    if (best < 0) {
+        qmap_edf_frames **e = realloc(r->edf, (size_t)(r->n_edf + 1) * sizeof *e);
+        if (e) r->edf = e;
+        int *b = e ? realloc(r->edf_busy, (size_t)(r->n_edf + 1) * sizeof *b) : NULL;
+        if (b) r->edf_busy = b;
+        int *nx = b ? realloc(r->edf_next, (size_t)(r->n_edf + 1) * sizeof *nx) : NULL;
+        if (nx) r->edf_next = nx;
+        if (nx && qmap_edf_frames_clone(r->edf[0], &r->edf[r->n_edf]) == QMAP_OK) {
+            best = r->n_edf++;
+            r->edf_next[best] = 0;
+        } else {
+            best = any;
+        }
+    }
+    int st = best >= 0 ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "%s: scan %s: no EDF reader free "
+                                              "(out of memory)", r->path, r->scan);
+    if (best >= 0) {
+        r->edf_busy[best] = 1;
+        *e_out = r->edf[best];
+    }
+    pthread_mutex_unlock(&edf_pool_lock);
+    return st ? st : best;
+}
+
+static void edf_give_back(qmap_frame_reader *r, int i, int next)
+{
+    pthread_mutex_lock(&edf_pool_lock);
+    r->edf_busy[i] = 0;
+    r->edf_next[i] = next;
+    pthread_mutex_unlock(&edf_pool_lock);
+}
+
+/* Frames [first, first + count), rows [row0, row1) of SPEC input: frame i to dst[i]. */
+static int edf_read(qmap_frame_reader *r, int first, int count, int row0, int row1,
+                    float *const *dst)
+{
+    qmap_edf_frames *e = NULL;
+    int h = edf_take(r, first, &e);
+    if (h < 0) return h;
+    int st = QMAP_OK;
+    for (int i = 0; i < count && !st; i++)
+        st = qmap_edf_frames_read(e, first + i, 1, row0, row1, dst[i]);
+    edf_give_back(r, h, st ? 0 : first + count);
+    return st;
+}
+
 int qmap_frame_reader_open(const char *path, const char *scan, const char *detector,
                            qmap_frame_reader **out)
 {
@@ -492,6 +578,15 @@ int qmap_frame_reader_open(const char *path, const char *scan, const char *detec
     if (!r->path || !r->scan || !r->det) {
         qmap_frame_reader_close(r);
         return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    }
+    if (qmap_is_spec_file(path)) {
+        int st = open_edf(r);
+        if (st) {
+            qmap_frame_reader_close(r);
+            return st;
+        }
+        *out = r;
+        return QMAP_OK;
     }
     size_t dlen = strlen(scan) + strlen(detector) + 32;
     char *dpath = malloc(dlen);
@@ -517,6 +612,10 @@ void qmap_frame_reader_close(qmap_frame_reader *r)
     quiet_on(&q);
     for (int i = 0; i < r->n_seg; i++) close_segment(&r->seg[i]);
     free(r->seg);
+    for (int i = 0; i < r->n_edf; i++) qmap_edf_frames_close(r->edf[i]);
+    free(r->edf);
+    free(r->edf_busy);
+    free(r->edf_next);
     if (r->dset >= 0) H5Dclose(r->dset);
     if (r->file >= 0) H5Fclose(r->file);
     quiet_off(&q);
@@ -763,6 +862,17 @@ int qmap_frame_reader_read(qmap_frame_reader *r, int first, int count, int row0,
                             r->rows);
     if (count == 0) return QMAP_OK;
     if (!out) return reader_error(r, QMAP_ERR_VALUE, "no output buffer");
+    if (r->edf) {
+        size_t n = (size_t)(row1 - row0) * (size_t)r->cols;
+        int st = QMAP_OK;
+        for (int b = 0; b < count && !st; b += QMAP_SPARSE_FETCH) {
+            float *dst[QMAP_SPARSE_FETCH];
+            int m = count - b < QMAP_SPARSE_FETCH ? count - b : QMAP_SPARSE_FETCH;
+            for (int i = 0; i < m; i++) dst[i] = out + (size_t)(b + i) * n;
+            st = edf_read(r, first + b, m, row0, row1, dst);
+        }
+        return st;
+    }
     hdf5_quiet q;
     quiet_on(&q);
     int st = r->whole ? read_slab(r, r->dset, r->path, "(virtual dataset)", (hsize_t)first, count,
@@ -884,16 +994,21 @@ static int fetch_one_chunk(qmap_frame_reader *r, fetched_frame *t)
     return QMAP_OK;
 }
 
+/* Room for n floats in t->dense. */
+static int reserve_dense(const qmap_frame_reader *r, fetched_frame *t, size_t n)
+{
+    if (t->dense_cap >= n) return QMAP_OK;
+    free(t->dense);
+    t->dense = malloc(n * sizeof *t->dense);
+    t->dense_cap = t->dense ? n : 0;
+    return t->dense ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory reading %s", r->path);
+}
+
 /* Frame t->frame through H5Dread, rows [row0, row1) (serialised by the caller). */
 static int fetch_one_dense(qmap_frame_reader *r, fetched_frame *t, int row0, int row1)
 {
-    size_t n = (size_t)(row1 - row0) * (size_t)r->cols;
-    if (t->dense_cap < n) {
-        free(t->dense);
-        t->dense = malloc(n * sizeof *t->dense);
-        t->dense_cap = t->dense ? n : 0;
-        if (!t->dense) return qmap_error(QMAP_ERR_NOMEM, "out of memory reading %s", r->path);
-    }
+    int st0 = reserve_dense(r, t, (size_t)(row1 - row0) * (size_t)r->cols);
+    if (st0) return st0;
     long before = r->missing;
     int st = r->whole ? read_slab(r, r->dset, r->path, "(virtual dataset)", (hsize_t)t->frame, 1,
                                   row0, row1, t->dense)
@@ -920,6 +1035,20 @@ int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int fir
     if (st) return st;
     w->row0 = row0;
     w->row1 = row1;
+    if (r->edf) { /* SPEC input: dense EDF frames, non-zero pixels picked by _decode */
+        float *dst[QMAP_SPARSE_FETCH];
+        for (int i = 0; i < count && !st; i++) {
+            fetched_frame *t = &w->slot[i];
+            t->frame = first + i;
+            t->absent = t->fast = 0;
+            t->seg = NULL;
+            st = reserve_dense(r, t, (size_t)(row1 - row0) * (size_t)r->cols);
+            dst[i] = t->dense;
+        }
+        if (!st) st = edf_read(r, first, count, row0, row1, dst);
+        if (!st) w->n_slots = count;
+        return st;
+    }
     for (int i = 0; i < count; i++) {
         fetched_frame *t = &w->slot[i];
         t->frame = first + i;

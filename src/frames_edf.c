@@ -240,6 +240,25 @@ void qmap_edf_frames_close(qmap_edf_frames *r)
     free(r);
 }
 
+int qmap_edf_frames_clone(const qmap_edf_frames *r, qmap_edf_frames **out)
+{
+    *out = NULL;
+    qmap_edf_frames *c = malloc(sizeof *c);
+    if (!c)
+        return qmap_error(QMAP_ERR_NOMEM, "%s: no memory for a frame reader", r->spec_path);
+    *c = *r;
+    c->file = NULL;
+    if (r->multi && r->file) {
+        int rc = qmap_edf_open(qmap_edf_path(r->file), &c->file);
+        if (rc != QMAP_OK) {
+            free(c);
+            return rc;
+        }
+    }
+    *out = c;
+    return QMAP_OK;
+}
+
 int qmap_edf_frames_n_frames(const qmap_edf_frames *r)
 {
     return r ? r->n_frames : 0;

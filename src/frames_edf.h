@@ -41,6 +41,9 @@ typedef struct qmap_edf_frames qmap_edf_frames;
 int qmap_edf_frames_open(const char *spec_path, const char *scan, const char *detector,
                          qmap_edf_frames **out);
 void qmap_edf_frames_close(qmap_edf_frames *r);
+/* A second reader of the same frames with its own file position (no SPEC parsing), so
+ * that several threads can read at once, one reader each. */
+int qmap_edf_frames_clone(const qmap_edf_frames *r, qmap_edf_frames **out);
 int qmap_edf_frames_n_frames(const qmap_edf_frames *r);
 void qmap_edf_frames_shape(const qmap_edf_frames *r, int *rows, int *cols);
 /* Frames [first, first+count), rows [row0, row1), as float (count*(row1-row0)*cols).

@@ -8,10 +8,14 @@
  * Frames run on all OpenMP threads with per-thread partial sums; under mpirun the scans
  * are split over the ranks and the sums reduced (mpi_reduce.c).
  * Memory is bounded by the map size times the number of bins, never by the frame count.
+ * The cancel flag is polled between frame batches and stages (QMAP_ERR_CANCELLED), and the
+ * accumulation pass can save its sums after every scan and resume from them (checkpoint.c).
  */
 #include "pipeline.h"
+#include "checkpoint.h"
 #include "qmap/error.h"
 #include "qmap/frames.h"
+#include "qmap/mpi.h"
 #include "qmap/shift.h"
 
 #include <math.h>
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define HOT_SAMPLE_FRAMES 240
 #define COARSE_MAX_BINS 128
@@ -215,7 +220,8 @@ static int build_mask(pipeline *P)
         for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
             qmap_frame_reader *rd = NULL;
             int nf = 0;
-            rc = open_reader(P, s, &rd, &nf);
+            rc = qmap_check_cancel();
+            if (rc == QMAP_OK) rc = open_reader(P, s, &rd, &nf);
             for (int k = 0; rc == QMAP_OK && k < per_scan && k < nf; k++) {
                 int f = (int)((k + 0.5) * nf / per_scan);
                 rc = qmap_frame_reader_read(rd, f, 1, 0, P->rows, buf);
@@ -682,6 +688,87 @@ static int reduce_over_ranks(pipeline *P, qmap_accumulators *A, double *cube, si
     return rc;
 }
 
+/* Everything the sums of the accumulation pass depend on: the input file (name, size,
+ * modification time), the version, the thread count (per-thread partial sums), and the
+ * plans, drift re-indexing, VOI centre, bins and monitor scale derived from the options. */
+static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan *plans,
+                                         const qmap_accumulators *A, int nth)
+{
+    const qmap_process_options *o = P->o;
+    uint64_t h = qmap_fingerprint(QMAP_FINGERPRINT_SEED, QMAP_VERSION_STRING, strlen(QMAP_VERSION_STRING));
+    h = qmap_fingerprint(h, o->input, strlen(o->input));
+    struct stat st;
+    int64_t id[2] = {-1, -1};
+    if (stat(o->input, &st) == 0) {
+        id[0] = (int64_t)st.st_size;
+        id[1] = (int64_t)st.st_mtime;
+    }
+    h = qmap_fingerprint(h, id, sizeof id);
+    if (o->monitor)
+        h = qmap_fingerprint(h, o->monitor, strlen(o->monitor));
+    int ints[6] = {nth, P->n_scans, P->n_pos, A->n_bins[0], A->n_bins[1], A->n_bins[2]};
+    h = qmap_fingerprint(h, ints, sizeof ints);
+    h = qmap_fingerprint(h, A->qc, sizeof A->qc);
+    h = qmap_fingerprint(h, &P->mon_mean, sizeof P->mon_mean);
+    h = qmap_fingerprint(h, P->row_shift, P->n_scans * sizeof *P->row_shift);
+    h = qmap_fingerprint(h, P->col_shift, P->n_scans * sizeof *P->col_shift);
+    for (int s = 0; s < P->n_scans; s++) {
+        const qmap_scan_plan *pl = &plans[s];
+        int dims[3] = {pl->n_pix, pl->row0, pl->row1};
+        h = qmap_fingerprint(h, dims, sizeof dims);
+        h = qmap_fingerprint(h, pl->pix, pl->n_pix * sizeof *pl->pix);
+        h = qmap_fingerprint(h, pl->q, 3 * (size_t)pl->n_pix * sizeof *pl->q);
+        h = qmap_fingerprint(h, pl->bin3, 3 * (size_t)pl->n_pix * sizeof *pl->bin3);
+    }
+    return h;
+}
+
+/* Checkpointing of the accumulation pass (options checkpoint, resume). */
+typedef struct {
+    int on;                     /* save after every scan */
+    uint64_t fingerprint;
+    qmap_checkpoint_arrays a;
+} checkpointing;
+
+/* Set up checkpointing and, with resume, load the sums; *first = first scan to read. */
+static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accumulators *A, double *cubes,
+                            int nth, size_t ncube, checkpointing *ck, int *first)
+{
+    const qmap_process_options *o = P->o;
+    ck->on = o->checkpoint != NULL && !o->save_qspace && qmap_mpi_size() == 1;
+    if (o->resume && !ck->on)
+        return qmap_error(QMAP_ERR_VALUE, "--resume is not possible with --save-qspace or under MPI");
+    if (!ck->on)
+        return QMAP_OK;
+    qmap_checkpoint_arrays a = {(size_t)P->n_pos, {A->n_bins[0], A->n_bins[1], A->n_bins[2]}, P->n_scans,
+                                A->s0, A->s1, A->s2, {A->proj[0], A->proj[1], A->proj[2]}, A->contrib,
+                                cubes, (size_t)nth * ncube, P->r->scan_intensity};
+    ck->a = a;
+    ck->fingerprint = accumulation_fingerprint(P, plans, A, nth);
+    if (o->resume) {
+        int rc = qmap_checkpoint_load(o->checkpoint, ck->fingerprint, &ck->a, first);
+        if (rc < 0)
+            return rc;
+        qmap_log(o, "resume: %d of %d scans taken from the checkpoint %s", *first, P->n_scans, o->checkpoint);
+    }
+    qmap_log(o, "checkpoint: sums saved after every scan in %s (continue an interrupted run with --resume)",
+             o->checkpoint);
+    return QMAP_OK;
+}
+
+/* After scan s: save the sums. A failed save (disk full) stops checkpointing, not the run. */
+static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
+{
+    if (!ck->on)
+        return;
+    if (qmap_checkpoint_save(P->o->checkpoint, ck->fingerprint, s + 1, &ck->a) < 0) {
+        qmap_log(P->o, "checkpoint: not saved (%s); continuing without checkpoints", qmap_error_message());
+        ck->on = 0;
+        return;
+    }
+    progress(P->o, "checkpoint", (double)(s + 1) / P->n_scans);
+}
+
 /* Pass 2: accumulate per-position moments and projections over the VOI pixels, reading
  * only the detector rows of the scan's plan. */
 static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
@@ -696,10 +783,15 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
                                                : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
     int s_lo = 0, s_hi = 0;
     qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    checkpointing ck = {0};
+    if (rc == QMAP_OK)
+        rc = checkpoint_start(P, plans, A, cubes, nth, ncube, &ck, &s_lo);
     for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         const qmap_scan_plan *pl = &plans[s];
-        if (pl->n_pix == 0)
+        if (pl->n_pix == 0) {
+            checkpoint_scan(P, &ck, s);
             continue;
+        }
         size_t base = (size_t)pl->row0 * P->cols, len = (size_t)(pl->row1 - pl->row0) * P->cols;
         for (size_t i = 0; i < len; i++)
             slot[i] = -1;
@@ -716,6 +808,8 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         qmap_frame_reader_close(rd);
         for (int t = 0; t < nth; t++)
             P->r->scan_intensity[s] += scan_tot[t];
+        if (rc == QMAP_OK)
+            checkpoint_scan(P, &ck, s);
     }
     for (int t = 1; rc == QMAP_OK && t < nth; t++)
         for (size_t b = 0; b < ncube; b++)
@@ -829,10 +923,14 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK) rc = setup_geometry(P);
     if (rc == QMAP_OK) rc = setup_monitor(P);
     if (rc == QMAP_OK) rc = build_mask(P);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = q_range(P, lo, hi, step);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
     if (rc == QMAP_OK) rc = drift(P, scan_maps);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = build_plans(P, voi, plans);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) {
         long n = 0;
         for (int s = 0; s < P->n_scans; s++)
@@ -885,6 +983,7 @@ static int run(pipeline *P, qmap_results **out)
             qmap_log(o, "q-space cube: %.1f MiB kept for /qspace/cube", bytes / 1048576.0);
     }
     if (rc == QMAP_OK) rc = accumulate(P, plans, &A);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
     free(A.s0);
     free(A.s1);

@@ -278,15 +278,21 @@ int qmap_results_write(const qmap_results *r, const char *path)
     }
     set_str_attr(&w, f, "creator", "qmap " QMAP_VERSION_STRING);
     set_str_attr(&w, f, "default", "maps");
-    write_maps(&w, f, r);
-    write_fits(&w, f, r);
-    write_shift_and_scans(&w, f, r);
-    write_qspace(&w, f, r);
-    write_overview(&w, f, r);
-    write_parameters(&w, f, r);
+    /* the cancel flag is polled between the groups: an interrupt leaves no file */
+    void (*const parts[])(writer *, hid_t, const qmap_results *) = {
+        write_maps, write_fits, write_shift_and_scans, write_qspace, write_overview, write_parameters};
+    int cancelled = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !cancelled; i++) {
+        parts[i](&w, f, r);
+        cancelled = qmap_cancelled();
+    }
     if (H5Fclose(f) < 0)
         w.failed = 1;
     H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    if (cancelled) {
+        unlink(tmp);
+        return qmap_error(QMAP_ERR_CANCELLED, "interrupted while writing %s; nothing was written", path);
+    }
     if (w.failed) {
         unlink(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: writing the results failed (disk full?); nothing was written", path);

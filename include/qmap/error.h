@@ -7,6 +7,8 @@
 #ifndef QMAP_ERROR_H
 #define QMAP_ERROR_H
 
+#include <signal.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,7 +20,8 @@ typedef enum {
     QMAP_ERR_VALUE = -3,     /* a value (calibration, option, shape) is absurd */
     QMAP_ERR_NOMEM = -4,     /* allocation failed */
     QMAP_ERR_CORRUPT = -5,   /* compressed chunk truncated or corrupt */
-    QMAP_ERR_INTERNAL = -6   /* a library (HDF5, FFTW, GSL) failed unexpectedly */
+    QMAP_ERR_INTERNAL = -6,  /* a library (HDF5, FFTW, GSL) failed unexpectedly */
+    QMAP_ERR_CANCELLED = -7  /* interrupted: the cancel flag was raised (SIGINT, SIGTERM) */
 } qmap_status;
 
 /* Record an error message (printf-style) for the calling thread; returns code. */
@@ -29,6 +32,18 @@ const char *qmap_error_message(void);
 
 /* Forget the last message. */
 void qmap_error_clear(void);
+
+/* Cancellation. A program registers a flag that its signal handler sets (the handler does
+ * nothing else); long operations (qmap_process, qmap_results_write) poll it between frame
+ * batches, scans and datasets and then stop, remove their temporary files and return
+ * QMAP_ERR_CANCELLED with the message "interrupted". NULL unregisters. */
+void qmap_set_cancel_flag(const volatile sig_atomic_t *flag);
+
+/* 1 when the registered flag is set, else 0 (cheap: one volatile read). */
+int qmap_cancelled(void);
+
+/* QMAP_ERR_CANCELLED with the message "interrupted" when qmap_cancelled(), else QMAP_OK. */
+int qmap_check_cancel(void);
 
 #ifdef __cplusplus
 }

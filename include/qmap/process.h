@@ -51,6 +51,12 @@ typedef struct {
     int threads;                  /* 0 = OpenMP default */
     int save_qspace;              /* 1 = also keep the per-position VOI cube (written as
                                      /qspace/cube); held in memory, refused above 4 GiB */
+    const char *checkpoint;       /* NULL = none; else after every scan of the accumulation pass
+                                     the sums are saved there (atomically), for a later resume.
+                                     Not with save_qspace nor under MPI. The caller removes it
+                                     once the results are written. */
+    int resume;                   /* 1 = continue from the checkpoint file (refused when it was
+                                     made with other input, options or thread count) */
     qmap_log_fn log;
     qmap_progress_fn progress;
     void *ctx;
@@ -65,7 +71,8 @@ void qmap_process_defaults(qmap_process_options *o);
  * of qmap_process. Unknown names and malformed values: QMAP_ERR_VALUE with a message. */
 int qmap_process_set_option(qmap_process_options *o, const char *key, const char *value);
 
-/* Run the pipeline. On success *out owns the results (qmap_results_free). */
+/* Run the pipeline. On success *out owns the results (qmap_results_free). Polls the cancel
+ * flag (qmap_set_cancel_flag) between frame batches and stages: QMAP_ERR_CANCELLED. */
 int qmap_process(const qmap_process_options *o, qmap_results **out);
 
 #ifdef __cplusplus
