@@ -61,9 +61,9 @@ static void usage(FILE *f)
 "  -h, --help               this help\n");
 }
 
-enum { O_DETECTOR = 256, O_MONITOR, O_MASK, O_NOHOT, O_HOTFRAC, O_ENERGY, O_DISTANCE, O_PIXEL,
-       O_CENTER, O_OFFSET, O_SHIFT, O_SHIFT_COUNTER, O_VOI, O_BINS, O_DREF, O_HKL, O_THRESHOLD, O_THREADS, O_SAVE_QSPACE, O_REPORT,
-       O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE, O_RESUME };
+/* O_LIB: the option's value goes to qmap_process_set_option under the option's name. */
+enum { O_LIB = 256, O_NOHOT, O_SAVE_QSPACE, O_REPORT, O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE,
+       O_RESUME };
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
@@ -72,60 +72,12 @@ qmap_crystal *hkl_process_reference(const char *cif, const int hkl[3], double *d
 void hkl_process_offsets(const qmap_crystal *c, const char *cif, const int hkl[3],
                          const int ip[3], const int oop[3], qmap_results *r, int quiet);
 
-static int parse_offsets(const char *s, qmap_process_options *o)
+/* An option whose value the library parses (same names, values and messages as the
+ * Python binding's keyword arguments: qmap_process_set_option). */
+static int library_option(qmap_process_options *o, const char *name, const char *value)
 {
-    char *copy = strdup(s), *save = NULL;
-    int rc = copy ? 0 : -1;
-    for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        double v;
-        if (!eq || parse_double("--offset", eq + 1, &v) < 0) {
-            fprintf(stderr, "qmap: --offset: '%s' is not NAME=DEGREES\n", tok);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        if (strcmp(tok, "eta") == 0) o->offset_eta = v;
-        else if (strcmp(tok, "phi") == 0) o->offset_phi = v;
-        else if (strcmp(tok, "nu") == 0) o->offset_nu = v;
-        else if (strcmp(tok, "delta") == 0) o->offset_delta = v;
-        else {
-            fprintf(stderr, "qmap: --offset: unknown angle '%s' (eta, phi, nu, delta)\n", tok);
-            rc = -1;
-        }
-    }
-    free(copy);
-    return rc;
-}
-
-static int parse_voi(const char *s, double voi[6])
-{
-    char buf[512];
-    if (strlen(s) >= sizeof buf) {
-        fprintf(stderr, "qmap: --voi: value too long\n");
-        return -1;
-    }
-    strcpy(buf, s);
-    char *save = NULL, *tok = strtok_r(buf, ",", &save);
-    for (int a = 0; a < 3; a++, tok = strtok_r(NULL, ",", &save)) {
-        char *end0 = NULL, *end1 = NULL;
-        if (tok) {
-            voi[2 * a] = strtod(tok, &end0);
-            if (end0 != tok && *end0 == ':')
-                voi[2 * a + 1] = strtod(end0 + 1, &end1);
-        }
-        if (!tok || end0 == tok || *end0 != ':' || !end1 || end1 == end0 + 1 || *end1 != '\0' ||
-            !isfinite(voi[2 * a]) || !isfinite(voi[2 * a + 1])) {
-            fprintf(stderr, "qmap: --voi: '%s' must be QX0:QX1,QY0:QY1,QZ0:QZ1 (1/Angstrom)\n", s);
-            return -1;
-        }
-        if (!(voi[2 * a] < voi[2 * a + 1])) {
-            fprintf(stderr, "qmap: --voi: range %s must be increasing\n", tok);
-            return -1;
-        }
-    }
-    if (tok) {
-        fprintf(stderr, "qmap: --voi: '%s' has more than three ranges\n", s);
+    if (qmap_process_set_option(o, name, value) < 0) {
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
         return -1;
     }
     return 0;
@@ -135,67 +87,37 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
                       int *report)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, 0, 'o'}, {"detector", required_argument, 0, O_DETECTOR},
-        {"monitor", required_argument, 0, O_MONITOR}, {"mask", required_argument, 0, O_MASK},
-        {"no-hot-pixels", no_argument, 0, O_NOHOT}, {"hot-fraction", required_argument, 0, O_HOTFRAC},
-        {"energy", required_argument, 0, O_ENERGY}, {"distance", required_argument, 0, O_DISTANCE},
-        {"pixel-size", required_argument, 0, O_PIXEL}, {"center", required_argument, 0, O_CENTER},
-        {"offset", required_argument, 0, O_OFFSET}, {"shift", required_argument, 0, O_SHIFT},
-        {"shift-counter", required_argument, 0, O_SHIFT_COUNTER},
-        {"voi", required_argument, 0, O_VOI}, {"bins", required_argument, 0, O_BINS},
-        {"dref", required_argument, 0, O_DREF}, {"hkl", required_argument, 0, O_HKL},
+        {"output", required_argument, 0, 'o'}, {"detector", required_argument, 0, O_LIB},
+        {"monitor", required_argument, 0, O_LIB}, {"mask", required_argument, 0, O_LIB},
+        {"no-hot-pixels", no_argument, 0, O_NOHOT}, {"hot-fraction", required_argument, 0, O_LIB},
+        {"energy", required_argument, 0, O_LIB}, {"distance", required_argument, 0, O_LIB},
+        {"pixel-size", required_argument, 0, O_LIB}, {"center", required_argument, 0, O_LIB},
+        {"offset", required_argument, 0, O_LIB}, {"shift", required_argument, 0, O_LIB},
+        {"shift-counter", required_argument, 0, O_LIB},
+        {"voi", required_argument, 0, O_LIB}, {"bins", required_argument, 0, O_LIB},
+        {"dref", required_argument, 0, O_LIB}, {"hkl", required_argument, 0, O_LIB},
         {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},
         {"oop-dir", required_argument, 0, O_OOP_DIR},
-        {"threshold", required_argument, 0, O_THRESHOLD}, {"threads", required_argument, 0, O_THREADS},
+        {"threshold", required_argument, 0, O_LIB}, {"threads", required_argument, 0, O_LIB},
         {"save-qspace", no_argument, 0, O_SAVE_QSPACE}, {"report", no_argument, 0, O_REPORT},
         {"xsocs-qspace", required_argument, 0, O_XSOCS_QSPACE}, {"resume", no_argument, 0, O_RESUME},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c, bad = 0;
-    double pair[2];
+    int c, bad = 0, index = 0;
     optind = 1;
-    while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+    while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, &index)) != -1) {
         switch (c) {
         case 'o': *output = optarg; break;
         case 'q': *quiet = 1; break;
         case 'h': usage(stdout); return 1;
-        case O_DETECTOR: o->detector = optarg; break;
-        case O_MONITOR: o->monitor = optarg; break;
-        case O_MASK: o->mask_file = optarg; break;
+        case O_LIB: bad = library_option(o, longopts[index].name, optarg); break;
         case O_NOHOT: o->hot_pixels = 0; break;
-        case O_HOTFRAC: bad = parse_double("--hot-fraction", optarg, &o->hot_fraction); break;
-        case O_ENERGY: bad = parse_double("--energy", optarg, &o->energy_ev); break;
-        case O_DISTANCE: bad = parse_double("--distance", optarg, &o->distance_m); break;
-        case O_PIXEL: bad = parse_double("--pixel-size", optarg, &o->pixel_m); break;
-        case O_CENTER:
-            bad = parse_doubles("--center", optarg, ',', 2, pair);
-            o->center_row = pair[0];
-            o->center_col = pair[1];
-            break;
-        case O_OFFSET: bad = parse_offsets(optarg, o); break;
-        case O_SHIFT:
-            if (strcmp(optarg, "auto") == 0) o->shift_mode = QMAP_SHIFT_AUTO;
-            else if (strcmp(optarg, "none") == 0) o->shift_mode = QMAP_SHIFT_NONE;
-            else {
-                o->shift_mode = QMAP_SHIFT_MANUAL;
-                bad = parse_doubles("--shift", optarg, ',', 2, pair);
-                o->shift_dx_um = pair[0];
-                o->shift_dy_um = pair[1];
-            }
-            break;
-        case O_SHIFT_COUNTER: o->shift_counter = optarg; break;
-        case O_VOI: bad = parse_voi(optarg, o->voi); o->voi_set = 1; break;
-        case O_BINS: bad = parse_ints("--bins", optarg, 3, o->bins); o->bins_set = 1; break;
-        case O_DREF: bad = parse_double("--dref", optarg, &o->dref); break;
         case O_CIF: cif_opt.path = optarg; break;
         case O_IP_DIR: bad = parse_ints("--ip-dir", optarg, 3, cif_opt.ip); break;
         case O_OOP_DIR: bad = parse_ints("--oop-dir", optarg, 3, cif_opt.oop); break;
-        case O_HKL: bad = parse_ints("--hkl", optarg, 3, o->hkl); o->hkl_set = 1; break;
-        case O_THRESHOLD: bad = parse_double("--threshold", optarg, &o->mask_threshold); break;
         case O_SAVE_QSPACE: o->save_qspace = 1; break;
         case O_XSOCS_QSPACE: xsocs_qspace_path = optarg; o->save_qspace = 1; break;
         case O_REPORT: *report = 1; break;
         case O_RESUME: o->resume = 1; break;
-        case O_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &o->threads); break;
         default: bad = -1;
         }
     }
@@ -207,10 +129,6 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         return -1;
     }
     o->input = argv[optind];
-    if (o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0 && o->hkl[2] == 0) {
-        fprintf(stderr, "qmap: --hkl: 0,0,0 is not a reflection\n");
-        return -1;
-    }
     return 0;
 }
 

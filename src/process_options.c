@@ -21,9 +21,12 @@ static int numbers(const char *key, const char *s, char sep, int n, double *out)
         errno = 0;
         out[i] = strtod(p, &end);
         int want = i == n - 1 ? '\0' : sep;
-        if (end == p || *end != want || errno == ERANGE || !isfinite(out[i]))
-            return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be %d finite number%s separated by '%c'",
-                              key, s, n, n > 1 ? "s" : "", sep);
+        if (end == p || *end != want || errno == ERANGE || !isfinite(out[i])) {
+            if (n == 1)
+                return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' is not a finite number", key, s);
+            return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be %d finite numbers separated by '%c'",
+                              key, s, n, sep);
+        }
         p = end + 1;
     }
     return QMAP_OK;
@@ -37,9 +40,12 @@ static int integers(const char *key, const char *s, int n, int lo, int hi, int *
         errno = 0;
         long v = strtol(p, &end, 10);
         int want = i == n - 1 ? '\0' : ',';
-        if (end == p || *end != want || errno == ERANGE || v < lo || v > hi)
-            return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be %d integer%s in %d..%d separated by ','",
-                              key, s, n, n > 1 ? "s" : "", lo, hi);
+        if (end == p || *end != want || errno == ERANGE || v < lo || v > hi) {
+            if (n == 1)
+                return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' is not an integer in %d..%d", key, s, lo, hi);
+            return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be %d integers in %d..%d separated by ','",
+                              key, s, n, lo, hi);
+        }
         out[i] = (int)v;
         p = end + 1;
     }
