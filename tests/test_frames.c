@@ -27,16 +27,7 @@
 #define N2 35 /* frames in the second */
 #define LIMA_DSET "/entry_0000/instrument/mpx1x4/data"
 
-static int failures;
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                           \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-            failures++;                                                                    \
-        }                                                                                  \
-    } while (0)
+#include "check.h"
 
 enum storage { ST_BSHUF, ST_GZIP, ST_CHUNKED, ST_CONTIG };
 
