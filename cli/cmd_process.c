@@ -47,6 +47,10 @@ static void usage(FILE *f)
 "      --ip-dir, --oop-dir H,K,L  sample orientation for those offsets (default 1,0,0 and 0,0,1)\n"
 "      --threshold I        particle-mask threshold on the VOI intensity, counts (default: Otsu)\n"
 "      --threads N          OpenMP threads (default: all cores)\n"
+"      --skip-bad-scans     drop (and report) scans whose frames cannot be read, e.g. a missing\n"
+"                           LIMA file, instead of stopping; at least one scan must remain\n"
+"      --saturation COUNTS  pixel readings >= COUNTS are saturated and ignored (default: each\n"
+"                           scan's instrument/<det>/saturation_value when the file has one)\n"
 "      --save-qspace        also write the per-position VOI cube /qspace/cube (n_slow, n_fast,\n"
 "                           nx, ny, nz), held in memory: refused above 4 GiB\n"
 "      --xsocs-qspace FILE  also write the per-position q-space as an XSOCS q-space file for XSOCS\n"
@@ -63,7 +67,7 @@ static void usage(FILE *f)
 
 /* O_LIB: the option's value goes to qmap_process_set_option under the option's name. */
 enum { O_LIB = 256, O_NOHOT, O_SAVE_QSPACE, O_REPORT, O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE,
-       O_RESUME };
+       O_RESUME, O_SKIP_BAD };
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
@@ -99,6 +103,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},
         {"oop-dir", required_argument, 0, O_OOP_DIR},
         {"threshold", required_argument, 0, O_LIB}, {"threads", required_argument, 0, O_LIB},
+        {"skip-bad-scans", no_argument, 0, O_SKIP_BAD}, {"saturation", required_argument, 0, O_LIB},
         {"save-qspace", no_argument, 0, O_SAVE_QSPACE}, {"report", no_argument, 0, O_REPORT},
         {"xsocs-qspace", required_argument, 0, O_XSOCS_QSPACE}, {"resume", no_argument, 0, O_RESUME},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -118,6 +123,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case O_XSOCS_QSPACE: xsocs_qspace_path = optarg; o->save_qspace = 1; break;
         case O_REPORT: *report = 1; break;
         case O_RESUME: o->resume = 1; break;
+        case O_SKIP_BAD: o->skip_bad_scans = 1; break;
         default: bad = -1;
         }
     }

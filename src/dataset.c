@@ -364,6 +364,25 @@ static int read_counter(hid_t scan, const where *w, const char *name, const char
 
 /* ---------------------------------------------------------------- one scan */
 
+/* instrument/<det>/saturation_value when present (NaN when absent); a negative or
+ * non-finite value is an error naming it. */
+static int read_saturation(hid_t scan, const where *w, qmap_scan_info *s)
+{
+    char path[PATH_LEN];
+    const char *why = NULL;
+    s->saturation = NAN;
+    snprintf(path, sizeof path, "instrument/%s/saturation_value", s->detector);
+    if (!qmap_h5_exists(scan, path))
+        return QMAP_OK;
+    int rc = qmap_h5_read_scalar(scan, path, &s->saturation, &why);
+    if (rc != QMAP_OK)
+        return fail_at(rc, w, path, why);
+    if (!isfinite(s->saturation) || s->saturation < 0)
+        return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: %s is %g, not a count (>= 0)", w->file,
+                          w->scan, path, s->saturation);
+    return QMAP_OK;
+}
+
 static int read_scan(hid_t scan, const where *w, const qmap_open_options *opt,
                      qmap_scan_info *s)
 {
@@ -380,6 +399,8 @@ static int read_scan(hid_t scan, const where *w, const qmap_open_options *opt,
         rc = qmap_scan_read_calibration(scan, w->file, w->scan, s->detector, &s->geom);
     if (rc == QMAP_OK && (rc = qmap_geometry_validate(&s->geom)) != QMAP_OK)
         rc = wrap_error(rc, w);
+    if (rc == QMAP_OK)
+        rc = read_saturation(scan, w, s);
     if (rc == QMAP_OK)
         rc = qmap_scan_read_angles(scan, w->file, w->scan, &s->angles);
     if (rc == QMAP_OK)
@@ -649,6 +670,19 @@ const qmap_scan_info *qmap_dataset_scan(const qmap_dataset *ds, int i)
     if (!ds || i < 0 || i >= ds->n_scans)
         return NULL;
     return &ds->scans[i];
+}
+
+int qmap_dataset_remove_scan(qmap_dataset *ds, int i)
+{
+    if (!ds || i < 0 || i >= ds->n_scans)
+        return qmap_error(QMAP_ERR_VALUE, "qmap_dataset_remove_scan: no scan %d", i);
+    if (ds->n_scans == 1)
+        return qmap_error(QMAP_ERR_VALUE, "%s: scan %s is the only map scan left", ds->path,
+                          ds->scans[0].name);
+    free_scan(&ds->scans[i]);
+    memmove(&ds->scans[i], &ds->scans[i + 1], (size_t)(ds->n_scans - i - 1) * sizeof *ds->scans);
+    ds->n_scans--;
+    return QMAP_OK;
 }
 
 int qmap_dataset_n_skipped(const qmap_dataset *ds)

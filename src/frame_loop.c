@@ -8,6 +8,7 @@
  * schedule, one lock per chunk for the raw reads), so for a given thread count the
  * partial sums, and thus the results, are reproducible. The cancel flag (qmap_cancelled) is
  * polled before every chunk, so an interrupt stops a pass within one chunk of frames.
+ * The passes' per-thread counts of bad pixel readings (pipeline.h) are summed here too.
  */
 #include "pipeline.h"
 #include "qmap/error.h"
@@ -43,6 +44,15 @@ void qmap_frame_workers_free(qmap_frame_workers *ws)
     for (int i = 0; ws->w && i < ws->n; i++) qmap_sparse_worker_free(ws->w[i]);
     free(ws->w);
     free(ws);
+}
+
+void qmap_bad_counts_sum(const qmap_bad_counts *per_thread, int n, qmap_bad_counts *total)
+{
+    for (int t = 0; t < n; t++) {
+        total->negative += per_thread[t].negative;
+        total->saturated += per_thread[t].saturated;
+        total->nonfinite += per_thread[t].nonfinite;
+    }
 }
 
 int qmap_frame_workers_count(const qmap_frame_workers *ws)

@@ -2,6 +2,7 @@
 #ifndef QMAP_PIPELINE_H
 #define QMAP_PIPELINE_H
 
+#include <math.h>
 #include <stdint.h>
 #include "qmap/dataset.h"
 #include "qmap/frames.h"
@@ -66,6 +67,28 @@ typedef struct {
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r);
+
+/* Bad pixel readings: negative (dead-pixel markers of int32 frames), at or above the
+ * saturation limit, or non-finite (float frames). Such a reading is ignored, as if the
+ * pixel were masked for that frame. Counted per thread, summed in thread order. */
+typedef struct {
+    long negative, saturated, nonfinite;
+} qmap_bad_counts;
+
+/* 1 (and counted) when the non-zero reading v is bad; limit = saturation (INFINITY: none).
+ * One comparison pair on the good path. */
+static inline int qmap_bad_value(float v, double limit, qmap_bad_counts *c)
+{
+    if (v > 0 && v < limit)
+        return 0;
+    if (!isfinite(v)) c->nonfinite++;
+    else if (v < 0) c->negative++;
+    else c->saturated++;
+    return 1;
+}
+
+/* Sum of n per-thread counts (in thread order) into *total. */
+void qmap_bad_counts_sum(const qmap_bad_counts *per_thread, int n, qmap_bad_counts *total);
 
 /* Per-frame passes over sparse frames on all OpenMP threads (frame_loop.c). */
 typedef struct qmap_frame_workers qmap_frame_workers;   /* one sparse reader buffer per thread */

@@ -66,6 +66,7 @@ void qmap_process_defaults(qmap_process_options *o)
     o->shift_mode = QMAP_SHIFT_AUTO;
     o->dref = NAN;
     o->mask_threshold = NAN;
+    o->saturation = NAN;
 }
 
 /* Everything the passes share. */
@@ -79,6 +80,7 @@ typedef struct {
     uint8_t *mask;                  /* detector mask, 1 = masked */
     double mon_mean;                /* mean monitor over all scans (0 = no monitor) */
     int *row_shift, *col_shift;     /* per scan: raw index = ref index + shift */
+    double *sat_limit;              /* per scan: readings >= this are saturated (INFINITY: none) */
     qmap_results *r;
 } pipeline;
 
@@ -102,6 +104,8 @@ static int check_option_values(const qmap_process_options *o)
                                   a, o->voi[2 * a], o->voi[2 * a + 1]);
     if (o->shift_mode == QMAP_SHIFT_MANUAL && !(isfinite(o->shift_dx_um) && isfinite(o->shift_dy_um)))
         return qmap_error(QMAP_ERR_VALUE, "--shift DX,DY must be finite micrometres per scan");
+    if (!isnan(o->saturation) && !(isfinite(o->saturation) && o->saturation > 0))
+        return qmap_error(QMAP_ERR_VALUE, "--saturation must be a positive finite count, got %g", o->saturation);
     if (!isnan(o->dref) && !(isfinite(o->dref) && o->dref > 0))
         return qmap_error(QMAP_ERR_VALUE, "--dref must be a positive d-spacing in Angstrom, got %g", o->dref);
     return QMAP_OK;
@@ -145,6 +149,38 @@ static int setup_geometry(pipeline *P)
     qmap_log(o, "angles: eta %.4f .. %.4f deg over %d scans, phi %.4f, nu %.4f, delta %.4f (offsets subtracted)",
              P->angles[0].eta, P->angles[P->n_scans - 1].eta, P->n_scans, P->angles[0].phi,
              P->angles[0].nu, P->angles[0].delta);
+    return QMAP_OK;
+}
+
+/* Per-scan saturation limit: --saturation, else the scan's saturation_value, else none. */
+static int setup_saturation(pipeline *P)
+{
+    const qmap_process_options *o = P->o;
+    P->sat_limit = malloc(P->n_scans * sizeof *P->sat_limit);
+    if (!P->sat_limit)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    int known = 0;
+    double lo = INFINITY, hi = 0;
+    for (int s = 0; s < P->n_scans; s++) {
+        double v = qmap_dataset_scan(P->ds, s)->saturation;
+        if (!isnan(o->saturation)) v = o->saturation;
+        P->sat_limit[s] = isfinite(v) && v > 0 ? v : INFINITY;
+        if (isfinite(P->sat_limit[s])) {
+            known++;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+    }
+    const char *from = !isnan(o->saturation) ? "--saturation" : "instrument/<det>/saturation_value";
+    if (known)
+        qmap_log(o, "saturation: readings >= %.10g counts%s ignored (%s, %d of %d scans)",
+                 lo, hi > lo ? " (lowest limit; per scan up to the highest)" : "", from, known, P->n_scans);
+    else
+        qmap_log(o, "saturation: unknown (no saturation_value in the file, no --saturation)");
+    if (known && hi > lo)
+        qmap_results_param(P->r, "saturation", "%.10g..%.10g (%s)", lo, hi, from);
+    else if (known)
+        qmap_results_param(P->r, "saturation", "%.10g (%s)", lo, from);
     return QMAP_OK;
 }
 
@@ -225,10 +261,12 @@ static int build_mask(pipeline *P)
             for (int k = 0; rc == QMAP_OK && k < per_scan && k < nf; k++) {
                 int f = (int)((k + 0.5) * nf / per_scan);
                 rc = qmap_frame_reader_read(rd, f, 1, 0, P->rows, buf);
-                for (size_t p = 0; rc == QMAP_OK && p < P->n_pix; p++) {
-                    nz[p] += buf[p] > 0;
-                    sum[p] += buf[p];
-                }
+                double lim = P->sat_limit[s];
+                for (size_t p = 0; rc == QMAP_OK && p < P->n_pix; p++)
+                    if (buf[p] > 0 && buf[p] < lim) {   /* bad readings do not count */
+                        nz[p]++;
+                        sum[p] += buf[p];
+                    }
                 sampled++;
             }
             qmap_frame_reader_close(rd);
@@ -303,6 +341,22 @@ static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
     return QMAP_OK;
 }
 
+/* Log (and store under `param` when any) the bad readings a pass ignored, summed over
+ * the MPI ranks. */
+static int report_bad_values(pipeline *P, const qmap_bad_counts *c, const char *where, const char *param)
+{
+    double v[3] = {(double)c->negative, (double)c->saturated, (double)c->nonfinite};
+    int rc = qmap_mpi_sum_doubles(v, 3);
+    if (rc < 0 || v[0] + v[1] + v[2] == 0)
+        return rc;
+    qmap_log(P->o, "bad pixel values: %.0f negative, %.0f saturated, %.0f non-finite pixel readings "
+             "ignored (%s)", v[0], v[1], v[2], where);
+    if (param)
+        qmap_results_param(P->r, param, "%.0f negative, %.0f saturated, %.0f non-finite (%s)",
+                           v[0], v[1], v[2], where);
+    return QMAP_OK;
+}
+
 /* Pass 1 state: per-thread per-pixel frame sums of the scan being read. */
 typedef struct {
     const pipeline *P;
@@ -310,6 +364,7 @@ typedef struct {
     double *map;          /* this scan's masked intensity map */
     double *fsum;         /* threads x n_pix */
     long *absent;         /* per thread: frames without data */
+    qmap_bad_counts *bad; /* per thread: bad readings of unmasked pixels */
 } quick_look_pass;
 
 static int quick_look_frame(void *ctx, int thread, int f, const qmap_sparse_frame *fr)
@@ -321,11 +376,12 @@ static int quick_look_frame(void *ctx, int thread, int f, const qmap_sparse_fram
         Q->map[f] = NAN;
         return QMAP_OK;
     }
-    double w = frame_factor(P, Q->s, f), t = 0;
+    double w = frame_factor(P, Q->s, f), t = 0, lim = P->sat_limit[Q->s];
     double *fs = Q->fsum + (size_t)thread * P->n_pix;
+    qmap_bad_counts *bad = &Q->bad[thread];
     for (int k = 0; k < fr->n; k++) {
         int32_t p = fr->idx[k];
-        if (P->mask[p])
+        if (P->mask[p] || qmap_bad_value(fr->val[k], lim, bad))
             continue;
         t += fr->val[k];
         fs[p] += fr->val[k] * w;
@@ -354,8 +410,9 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     double *q = malloc(3 * P->n_pix * sizeof *q);
     int64_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
     long *absent = calloc((size_t)nth, sizeof *absent);
+    qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
-    int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && *scan_maps)
+    int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     double missing = 0;
     int s_lo = 0, s_hi = 0;
@@ -370,7 +427,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         int nf = 0;
         rc = open_reader(P, s, &rd, &nf);
         missing += P->n_pos - nf;
-        quick_look_pass Q = {P, s, map, fsum, absent};
+        memset(bad, 0, (size_t)nth * sizeof *bad);
+        quick_look_pass Q = {P, s, map, fsum, absent, bad};
         qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
@@ -379,6 +437,7 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             break;
         for (int t = 0; t < nth; t++)
             missing += absent[t];
+        qmap_bad_counts_sum(bad, nth, &bad_total);
         for (int t = 1; t < nth; t++)
             for (size_t p = 0; p < P->n_pix; p++)
                 fsum[p] += fsum[(size_t)t * P->n_pix + p];
@@ -406,11 +465,15 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     if (rc == QMAP_OK && missing > 0)
         qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
                        "those positions are NaN", (long)missing);
+    if (rc == QMAP_OK)
+        rc = report_bad_values(P, &bad_total, "quick-look pass: unmasked pixels of every frame",
+                               "bad_pixel_values");
     qmap_frame_workers_free(ws);
     free(fsum);
     free(q);
     free(bin);
     free(absent);
+    free(bad);
     return rc;
 }
 
@@ -606,6 +669,7 @@ typedef struct {
     double *cubes;        /* threads x ncube: map-averaged VOI intensity */
     double *scan_tot;     /* per thread: the scan's VOI intensity */
     size_t ncube;
+    qmap_bad_counts *bad; /* per thread: bad readings of VOI pixels */
 } accumulate_pass;
 
 /* Map position of frame f of scan s after the drift re-indexing, or -1. */
@@ -637,10 +701,11 @@ static int accumulate_frame(void *ctx, int thread, int f, const qmap_sparse_fram
     double w = frame_factor(P, S->s, f);
     double *cube = S->cubes + (size_t)thread * S->ncube;
     size_t base = (size_t)pl->row0 * P->cols;
-    double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
+    double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0}, lim = P->sat_limit[S->s];
+    qmap_bad_counts *bad = &S->bad[thread];
     for (int k = 0; k < fr->n; k++) {
         int i = S->slot[fr->idx[k] - base];
-        if (i < 0)
+        if (i < 0 || qmap_bad_value(fr->val[k], lim, bad))
             continue;
         double v = (double)fr->val[k] * w;
         const int32_t *b3 = pl->bin3 + 3 * i;
@@ -712,6 +777,7 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
     h = qmap_fingerprint(h, &P->mon_mean, sizeof P->mon_mean);
     h = qmap_fingerprint(h, P->row_shift, P->n_scans * sizeof *P->row_shift);
     h = qmap_fingerprint(h, P->col_shift, P->n_scans * sizeof *P->col_shift);
+    h = qmap_fingerprint(h, P->sat_limit, P->n_scans * sizeof *P->sat_limit);
     for (int s = 0; s < P->n_scans; s++) {
         const qmap_scan_plan *pl = &plans[s];
         int dims[3] = {pl->n_pix, pl->row0, pl->row1};
@@ -779,7 +845,8 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     double *cubes = calloc((size_t)nth * ncube, sizeof *cubes);
     double *scan_tot = calloc((size_t)nth, sizeof *scan_tot);
     int32_t *slot = malloc(P->n_pix * sizeof *slot);
-    int rc = (ws && cubes && scan_tot && slot) ? QMAP_OK
+    qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
+    int rc = (ws && cubes && scan_tot && slot && bad) ? QMAP_OK
                                                : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
     int s_lo = 0, s_hi = 0;
     qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
@@ -801,13 +868,15 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         int nf = 0;
         rc = open_reader(P, s, &rd, &nf);
         memset(scan_tot, 0, nth * sizeof *scan_tot);
-        accumulate_pass S = {P, pl, A, s, slot, cubes, scan_tot, ncube};
+        memset(bad, 0, (size_t)nth * sizeof *bad);
+        accumulate_pass S = {P, pl, A, s, slot, cubes, scan_tot, ncube, bad};
         qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
         qmap_frame_reader_close(rd);
         for (int t = 0; t < nth; t++)
             P->r->scan_intensity[s] += scan_tot[t];
+        qmap_bad_counts_sum(bad, nth, &bad_total);
         if (rc == QMAP_OK)
             checkpoint_scan(P, &ck, s);
     }
@@ -817,6 +886,8 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     rc = qmap_mpi_agree(rc);
     if (rc == QMAP_OK)
         rc = reduce_over_ranks(P, A, cubes, ncube);
+    if (rc == QMAP_OK)
+        rc = report_bad_values(P, &bad_total, "accumulation pass: VOI pixels of the scans read", NULL);
     if (rc == QMAP_OK) {
         P->r->qspace_average = calloc(ncube, sizeof(double));
         P->r->qspace_hits = calloc(ncube, sizeof(double));
@@ -837,6 +908,7 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     free(cubes);
     free(scan_tot);
     free(slot);
+    free(bad);
     return rc;
 }
 
@@ -921,6 +993,7 @@ static int run(pipeline *P, qmap_results **out)
     qmap_accumulators A = {0};
     int rc = plans ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory");
     if (rc == QMAP_OK) rc = setup_geometry(P);
+    if (rc == QMAP_OK) rc = setup_saturation(P);
     if (rc == QMAP_OK) rc = setup_monitor(P);
     if (rc == QMAP_OK) rc = build_mask(P);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
@@ -1006,6 +1079,35 @@ static int run(pipeline *P, qmap_results **out)
     return rc;
 }
 
+/* --skip-bad-scans: drop every scan whose frames cannot be opened (a missing or unreadable
+ * LIMA file behind the virtual dataset), logging the scan and the reason; their names go
+ * to `skipped` (comma-separated). When no scan would remain, the last failure is returned. */
+static int drop_unreadable_scans(const qmap_process_options *o, qmap_dataset *ds, char *skipped,
+                                 size_t size)
+{
+    skipped[0] = '\0';
+    for (int s = 0; s < qmap_dataset_n_scans(ds);) {
+        const qmap_scan_info *si = qmap_dataset_scan(ds, s);
+        qmap_frame_reader *rd = NULL;
+        int rc = qmap_frame_reader_open(o->input, si->name, si->detector, &rd);
+        qmap_frame_reader_close(rd);
+        if (rc == QMAP_OK) {
+            s++;
+            continue;
+        }
+        if (rc == QMAP_ERR_CANCELLED || rc == QMAP_ERR_NOMEM || qmap_dataset_n_scans(ds) == 1)
+            return rc;
+        char name[QMAP_NAME_MAX];
+        snprintf(name, sizeof name, "%s", si->name);
+        qmap_log(o, "skipped scan %s (--skip-bad-scans): %s", name, qmap_error_message());
+        size_t l = strlen(skipped);
+        snprintf(skipped + l, size - l, "%s%s", l ? "," : "", name);
+        if ((rc = qmap_dataset_remove_scan(ds, s)) < 0)
+            return rc;
+    }
+    return QMAP_OK;
+}
+
 static void fill_positions(pipeline *P)
 {
     const qmap_scan_info *si = qmap_dataset_scan(P->ds, 0);
@@ -1036,6 +1138,11 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
     if (rc < 0)
         return rc;
+    char skipped[4096] = "";
+    if (o->skip_bad_scans && (rc = drop_unreadable_scans(o, P.ds, skipped, sizeof skipped)) < 0) {
+        qmap_dataset_close(P.ds);
+        return rc;
+    }
     P.n_scans = qmap_dataset_n_scans(P.ds);
     const qmap_scan_info *s0 = qmap_dataset_scan(P.ds, 0);
     P.rows = s0->geom.n_rows;
@@ -1058,6 +1165,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
             snprintf(scans + l, sizeof scans - l, "%s%s", s ? "," : "", qmap_dataset_scan(P.ds, s)->name);
         }
         qmap_results_param(P.r, "scans", "%s", scans);
+        if (skipped[0])
+            qmap_results_param(P.r, "skipped_scans", "%s", skipped);
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
         qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
@@ -1077,6 +1186,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.mask);
     free(P.row_shift);
     free(P.col_shift);
+    free(P.sat_limit);
     qmap_dataset_close(P.ds);
     return rc;
 }

@@ -115,6 +115,7 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
     else if (strcmp(key, "hot-fraction") == 0) return numbers(key, value, ',', 1, &o->hot_fraction);
     else if (strcmp(key, "dref") == 0) return numbers(key, value, ',', 1, &o->dref);
     else if (strcmp(key, "threshold") == 0) return numbers(key, value, ',', 1, &o->mask_threshold);
+    else if (strcmp(key, "saturation") == 0) return numbers(key, value, ',', 1, &o->saturation);
     else if (strcmp(key, "offset") == 0) return offsets(key, value, o);
     else if (strcmp(key, "threads") == 0) return integers(key, value, 1, 1, 1024, &o->threads);
     else if (strcmp(key, "center") == 0) {
@@ -154,6 +155,10 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
         if (strcmp(value, "on") && strcmp(value, "off") && strcmp(value, "1") && strcmp(value, "0"))
             return qmap_error(QMAP_ERR_VALUE, "--save-qspace: '%s' must be on or off", value);
         o->save_qspace = !strcmp(value, "on") || !strcmp(value, "1");
+    } else if (strcmp(key, "skip-bad-scans") == 0) {
+        if (strcmp(value, "on") && strcmp(value, "off") && strcmp(value, "1") && strcmp(value, "0"))
+            return qmap_error(QMAP_ERR_VALUE, "--skip-bad-scans: '%s' must be on or off", value);
+        o->skip_bad_scans = !strcmp(value, "on") || !strcmp(value, "1");
     } else {
         return qmap_error(QMAP_ERR_VALUE, "unknown option '%s'", key);
     }

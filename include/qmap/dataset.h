@@ -47,6 +47,8 @@ typedef struct {
     double *monitor;                  /* n_fast*n_slow values of the monitor counter, or NULL */
     double *shift_counter;            /* n_fast*n_slow values of the counter used to measure the
                                          drift (e.g. a fluorescence ROI), or NULL */
+    double saturation;                /* instrument/<det>/saturation_value (counts): readings at
+                                         or above it are saturated; NaN or 0 = unknown */
 } qmap_scan_info;
 
 /* Options of qmap_dataset_open. Zero-initialise, then set what you need. */
@@ -67,6 +69,10 @@ void qmap_dataset_close(qmap_dataset *ds);
 const char *qmap_dataset_path(const qmap_dataset *ds);
 int qmap_dataset_n_scans(const qmap_dataset *ds);
 const qmap_scan_info *qmap_dataset_scan(const qmap_dataset *ds, int i);
+/* Drop scan i from an open dataset (its arrays are freed, later scans move down by one),
+ * e.g. a scan whose frames cannot be read. QMAP_OK, or QMAP_ERR_VALUE when i is out of
+ * range or when it is the last scan left (a dataset holds at least one). */
+int qmap_dataset_remove_scan(qmap_dataset *ds, int i);
 /* Number of non-SXDM scans that were seen and skipped (alignment scans, .2 subscans). */
 int qmap_dataset_n_skipped(const qmap_dataset *ds);
 

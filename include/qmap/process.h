@@ -57,12 +57,18 @@ typedef struct {
                                      once the results are written. */
     int resume;                   /* 1 = continue from the checkpoint file (refused when it was
                                      made with other input, options or thread count) */
+    int skip_bad_scans;           /* 1 = drop (and log) scans whose frames cannot be opened, e.g.
+                                     a missing LIMA file; listed in parameter skipped_scans */
+    double saturation;            /* counts: readings >= this are saturated and ignored; NaN =
+                                     instrument/<det>/saturation_value of each scan when present */
     qmap_log_fn log;
     qmap_progress_fn progress;
     void *ctx;
 } qmap_process_options;
 
-/* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9). */
+/* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9).
+ * Negative, non-finite and saturated pixel readings never enter the sums (masked for that
+ * frame, counted and logged). */
 void qmap_process_defaults(qmap_process_options *o);
 
 /* Set one option from its CLI long-option name (without "--") and text value, e.g.
