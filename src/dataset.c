@@ -629,6 +629,8 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
     if (rc == QMAP_OK) {
         if (ds->n_scans > 1)
             qsort(ds->scans, (size_t)ds->n_scans, sizeof *ds->scans, cmp_scan);
+        for (int i = 0; i < ds->n_scans; i++)
+            ds->scans[i].sequence = i;
         rc = check_consistency(ds);
     }
     qmap_h5_quiet_end(&q);

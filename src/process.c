@@ -499,6 +499,13 @@ static double map_total(const double *m, int n)
     return t;
 }
 
+/* Position of scan s in the measured sequence relative to the first scan kept (scans
+ * dropped by --skip-bad-scans still count: the drift is linear in the sequence). */
+static int scan_step(const pipeline *P, int s)
+{
+    return qmap_dataset_scan(P->ds, s)->sequence - qmap_dataset_scan(P->ds, 0)->sequence;
+}
+
 /* Drift measurement. Consecutive scans are registered (their intensity maps look alike and
  * shifts stay small, far from the wrap-around of the correlation); each registration is an
  * estimate of the drift per scan. The slope is their mean weighted by the dimmer scan's
@@ -527,7 +534,8 @@ static int measure_drift(pipeline *P, const double *scan_maps, double *dr, doubl
         } else {
             double w = fmin(map_total(scan_maps + (size_t)(s - 1) * P->n_pos, P->n_pos),
                             map_total(scan_maps + (size_t)s * P->n_pos, P->n_pos));
-            wsum += w;
+            int gap = scan_step(P, s) - scan_step(P, s - 1);   /* > 1 across a dropped scan */
+            wsum += w * gap;
             wr += w * r;
             wc += w * c;
         }
@@ -592,14 +600,15 @@ static int drift(pipeline *P, const double *scan_maps)
         for (int s = 0; s < P->n_scans; s++)
             qmap_log(o, "  scan %-6s eta %9.4f  measured x %+8.4f y %+8.4f um  fitted x %+8.4f y %+8.4f um",
                      qmap_dataset_scan(P->ds, s)->name, P->r->eta[s], P->r->measured_shift_x[s],
-                     P->r->measured_shift_y[s], bx * s, by * s);
+                     P->r->measured_shift_y[s], bx * scan_step(P, s), by * scan_step(P, s));
     }
     int max_r = 0, max_c = 0;
     for (int s = 0; s < P->n_scans; s++) {
-        P->r->shift_x[s] = bx * s;
-        P->r->shift_y[s] = by * s;
-        P->col_shift[s] = sx != 0 ? (int)lrint(bx * s / sx) : 0;
-        P->row_shift[s] = sy != 0 ? (int)lrint(by * s / sy) : 0;
+        int k = scan_step(P, s);
+        P->r->shift_x[s] = bx * k;
+        P->r->shift_y[s] = by * k;
+        P->col_shift[s] = sx != 0 ? (int)lrint(bx * k / sx) : 0;
+        P->row_shift[s] = sy != 0 ? (int)lrint(by * k / sy) : 0;
         max_c = abs(P->col_shift[s]) > max_c ? abs(P->col_shift[s]) : max_c;
         max_r = abs(P->row_shift[s]) > max_r ? abs(P->row_shift[s]) : max_r;
     }

@@ -51,6 +51,16 @@ n_scans = sum(1 for k in m if k.endswith(".1") and "measurement/mpx1x4" in m[k])
 assert n_scans == 5, n_scans
 assert r["scans/eta"].shape == (n_scans - 1,), r["scans/eta"].shape
 PYEOF
+# the drift stays linear in the measured sequence across the dropped scan: with a given drift
+# per scan, the scans after the gap get the drift of their place in the sequence (0, 2, 3, 4)
+"$QMAP" process "$T/missing/sample_0001.h5" --skip-bad-scans --shift 0.04,-0.025 -q -o "$T/skipped_shift.h5" \
+    || { echo "FAIL: --skip-bad-scans with --shift"; fail=1; }
+"$PY" - "$T/skipped_shift.h5" <<'PYEOF' || { echo "FAIL: drift across the dropped scan"; fail=1; }
+import sys, h5py, numpy as np
+r = h5py.File(sys.argv[1], "r")
+assert np.allclose(r["shift/x"][()], [0, 0.08, 0.12, 0.16]), r["shift/x"][()]
+assert np.allclose(r["shift/y"][()], [0, -0.05, -0.075, -0.1]), r["shift/y"][()]
+PYEOF
 # every LIMA file missing: no scan remains, the usual error
 rm -rf "$T/none" && cp -r "$T/good" "$T/none" && rm -f "$T"/none/scan*/*.h5
 refuse none_left "mpx1x4_0000.h5 is missing" -- process "$T/none/sample_0001.h5" -q --skip-bad-scans
