@@ -183,27 +183,33 @@ static void write_cube(writer *w, hid_t g, const qmap_results *r, const hsize_t 
     H5Sclose(s);
 }
 
+/* Bin centres of a q grid as datasets qx, qy, qz of g; dims receives the grid shape. */
+static void write_axes(writer *w, hid_t g, const qmap_axis axes[3], hsize_t dims[3])
+{
+    static const char *names[3] = {"qx", "qy", "qz"};
+    for (int a = 0; a < 3; a++) {
+        hsize_t n = dims[a] = (hsize_t)axes[a].n;
+        double *c = malloc(n * sizeof *c);
+        if (!c) {
+            w->failed = 1;
+            continue;
+        }
+        for (hsize_t k = 0; k < n; k++)
+            c[k] = qmap_axis_center(&axes[a], (int)k);
+        write_doubles(w, g, names[a], 1, &n, c, "1/angstrom");
+        free(c);
+    }
+}
+
 static void write_qspace(writer *w, hid_t file, const qmap_results *r)
 {
     if (!r->qspace_average)
         return;
-    static const char *names[3] = {"qx", "qy", "qz"};
     hid_t g = make_group(w, file, "qspace", "NXdata");
     if (g < 0)
         return;
-    for (int a = 0; a < 3; a++) {
-        hsize_t n = (hsize_t)r->axes[a].n;
-        double *c = malloc(n * sizeof *c);
-        if (!c) {
-            w->failed = 1;
-            break;
-        }
-        for (hsize_t k = 0; k < n; k++)
-            c[k] = qmap_axis_center(&r->axes[a], (int)k);
-        write_doubles(w, g, names[a], 1, &n, c, "1/angstrom");
-        free(c);
-    }
-    hsize_t dims[3] = {(hsize_t)r->axes[0].n, (hsize_t)r->axes[1].n, (hsize_t)r->axes[2].n};
+    hsize_t dims[3];
+    write_axes(w, g, r->axes, dims);
     write_doubles(w, g, "average", 3, dims, r->qspace_average, "counts");
     write_doubles(w, g, "hits", 3, dims, r->qspace_hits, NULL);
     if (r->qspace_cube)
@@ -222,24 +228,11 @@ static void write_overview(writer *w, hid_t file, const qmap_results *r)
 {
     if (!r->overview_sum)
         return;
-    static const char *names[3] = {"qx", "qy", "qz"};
     hid_t g = make_group(w, file, "qspace_overview", "NXdata");
     if (g < 0)
         return;
-    for (int a = 0; a < 3; a++) {
-        hsize_t n = (hsize_t)r->overview_axes[a].n;
-        double *c = malloc(n * sizeof *c);
-        if (!c) {
-            w->failed = 1;
-            break;
-        }
-        for (hsize_t k = 0; k < n; k++)
-            c[k] = qmap_axis_center(&r->overview_axes[a], (int)k);
-        write_doubles(w, g, names[a], 1, &n, c, "1/angstrom");
-        free(c);
-    }
-    hsize_t dims[3] = {(hsize_t)r->overview_axes[0].n, (hsize_t)r->overview_axes[1].n,
-                       (hsize_t)r->overview_axes[2].n};
+    hsize_t dims[3];
+    write_axes(w, g, r->overview_axes, dims);
     write_doubles(w, g, "sum", 3, dims, r->overview_sum, "counts");
     write_doubles(w, g, "hits", 3, dims, r->overview_hits, NULL);
     hsize_t six = 6;
