@@ -7,6 +7,11 @@ int cmd_process(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_particles(int argc, char **argv);
+int cmd_sem(int argc, char **argv);
+int cmd_hkl(int argc, char **argv);
+int cmd_powder(int argc, char **argv);
 
 /* Parsing of option values; each prints "qmap: --opt: ..." to stderr and returns -1
  * on a malformed value. */

@@ -8,12 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_report(int argc, char **argv);   /* cmd_report.c */
-int cmd_particles(int argc, char **argv);   /* cmd_particles.c */
-int cmd_sem(int argc, char **argv);         /* cmd_sem.c */
-int cmd_hkl(int argc, char **argv);         /* cmd_hkl.c */
-int cmd_powder(int argc, char **argv);      /* cmd_powder.c */
-
 static void usage(FILE *f)
 {
     fprintf(f,
