@@ -156,23 +156,33 @@ static void unshuffle(const uint8_t *in, uint8_t *out, size_t n, size_t s)
     }
 }
 
+/* Read the length of block b and step over its header; *clen bytes of LZ4 follow. */
+static int block_header(const uint8_t *in, size_t in_size, size_t *pos, size_t b, size_t *clen)
+{
+    if (in_size - *pos < 4)
+        return qmap_error(QMAP_ERR_CORRUPT,
+                          "bitshuffle-LZ4 chunk truncated before block %zu (offset %zu of %zu)",
+                          b, *pos, in_size);
+    uint32_t c = load_be32(in + *pos);
+    *pos += 4;
+    if (c > in_size - *pos || c > (uint32_t)INT_MAX)
+        return qmap_error(QMAP_ERR_CORRUPT,
+                          "bitshuffle-LZ4 block %zu: compressed length %u exceeds the %zu bytes "
+                          "left in the chunk",
+                          b, c, in_size - *pos);
+    *clen = c;
+    return QMAP_OK;
+}
+
 /* LZ4-decompress one block of n elements (n % 8 == 0) at in[*pos] into scratch (still
  * bit-shuffled); with wanted 0 only check its length and step over it. */
 static int decode_block_raw(const uint8_t *in, size_t in_size, size_t *pos, size_t n, size_t s,
                             uint8_t *scratch, int wanted, size_t block_index)
 {
-    size_t nbytes = n * s;
-    if (in_size - *pos < 4)
-        return qmap_error(QMAP_ERR_CORRUPT,
-                          "bitshuffle-LZ4 chunk truncated before block %zu (offset %zu of %zu)",
-                          block_index, *pos, in_size);
-    uint32_t clen = load_be32(in + *pos);
-    *pos += 4;
-    if (clen > in_size - *pos || clen > (uint32_t)INT_MAX)
-        return qmap_error(QMAP_ERR_CORRUPT,
-                          "bitshuffle-LZ4 block %zu: compressed length %u exceeds the %zu bytes "
-                          "left in the chunk",
-                          block_index, clen, in_size - *pos);
+    size_t nbytes = n * s, clen;
+    int rc = block_header(in, in_size, pos, block_index, &clen);
+    if (rc < 0)
+        return rc;
     if (!wanted) { /* outside the wanted range: skip */
         *pos += clen;
         return QMAP_OK;
@@ -369,24 +379,6 @@ static size_t emit_from_plane_bytes(const uint32_t *pos, const uint8_t *val, siz
         touched[w] = 0;
     }
     return k;
-}
-
-/* Read the length of block b and step over its header; *clen bytes of LZ4 follow. */
-static int block_header(const uint8_t *in, size_t in_size, size_t *pos, size_t b, size_t *clen)
-{
-    if (in_size - *pos < 4)
-        return qmap_error(QMAP_ERR_CORRUPT,
-                          "bitshuffle-LZ4 chunk truncated before block %zu (offset %zu of %zu)",
-                          b, *pos, in_size);
-    uint32_t c = load_be32(in + *pos);
-    *pos += 4;
-    if (c > in_size - *pos || c > (uint32_t)INT_MAX)
-        return qmap_error(QMAP_ERR_CORRUPT,
-                          "bitshuffle-LZ4 block %zu: compressed length %u exceeds the %zu bytes "
-                          "left in the chunk",
-                          b, c, in_size - *pos);
-    *clen = c;
-    return QMAP_OK;
 }
 
 long qmap_bshuf_lz4_decode_nonzero(const uint8_t *in, size_t in_size, size_t elem_size,
