@@ -441,3 +441,39 @@ int qmap_h5_read_mask2d(hid_t dset, int rows, int cols, uint8_t *mask, long *n_s
     qmap_h5_quiet_end(&q);
     return rc;
 }
+
+/* ---- writing string attributes ------------------------------------------------------ */
+
+static int write_attr(hid_t obj, const char *name, hid_t type, hid_t space, const void *data)
+{
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, type, data);
+    if (a >= 0)
+        H5Aclose(a);
+    return e < 0 ? -1 : 0;
+}
+
+int qmap_h5_write_str_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t s = H5Screate(H5S_SCALAR);
+    int rc = write_attr(obj, name, t, s, value);
+    H5Sclose(s);
+    H5Tclose(t);
+    return rc;
+}
+
+int qmap_h5_write_str_list_attr(hid_t obj, const char *name, const char **v, int n)
+{
+    hsize_t dim = n < 0 ? 0 : (hsize_t)n;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t s = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    int rc = write_attr(obj, name, t, s, v);
+    H5Sclose(s);
+    H5Tclose(t);
+    return rc;
+}

@@ -60,4 +60,9 @@ int qmap_h5_read_string(hid_t loc, const char *path, char *buf, size_t size,
 int qmap_h5_read_mask2d(hid_t dset, int rows, int cols, uint8_t *mask, long *n_set,
                         const char **why);
 
+/* Write a scalar UTF-8 string attribute (fixed length, as h5py writes str attributes). */
+int qmap_h5_write_str_attr(hid_t obj, const char *name, const char *value);
+/* Write a variable-length UTF-8 string attribute: scalar v[0] when n < 0, else 1D of n. */
+int qmap_h5_write_str_list_attr(hid_t obj, const char *name, const char **v, int n);
+
 #endif

@@ -160,21 +160,6 @@ static int copy_file(const char *from, const char *to)
     return st;
 }
 
-static int str_attr(hid_t obj, const char *name, const char *value)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a < 0 ? -1 : H5Awrite(a, t, value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-    return e < 0 ? -1 : 0;
-}
-
 static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
                          const hsize_t *dims, const void *data, const char *units, const char *meaning)
 {
@@ -183,9 +168,9 @@ static int write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, 
     H5Sclose(s);
     int bad = d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
     if (!bad && units)
-        bad |= str_attr(d, "units", units) < 0;
+        bad |= qmap_h5_write_str_attr(d, "units", units) < 0;
     if (!bad && meaning)
-        bad |= str_attr(d, "description", meaning) < 0;
+        bad |= qmap_h5_write_str_attr(d, "description", meaning) < 0;
     if (d >= 0)
         H5Dclose(d);
     return bad ? -1 : 0;
@@ -202,8 +187,8 @@ static int write_group(hid_t f, const qmap_particles *p, const qmap_particle_opt
     char opts[256];
     snprintf(opts, sizeof opts, "min_positions=%d connectivity=%d split=%d min_dynamic_px=%g min_fraction=%g",
              o->min_positions, o->connectivity, o->split, o->min_dynamic_px, o->min_fraction);
-    int bad = str_attr(g, "NX_class", "NXcollection") < 0 || str_attr(g, "options", opts) < 0 ||
-              str_attr(g, "creator", "qmap particles " QMAP_VERSION_STRING) < 0;
+    int bad = qmap_h5_write_str_attr(g, "NX_class", "NXcollection") < 0 || qmap_h5_write_str_attr(g, "options", opts) < 0 ||
+              qmap_h5_write_str_attr(g, "creator", "qmap particles " QMAP_VERSION_STRING) < 0;
     hsize_t dims[2] = {(hsize_t)p->n_slow, (hsize_t)p->n_fast};
     bad |= write_dataset(g, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, dims, p->labels, NULL,
                          "particle label per map position (0 = none); row i of /particles/table is label i+1") < 0;
@@ -212,7 +197,7 @@ static int write_group(hid_t f, const qmap_particles *p, const qmap_particle_opt
         H5Gclose(g);
         return -1;
     }
-    bad |= str_attr(t, "NX_class", "NXcollection") < 0;
+    bad |= qmap_h5_write_str_attr(t, "NX_class", "NXcollection") < 0;
     hsize_t n = (hsize_t)p->n_particles;
     size_t n_alloc = p->n_particles > 0 ? (size_t)p->n_particles : 1;
     double *col = malloc(n_alloc * sizeof *col);

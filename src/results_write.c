@@ -6,6 +6,7 @@
  */
 #include "qmap/results.h"
 #include "qmap/error.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -21,37 +22,18 @@ typedef struct {
 
 static int set_str_attr(writer *w, hid_t obj, const char *name, const char *value)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a < 0 ? -1 : H5Awrite(a, t, value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-    if (e < 0)
+    int rc = qmap_h5_write_str_attr(obj, name, value);
+    if (rc < 0)
         w->failed = 1;
-    return e < 0 ? -1 : 0;
+    return rc;
 }
 
 static int set_str_list_attr(writer *w, hid_t obj, const char *name, const char **v, int n)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hsize_t dim = (hsize_t)n;
-    hid_t s = H5Screate_simple(1, &dim, NULL);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a < 0 ? -1 : H5Awrite(a, t, v);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-    if (e < 0)
+    int rc = qmap_h5_write_str_list_attr(obj, name, v, n);
+    if (rc < 0)
         w->failed = 1;
-    return e < 0 ? -1 : 0;
+    return rc;
 }
 
 static hid_t write_array(writer *w, hid_t loc, const char *name, hid_t file_type, hid_t mem_type,

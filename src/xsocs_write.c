@@ -26,6 +26,7 @@
  */
 #include "qmap/xsocs.h"
 #include "qmap/error.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <limits.h>
@@ -101,15 +102,8 @@ static hid_t make_space(int rank, const hsize_t *dims)
 /* String attribute: scalar (n < 0, v[0]) or 1D of n strings. */
 static void string_attr(writer *w, hid_t obj, const char *name, const char **v, int n)
 {
-    hsize_t dim = n < 0 ? 0 : (hsize_t)n;
-    hid_t t = utf8_vlen_type(), s = make_space(n < 0 ? 0 : 1, &dim);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, v) < 0)
+    if (qmap_h5_write_str_list_attr(obj, name, v, n) < 0)
         w->failed = 1;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
 }
 
 /* String dataset: scalar (n < 0, v[0]) or 1D of n strings (n may be 0). */
