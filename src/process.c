@@ -13,6 +13,8 @@
  */
 #include "pipeline.h"
 #include "checkpoint.h"
+#include "drift.h"          /* drift (issue 12) */
+#include "drift_choose.h"   /* drift (issue 12) */
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
@@ -82,6 +84,10 @@ typedef struct {
     int *row_shift, *col_shift;     /* per scan: raw index = ref index + shift */
     double *sat_limit;              /* per scan: readings >= this are saturated (INFINITY: none) */
     qmap_results *r;
+    /* drift (issue 12): off-Bragg signal gathered in the quick-look pass */
+    float *drift_tiles;             /* n_scans*n_pos*QMAP_OFFBRAGG_TILES frame sums per tile, or NULL */
+    int16_t *tile_of;               /* n_pix: tile of each pixel, -1 masked */
+    double pixels_per_tile[QMAP_OFFBRAGG_TILES];
 } pipeline;
 
 static int check_option_values(const qmap_process_options *o)
@@ -379,12 +385,16 @@ static int quick_look_frame(void *ctx, int thread, int f, const qmap_sparse_fram
     double w = frame_factor(P, Q->s, f), t = 0, lim = P->sat_limit[Q->s];
     double *fs = Q->fsum + (size_t)thread * P->n_pix;
     qmap_bad_counts *bad = &Q->bad[thread];
+    /* drift (issue 12): this frame's sums per detector tile (one frame, one thread) */
+    float *tiles = P->drift_tiles ? P->drift_tiles + ((size_t)Q->s * P->n_pos + f) * QMAP_OFFBRAGG_TILES : NULL;
     for (int k = 0; k < fr->n; k++) {
         int32_t p = fr->idx[k];
         if (P->mask[p] || qmap_bad_value(fr->val[k], lim, bad))
             continue;
         t += fr->val[k];
         fs[p] += fr->val[k] * w;
+        if (tiles)
+            tiles[P->tile_of[p]] += (float)(fr->val[k] * w);
     }
     Q->map[f] = w > 0 ? t * w : NAN;
     return QMAP_OK;
@@ -414,6 +424,19 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
     int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
+    /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
+    if (rc == QMAP_OK && P->o->shift_mode == QMAP_SHIFT_AUTO && !P->o->shift_counter && P->n_scans > 1) {
+        P->drift_tiles = calloc((size_t)P->n_scans * P->n_pos * QMAP_OFFBRAGG_TILES, sizeof *P->drift_tiles);
+        P->tile_of = malloc(P->n_pix * sizeof *P->tile_of);
+        if (P->drift_tiles && P->tile_of) {
+            qmap_offbragg_tile_map(P->rows, P->cols, P->mask, P->tile_of, P->pixels_per_tile);
+        } else {   /* optional signal: without memory for it the drift uses the others */
+            free(P->drift_tiles);
+            free(P->tile_of);
+            P->drift_tiles = NULL;
+            P->tile_of = NULL;
+        }
+    }
     double missing = 0;
     int s_lo = 0, s_hi = 0;
     qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
@@ -462,6 +485,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
+    if (rc == QMAP_OK && P->drift_tiles)   /* drift (issue 12) */
+        rc = qmap_mpi_sum_floats(P->drift_tiles, (size_t)P->n_scans * P->n_pos * QMAP_OFFBRAGG_TILES);
     if (rc == QMAP_OK && missing > 0)
         qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
                        "those positions are NaN", (long)missing);
@@ -482,74 +507,11 @@ static double raster_step(double start, double end, int n)
     return n > 1 ? (end - start) / (n - 1) : 0;
 }
 
-/* Copy a per-scan map with NaN (unmeasured) set to 0. */
-static void map_or_zero(const double *m, int n, double *dst)
-{
-    for (int p = 0; p < n; p++)
-        dst[p] = isfinite(m[p]) ? m[p] : 0;
-}
-
-/* Sum of the finite values of a map. */
-static double map_total(const double *m, int n)
-{
-    double t = 0;
-    for (int p = 0; p < n; p++)
-        if (isfinite(m[p]))
-            t += m[p];
-    return t;
-}
-
 /* Position of scan s in the measured sequence relative to the first scan kept (scans
  * dropped by --skip-bad-scans still count: the drift is linear in the sequence). */
 static int scan_step(const pipeline *P, int s)
 {
     return qmap_dataset_scan(P->ds, s)->sequence - qmap_dataset_scan(P->ds, 0)->sequence;
-}
-
-/* Drift measurement. Consecutive scans are registered (their intensity maps look alike and
- * shifts stay small, far from the wrap-around of the correlation); each registration is an
- * estimate of the drift per scan. The slope is their mean weighted by the dimmer scan's
- * total intensity, so that steps at the tails of the rocking curve, where only a few tilted
- * grains diffract, count little. dr/dc receive the cumulative measured shifts (map pixels,
- * NaN for scans not registered); slope_r/slope_c the per-scan drift. */
-static int measure_drift(pipeline *P, const double *scan_maps, double *dr, double *dc,
-                         double *slope_r, double *slope_c)
-{
-    double *ref = malloc(P->n_pos * sizeof *ref), *mov = malloc(P->n_pos * sizeof *mov);
-    if (!ref || !mov) {
-        free(ref);
-        free(mov);
-        return qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
-    }
-    double wsum = 0, wr = 0, wc = 0;
-    dr[0] = dc[0] = 0;
-    map_or_zero(scan_maps, P->n_pos, ref);
-    for (int s = 1; s < P->n_scans; s++) {
-        double r = 0, c = 0;
-        map_or_zero(scan_maps + (size_t)s * P->n_pos, P->n_pos, mov);
-        if (qmap_phase_correlation(ref, mov, P->n_slow, P->n_fast, 20, &r, &c) < 0) {
-            qmap_log(P->o, "drift: scans %s and %s not registered (%s)", qmap_dataset_scan(P->ds, s - 1)->name,
-                     qmap_dataset_scan(P->ds, s)->name, qmap_error_message());
-            r = c = NAN;
-        } else {
-            double w = fmin(map_total(scan_maps + (size_t)(s - 1) * P->n_pos, P->n_pos),
-                            map_total(scan_maps + (size_t)s * P->n_pos, P->n_pos));
-            int gap = scan_step(P, s) - scan_step(P, s - 1);   /* > 1 across a dropped scan */
-            wsum += w * gap;
-            wr += w * r;
-            wc += w * c;
-        }
-        dr[s] = dr[s - 1] + r;
-        dc[s] = dc[s - 1] + c;
-        double *t = ref;
-        ref = mov;
-        mov = t;
-    }
-    free(ref);
-    free(mov);
-    *slope_r = wsum > 0 ? wr / wsum : 0;
-    *slope_c = wsum > 0 ? wc / wsum : 0;
-    return QMAP_OK;
 }
 
 /* Drift between scans: measured (or given), fitted by a line through 0 (the first scan
@@ -561,46 +523,49 @@ static int drift(pipeline *P, const double *scan_maps)
     double sx = raster_step(t->fast_start, t->fast_end, t->n_fast);
     double sy = raster_step(t->slow_start, t->slow_end, t->n_slow);
     double bx = 0, by = 0;
+    int auto_determined = 0;   /* drift (issue 12) */
     if (o->shift_mode == QMAP_SHIFT_MANUAL) {
         bx = o->shift_dx_um;
         by = o->shift_dy_um;
     } else if (o->shift_mode == QMAP_SHIFT_AUTO && P->n_scans > 1) {
-        double *counter_maps = NULL;
-        if (o->shift_counter) {
-            /* a Bragg-independent counter (fluorescence): immune to the apparent motion of
-             * the diffracting region with eta that a tilt field gives the Bragg intensity */
-            counter_maps = malloc((size_t)P->n_scans * P->n_pos * sizeof *counter_maps);
-            if (!counter_maps)
-                return qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
-            for (int s = 0; s < P->n_scans; s++)
-                for (int p = 0; p < P->n_pos; p++) {
-                    double w = frame_factor(P, s, p);
-                    double v = qmap_dataset_scan(P->ds, s)->shift_counter[p];
-                    counter_maps[(size_t)s * P->n_pos + p] = w > 0 ? v * w : NAN;
-                }
-            scan_maps = counter_maps;
-        }
-        double *dr = malloc(P->n_scans * sizeof *dr), *dc = malloc(P->n_scans * sizeof *dc);
-        double kr = 0, kc = 0;
-        int rc = dr && dc ? measure_drift(P, scan_maps, dr, dc, &kr, &kc) : qmap_error(QMAP_ERR_NOMEM, "out of memory");
+        /* drift (issue 12): choice of signal, tilt-robust estimate and confidence (drift_choose.c) */
+        int *step = malloc(P->n_scans * sizeof *step);
+        qmap_drift_outcome dm = {.meas_r = malloc(P->n_scans * sizeof(double)),
+                                 .meas_c = malloc(P->n_scans * sizeof(double))};
+        int rc = step && dm.meas_r && dm.meas_c ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
+        for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++)
+            step[s] = scan_step(P, s);
+        qmap_drift_inputs in = {o, P->ds, P->n_scans, P->n_slow, P->n_fast, P->n_pos, P->mon_mean, step,
+                                P->r->eta, scan_maps, P->drift_tiles, P->pixels_per_tile};
+        if (rc == QMAP_OK)
+            rc = qmap_drift_measure(&in, &dm);
         for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
-            P->r->measured_shift_x[s] = dc[s] * sx;
-            P->r->measured_shift_y[s] = dr[s] * sy;
+            P->r->measured_shift_x[s] = dm.meas_c[s] * sx;
+            P->r->measured_shift_y[s] = dm.meas_r[s] * sy;
         }
-        free(dr);
-        free(dc);
-        free(counter_maps);
+        free(step);
+        free(dm.meas_r);
+        free(dm.meas_c);
         if (rc < 0)
             return rc;
-        bx = kc * sx;
-        by = kr * sy;
-        qmap_log(o, "drift: shifts relative to the first scan measured on %s (cross-correlation of "
-                    "consecutive scans, line = intensity-weighted mean step):",
-                 o->shift_counter ? o->shift_counter : "the masked detector intensity");
-        for (int s = 0; s < P->n_scans; s++)
-            qmap_log(o, "  scan %-6s eta %9.4f  measured x %+8.4f y %+8.4f um  fitted x %+8.4f y %+8.4f um",
-                     qmap_dataset_scan(P->ds, s)->name, P->r->eta[s], P->r->measured_shift_x[s],
-                     P->r->measured_shift_y[s], bx * scan_step(P, s), by * scan_step(P, s));
+        bx = dm.slope_c * sx;
+        by = dm.slope_r * sy;
+        auto_determined = dm.determined;
+        snprintf(P->r->shift_signal, sizeof P->r->shift_signal, "%s", dm.signal);
+        P->r->shift_contrast = dm.contrast;
+        P->r->shift_resid_px = dm.resid_rms_px;
+        P->r->shift_halves_px = dm.halves_px;
+        qmap_results_param(P->r, "shift_confidence", "signal %s; contrast %.2f; residual rms %.4f px; "
+                           "halves differ %.4f px; %s", dm.signal, dm.contrast, dm.resid_rms_px, dm.halves_px,
+                           !dm.determined ? "not determined (zero drift)" : dm.low_confidence ? "low" : "ok");
+        if (dm.determined) {
+            qmap_log(o, "drift: shifts relative to the first scan measured on %s (every scan registered, "
+                        "least-squares line in the scan sequence):", dm.signal);
+            for (int s = 0; s < P->n_scans; s++)
+                qmap_log(o, "  scan %-6s eta %9.4f  measured x %+8.4f y %+8.4f um  fitted x %+8.4f y %+8.4f um",
+                         qmap_dataset_scan(P->ds, s)->name, P->r->eta[s], P->r->measured_shift_x[s],
+                         P->r->measured_shift_y[s], bx * scan_step(P, s), by * scan_step(P, s));
+        }
     }
     int max_r = 0, max_c = 0;
     for (int s = 0; s < P->n_scans; s++) {
@@ -616,7 +581,7 @@ static int drift(pipeline *P, const double *scan_maps)
     qmap_log(o, "drift (%s): %+.5f, %+.5f um per scan (x, y) = %+.3f, %+.3f map pixels; "
              "re-indexing by up to %d columns, %d rows", mode, bx, by, sx ? bx / sx : 0, sy ? by / sy : 0, max_c, max_r);
     qmap_results_param(P->r, "shift", "%s: %.6f,%.6f um per scan%s%s", mode, bx, by,
-                       o->shift_counter ? ", measured on " : "", o->shift_counter ? o->shift_counter : "");
+                       auto_determined ? ", measured on " : "", auto_determined ? P->r->shift_signal : "");
     if (max_c >= P->n_fast || max_r >= P->n_slow)
         return qmap_error(QMAP_ERR_VALUE, "drift of %d columns / %d rows leaves no position measured in "
                           "every scan; check --shift", max_c, max_r);
@@ -1196,6 +1161,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.row_shift);
     free(P.col_shift);
     free(P.sat_limit);
+    free(P.drift_tiles);   /* drift (issue 12) */
+    free(P.tile_of);
     qmap_dataset_close(P.ds);
     return rc;
 }

@@ -134,6 +134,12 @@ static void write_shift_and_scans(writer *w, hid_t file, const qmap_results *r)
         write_doubles(w, g, "y", 1, &n, r->shift_y, "um");
         write_doubles(w, g, "measured_x", 1, &n, r->measured_shift_x, "um");
         write_doubles(w, g, "measured_y", 1, &n, r->measured_shift_y, "um");
+        /* drift confidence (issue 12): docs/results-file.md */
+        hsize_t one = 1;
+        write_doubles(w, g, "contrast", 1, &one, &r->shift_contrast, NULL);
+        write_doubles(w, g, "residual_rms", 1, &one, &r->shift_resid_px, "map pixel");
+        write_doubles(w, g, "halves_difference", 1, &one, &r->shift_halves_px, "map pixel");
+        set_str_attr(w, g, "signal", r->shift_signal[0] ? r->shift_signal : "none (not measured)");
         H5Gclose(g);
     }
     g = make_group(w, file, "scans", "NXcollection");

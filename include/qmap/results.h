@@ -53,6 +53,11 @@ typedef struct {
     double voi[6];                   /* VOI box qx0,qx1,qy0,qy1,qz0,qz1 (1/Angstrom) */
     double mean_q[3];                /* mean Q over the particle (tilt reference) */
     double d_ref;                    /* strain reference d (Angstrom) */
+    /* Drift confidence (automatic drift; NaN / "" otherwise), stored as attributes of /shift. */
+    char shift_signal[160];          /* signal the drift was measured on ("none": not determined) */
+    double shift_contrast;           /* contrast of that signal (robust range / noise) */
+    double shift_resid_px;           /* rms of the measured shifts about the line (map pixels) */
+    double shift_halves_px;          /* low- vs high-eta half slopes, at the last scan (map pixels) */
     /* Parameters as (key, value) text pairs, in the order they were decided. */
     int n_params;
     char **param_keys, **param_values;

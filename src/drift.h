@@ -1,0 +1,108 @@
+/* drift.h -- private interface of the drift (linear shift between eta scans) measurement.
+ *
+ * The drift must be measured on a signal that does not move with eta: the Bragg map of a
+ * particle with a lattice-tilt field changes with eta (the diffracting region sweeps the
+ * particle), which a registration takes for drift. In order of preference (issue 12):
+ *   1. a Bragg-independent counter in measurement/ (fluorescence ROI, MCA/XIA counter),
+ *      found by its name (drift_counter.c) and accepted only with real contrast;
+ *   2. the off-Bragg signal of the detector itself: the sample's fluorescence lands all
+ *      over a photon-counting detector; summed outside the Bragg peak's footprint it is a
+ *      thickness map that does not move with eta (gathered per detector tile in the
+ *      quick-look pass, drift_signal.c);
+ *   3. the Bragg maps, only when the particle's support (total over the rocking curve)
+ *      has edges inside the map; flagged as possibly tilt-biased.
+ * The chosen maps go to the estimator (drift_fit.c): registration of every scan against
+ * a drift-corrected template, a least-squares line in the scan sequence, and its
+ * confidence figures. All functions take plain arrays; maps are n_slow x n_fast
+ * row-major, one per scan, NaN = not measured.
+ */
+#ifndef QMAP_DRIFT_H
+#define QMAP_DRIFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- signal contrast */
+
+/* Contrast of a stack of maps: median over scans of (95th - 5th percentile of the map) /
+ * (noise sigma from the median absolute first difference between neighbours along the
+ * fast axis). Pure noise gives about 3.3, a constant or all-zero map 0. */
+double qmap_drift_contrast(const double *maps, int n_scans, int n_slow, int n_fast);
+
+/* Contrast below which a signal is not used for the drift. */
+#define QMAP_DRIFT_MIN_CONTRAST 8.0
+
+/* Fraction of the positions (0..1) where the per-position total over all scans exceeds
+ * 20 % of its maximum: near 1 when the object fills the map (no edge to register). */
+double qmap_drift_fill_fraction(const double *maps, int n_scans, int n_slow, int n_fast);
+
+/* ---------------------------------------------------------------- off-Bragg tiles */
+
+#define QMAP_OFFBRAGG_GRID 8     /* the detector is cut into GRID x GRID tiles */
+#define QMAP_OFFBRAGG_TILES (QMAP_OFFBRAGG_GRID * QMAP_OFFBRAGG_GRID)
+
+/* Tile of every detector pixel (-1 for masked pixels) and the unmasked pixel count of
+ * every tile (QMAP_OFFBRAGG_TILES). */
+void qmap_offbragg_tile_map(int rows, int cols, const uint8_t *mask, int16_t *tile_of,
+                            double *pixels_per_tile);
+
+/* Choose the tiles free of Bragg signal from their summed counts (all scans and frames):
+ * a tile whose count rate per pixel exceeds 3x the median tile rate holds Bragg (or
+ * diffuse) signal; it and its 8 neighbours are excluded. use[t] = 1 for off-Bragg tiles;
+ * returns their number. */
+int qmap_offbragg_select(const double *tile_counts, const double *pixels_per_tile, uint8_t *use);
+
+/* Per-scan off-Bragg maps: maps[s*n_pos+p] = sum over used tiles of
+ * tiles[(s*n_pos+p)*TILES + t]; NaN where the quick-look map is NaN (frame absent). */
+void qmap_offbragg_maps(const float *tiles, const uint8_t *use, const double *bragg_maps,
+                        int n_scans, int n_pos, double *maps);
+
+/* ---------------------------------------------------------------- counters */
+
+/* 1 when a measurement/ counter name looks like a Bragg-independent counter (fluorescence
+ * ROI, MCA/XIA/Falcon counter) of ID01, 0 otherwise (detector ROIs of `detector`, monitors,
+ * positions, timers). */
+int qmap_drift_counter_name_ok(const char *name, const char *detector);
+
+/* Candidate counters of scan `scan` of `file`: names written into names[0..max-1]
+ * (each < 128 chars). Returns the number found (>= 0) or a negative qmap_status. */
+int qmap_drift_counter_candidates(const char *file, const char *scan, const char *detector,
+                                  char names[][128], int max);
+
+/* Values of measurement/<name> of `scan` in `file` into v[0..n-1] (NaN-padded). */
+int qmap_drift_counter_read(const char *file, const char *scan, const char *name, double *v, int n);
+
+/* ---------------------------------------------------------------- estimator */
+
+typedef struct {
+    double slope_r, slope_c;   /* drift per scan step, map pixels (rows = slow, cols = fast) */
+    double resid_rms_px;       /* rms of measured shifts about the fitted line (pixels) */
+    double halves_px;          /* |first-half slope - second-half slope| of the rocking curve
+                                  (eta below / above its median) x the last step (pixels);
+                                  NaN with fewer than 4 scans */
+    int n_registered;          /* scans registered */
+} qmap_drift_fit_result;
+
+/* Linear drift from per-scan maps. step[s] = position of scan s in the measured sequence
+ * (step[0] = 0), eta[s] its eta. Every scan is registered against a template (first the
+ * scan with the most signal, then the mean of all scans moved back by the fitted line,
+ * twice), and a least-squares line shift = a + b*step fitted. meas_r/meas_c (n_scans)
+ * receive the measured shifts relative to the line's value at step 0 (NaN when a scan
+ * could not be registered). Returns QMAP_OK, or a negative status when fewer than two
+ * scans could be registered (the message says why). */
+int qmap_drift_fit(const double *maps, int n_scans, int n_slow, int n_fast, const int *step,
+                   const double *eta, double *meas_r, double *meas_c, qmap_drift_fit_result *out);
+
+/* qmap_drift_fit with a choice of registration: consecutive = 0 registers every scan
+ * against the template (signals that do not change with eta), 1 registers consecutive
+ * scans and cumulates the shifts (Bragg maps, which change with eta). */
+int qmap_drift_fit_mode(const double *maps, int n_scans, int n_slow, int n_fast, const int *step,
+                        const double *eta, int consecutive, double *meas_r, double *meas_c,
+                        qmap_drift_fit_result *out);
+
+/* Map moved by (dr, dc) pixels (a feature at p goes to p + d) with bilinear
+ * interpolation; positions taking data from outside the map get `fill`. */
+void qmap_drift_shift_map(const double *in, int n_slow, int n_fast, double dr, double dc,
+                          double fill, double *out);
+
+#endif

@@ -1,0 +1,321 @@
+/* drift_fit.c -- linear drift from per-scan maps, with its confidence figures.
+ *
+ * Why this estimator: on a signal that does not change with eta (fluorescence), every
+ * scan shows the same object, so each scan can be registered against one template and a
+ * straight line fitted through all of them; registering consecutive scans instead and
+ * averaging the steps telescopes to (last - first) / n and ignores every scan between.
+ * The template starts as the scan with the most signal and is then the mean of all
+ * scans moved back by the current line (sub-pixel, bilinear), which averages the noise
+ * of the template down. The line is a weighted least-squares fit (weights: each scan's
+ * signal, so faint tails of a Bragg rocking curve count little), with one round of
+ * outlier rejection. On Bragg maps (mode consecutive) the maps change with eta, so only
+ * consecutive scans are alike: they are registered pairwise and the shifts cumulated.
+ *
+ * Confidence: the rms of the measured shifts about the line, and the difference of the
+ * slopes fitted on the low-eta and the high-eta half of the rocking curve (a drift is
+ * the same in both halves; an apparent motion from a tilt field generally is not),
+ * expressed in map pixels at the last scan.
+ */
+#include "drift.h"
+#include "qmap/error.h"
+#include "qmap/shift.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UPSAMPLE 20
+#define TEMPLATE_ROUNDS 2
+
+void qmap_drift_shift_map(const double *in, int n_slow, int n_fast, double dr, double dc,
+                          double fill, double *out)
+{
+    for (int r = 0; r < n_slow; r++)
+        for (int c = 0; c < n_fast; c++) {
+            double sr = r - dr, sc = c - dc;          /* source position */
+            int r0 = (int)floor(sr), c0 = (int)floor(sc);
+            double fr = sr - r0, fc = sc - c0, v = 0, w = 0;
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++) {
+                    int rr = r0 + i, cc = c0 + j;
+                    double k = (i ? fr : 1 - fr) * (j ? fc : 1 - fc);
+                    if (k <= 0)
+                        continue;
+                    double x = (rr >= 0 && rr < n_slow && cc >= 0 && cc < n_fast)
+                                   ? in[(size_t)rr * n_fast + cc] : NAN;
+                    if (!isfinite(x)) {
+                        w = -1;
+                        break;
+                    }
+                    v += k * x;
+                    w += k;
+                }
+            out[(size_t)r * n_fast + c] = w > 0 ? v / w : fill;
+        }
+}
+
+static double map_sum(const double *m, size_t n)
+{
+    double t = 0;
+    for (size_t p = 0; p < n; p++)
+        if (isfinite(m[p]))
+            t += m[p];
+    return t;
+}
+
+/* Weighted least-squares line y = a + b x over the points with use[i] and finite y. */
+static int wline(const double *x, const double *y, const double *w, const uint8_t *use, int n,
+                 double *a, double *b)
+{
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!use[i] || !isfinite(y[i]) || !(w[i] > 0))
+            continue;
+        sw += w[i];
+        sx += w[i] * x[i];
+        sy += w[i] * y[i];
+        sxx += w[i] * x[i] * x[i];
+        sxy += w[i] * x[i] * y[i];
+        k++;
+    }
+    double det = sw * sxx - sx * sx;
+    if (k < 2 || !(fabs(det) > 1e-12 * sw * sxx)) {
+        return -1;
+    }
+    *b = (sw * sxy - sx * sy) / det;
+    *a = (sy - *b * sx) / sw;
+    return k;
+}
+
+/* Fit both axes with one round of rejection of scans more than 3 robust sigma (and at
+ * least 0.5 px) off the line. */
+static int fit_both(const double *x, const double *yr, const double *yc, const double *w,
+                    uint8_t *use, int n, double ab[4])
+{
+    if (wline(x, yr, w, use, n, &ab[0], &ab[1]) < 0 || wline(x, yc, w, use, n, &ab[2], &ab[3]) < 0)
+        return -1;
+    double *res = malloc((size_t)n * sizeof *res), *tmp = malloc((size_t)n * sizeof *tmp);
+    if (!res || !tmp) {
+        free(res);
+        free(tmp);
+        return -1;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        res[i] = hypot(yr[i] - ab[0] - ab[1] * x[i], yc[i] - ab[2] - ab[3] * x[i]);
+        if (use[i] && isfinite(res[i]))
+            tmp[m++] = res[i];
+    }
+    double med = 0;
+    for (int i = 0; i < m; i++) {      /* median by selection (n is small) */
+        int below = 0, equal = 0;
+        for (int j = 0; j < m; j++) {
+            below += tmp[j] < tmp[i];
+            equal += tmp[j] == tmp[i];
+        }
+        if (below <= m / 2 && below + equal > m / 2) {
+            med = tmp[i];
+            break;
+        }
+    }
+    int dropped = 0;
+    for (int i = 0; i < n; i++)
+        if (use[i] && isfinite(res[i]) && res[i] > fmax(3 * 1.4826 * med, 0.5) && m - dropped > 3) {
+            use[i] = 0;
+            dropped++;
+        }
+    free(res);
+    free(tmp);
+    if (dropped && (wline(x, yr, w, use, n, &ab[0], &ab[1]) < 0 || wline(x, yc, w, use, n, &ab[2], &ab[3]) < 0))
+        return -1;
+    return 0;
+}
+
+/* Register every scan against tmpl; r/c NaN where registration fails. */
+static int register_all(const double *tmpl, const double *maps, int n_scans, int n_slow,
+                        int n_fast, double *work, double *r, double *c)
+{
+    size_t npos = (size_t)n_slow * n_fast;
+    int ok = 0;
+    for (int s = 0; s < n_scans; s++) {
+        for (size_t p = 0; p < npos; p++) {
+            double v = maps[(size_t)s * npos + p];
+            work[p] = isfinite(v) ? v : 0;
+        }
+        if (qmap_phase_correlation(tmpl, work, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
+            r[s] = c[s] = NAN;
+        else
+            ok++;
+    }
+    return ok;
+}
+
+/* Mean of the scans moved back by the line ab (fill 0 where a scan has no data). */
+static void build_template(const double *maps, int n_scans, int n_slow, int n_fast,
+                           const double *x, const double ab[4], double *work, double *tmpl)
+{
+    size_t npos = (size_t)n_slow * n_fast;
+    memset(tmpl, 0, npos * sizeof *tmpl);
+    for (int s = 0; s < n_scans; s++) {
+        qmap_drift_shift_map(maps + (size_t)s * npos, n_slow, n_fast, -(ab[0] + ab[1] * x[s]),
+                             -(ab[2] + ab[3] * x[s]), 0, work);
+        for (size_t p = 0; p < npos; p++)
+            tmpl[p] += work[p] / n_scans;
+    }
+}
+
+/* Consecutive registration, shifts cumulated from scan 0. */
+static int register_consecutive(const double *maps, int n_scans, int n_slow, int n_fast,
+                                double *a, double *b, double *r, double *c)
+{
+    size_t npos = (size_t)n_slow * n_fast;
+    int ok = 0;
+    r[0] = c[0] = 0;
+    for (size_t p = 0; p < npos; p++)
+        a[p] = isfinite(maps[p]) ? maps[p] : 0;
+    for (int s = 1; s < n_scans; s++) {
+        for (size_t p = 0; p < npos; p++) {
+            double v = maps[(size_t)s * npos + p];
+            b[p] = isfinite(v) ? v : 0;
+        }
+        double dr = NAN, dc = NAN;
+        if (qmap_phase_correlation(a, b, n_slow, n_fast, UPSAMPLE, &dr, &dc) == 0)
+            ok++;
+        else
+            dr = dc = NAN;
+        r[s] = r[s - 1] + dr;
+        c[s] = c[s - 1] + dc;
+        memcpy(a, b, npos * sizeof *a);
+    }
+    return ok;
+}
+
+/* Slopes on the two halves of the rocking curve (eta below / at-or-above the median). */
+static double halves(const double *x, const double *yr, const double *yc, const double *w,
+                     const uint8_t *use, const double *eta, int n)
+{
+    if (n < 4)
+        return NAN;
+    double *e = malloc((size_t)n * sizeof *e);
+    uint8_t *u = malloc((size_t)n);
+    if (!e || !u) {
+        free(e);
+        free(u);
+        return NAN;
+    }
+    memcpy(e, eta, (size_t)n * sizeof *e);
+    for (int i = 1; i < n; i++)     /* insertion sort, n small */
+        for (int j = i; j > 0 && e[j] < e[j - 1]; j--) {
+            double t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+    double med = 0.5 * (e[(n - 1) / 2] + e[n / 2]);
+    double br[2], bc[2], a, xmax = 0;
+    int ok = 1;
+    for (int h = 0; h < 2 && ok; h++) {
+        int cnt = 0;
+        for (int i = 0; i < n; i++) {
+            u[i] = use[i] && (h == 0 ? eta[i] < med : eta[i] >= med);
+            cnt += u[i];
+        }
+        ok = cnt >= 2 && wline(x, yr, w, u, n, &a, &br[h]) >= 2 && wline(x, yc, w, u, n, &a, &bc[h]) >= 2;
+    }
+    for (int i = 0; i < n; i++)
+        xmax = fmax(xmax, fabs(x[i]));
+    free(e);
+    free(u);
+    return ok ? fmax(fabs(br[0] - br[1]), fabs(bc[0] - bc[1])) * xmax : NAN;
+}
+
+static int fit(const double *maps, int n_scans, int n_slow, int n_fast, const int *step,
+               const double *eta, int consecutive, double *meas_r, double *meas_c,
+               qmap_drift_fit_result *out, double *x, double *w, uint8_t *use, double *tmpl,
+               double *work)
+{
+    size_t npos = (size_t)n_slow * n_fast;
+    double wmax = 0, ab[4] = {0, 0, 0, 0};
+    int best = 0;
+    for (int s = 0; s < n_scans; s++) {
+        x[s] = step[s];
+        w[s] = map_sum(maps + (size_t)s * npos, npos);
+        if (w[s] > wmax) {
+            wmax = w[s];
+            best = s;
+        }
+    }
+    for (int s = 0; s < n_scans; s++) {
+        w[s] = wmax > 0 ? fmax(w[s], 0) / wmax : 1;
+        use[s] = 1;
+    }
+    int ok;
+    if (consecutive) {
+        ok = register_consecutive(maps, n_scans, n_slow, n_fast, tmpl, work, meas_r, meas_c);
+        /* consecutive steps weigh by the dimmer scan of each pair */
+        for (int s = n_scans - 1; s > 0; s--)
+            w[s] = fmin(w[s], w[s - 1]);
+        if (ok + 1 < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)
+            return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
+    } else {
+        for (size_t p = 0; p < npos; p++) {
+            double v = maps[(size_t)best * npos + p];
+            tmpl[p] = isfinite(v) ? v : 0;
+        }
+        ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, work, meas_r, meas_c);
+        if (ok < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)
+            return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
+        for (int round = 0; round < TEMPLATE_ROUNDS; round++) {
+            build_template(maps, n_scans, n_slow, n_fast, x, ab, work, tmpl);
+            ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, work, meas_r, meas_c);
+            for (int s = 0; s < n_scans; s++)
+                use[s] = 1;
+            if (ok < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)
+                return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
+        }
+    }
+    double ss = 0;
+    int n = 0;
+    for (int s = 0; s < n_scans; s++) {
+        meas_r[s] -= ab[0];
+        meas_c[s] -= ab[2];
+        if (use[s] && isfinite(meas_r[s])) {
+            double er = meas_r[s] - ab[1] * x[s], ec = meas_c[s] - ab[3] * x[s];
+            ss += er * er + ec * ec;
+            n++;
+        }
+    }
+    out->slope_r = ab[1];
+    out->slope_c = ab[3];
+    out->n_registered = ok;
+    out->resid_rms_px = n > 2 ? sqrt(ss / (n - 2)) : NAN;
+    out->halves_px = halves(x, meas_r, meas_c, w, use, eta, n_scans);
+    return QMAP_OK;
+}
+
+int qmap_drift_fit_mode(const double *maps, int n_scans, int n_slow, int n_fast, const int *step,
+                        const double *eta, int consecutive, double *meas_r, double *meas_c,
+                        qmap_drift_fit_result *out)
+{
+    size_t npos = (size_t)n_slow * n_fast;
+    double *x = malloc((size_t)n_scans * sizeof *x), *w = malloc((size_t)n_scans * sizeof *w);
+    uint8_t *use = malloc((size_t)n_scans);
+    double *tmpl = malloc(npos * sizeof *tmpl), *work = malloc(npos * sizeof *work);
+    memset(out, 0, sizeof *out);
+    int rc = x && w && use && tmpl && work
+                 ? fit(maps, n_scans, n_slow, n_fast, step, eta, consecutive, meas_r, meas_c, out, x, w,
+                       use, tmpl, work)
+                 : qmap_error(QMAP_ERR_NOMEM, "out of memory (drift fit)");
+    free(x);
+    free(w);
+    free(use);
+    free(tmpl);
+    free(work);
+    return rc;
+}
+
+int qmap_drift_fit(const double *maps, int n_scans, int n_slow, int n_fast, const int *step,
+                   const double *eta, double *meas_r, double *meas_c, qmap_drift_fit_result *out)
+{
+    return qmap_drift_fit_mode(maps, n_scans, n_slow, n_fast, step, eta, 0, meas_r, meas_c, out);
+}
