@@ -26,11 +26,37 @@ static void usage(FILE *f)
 "      --counts N         expected counts of the whole peak at the particle centre\n"
 "      --hot-pixels N     number of hot pixels (default 5)\n"
 "      --compression C    bslz4 (default), gzip or none\n"
+"      --tilt-shape S     dome (default: tilt grows to --tilt at the edge, radially),\n"
+"                         bending (rotation about y, linear in x: +-TILT at the x edges,\n"
+"                         in the rocking plane) or mosaic (random tilt of sigma TILT per block)\n"
+"      --mosaic-block UM  mosaic block size in micrometres (default 0.3)\n"
+"      --fluo-frames N    sample fluorescence reaching the detector: N counts per frame over\n"
+"                         the whole chip where the particle is thickest (default 0)\n"
+"      --fluo-counter C   measurement/fluo: yes (default), no (absent) or zero (all zeros)\n"
+"      --particles N      1 (default) to 4 particles\n"
+"      --background B     flat background, counts per pixel per frame (default 0.002)\n"
+"      --offset FX,FY     shift the (first) particle by fractions of the map (0.5: on the border)\n"
+"      --featureless      a film filling the whole map instead of particles\n"
+"      --eta-order O      monotonic (default) or interleaved (even rocking steps, then odd)\n"
 "      --seed N           random seed (default 1)\n"
 "  -h, --help             this help\n");
 }
 
-enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED };
+enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED,
+       O_TSHAPE, O_MBLOCK, O_FLUOF, O_FLUOC, O_PART, O_OFFSET, O_FEATURELESS, O_ETAORDER, O_BG };
+
+/* value of a word option among names[] (index), or -1 with a one-line error */
+static int pick(const char *opt, const char *v, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
+    fprintf(stderr, "qmap: %s: '%s' is not one of", opt, v);
+    for (int i = 0; i < n; i++)
+        fprintf(stderr, " %s", names[i]);
+    fprintf(stderr, "\n");
+    return -1;
+}
 
 int cmd_simulate(int argc, char **argv)
 {
@@ -40,7 +66,14 @@ int cmd_simulate(int argc, char **argv)
         {"drift", required_argument, 0, O_DRIFT}, {"tilt", required_argument, 0, O_TILT},
         {"strain", required_argument, 0, O_STRAIN}, {"counts", required_argument, 0, O_COUNTS},
         {"hot-pixels", required_argument, 0, O_HOT}, {"compression", required_argument, 0, O_COMP},
-        {"seed", required_argument, 0, O_SEED}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"seed", required_argument, 0, O_SEED}, {"tilt-shape", required_argument, 0, O_TSHAPE},
+        {"mosaic-block", required_argument, 0, O_MBLOCK}, {"fluo-frames", required_argument, 0, O_FLUOF},
+        {"fluo-counter", required_argument, 0, O_FLUOC}, {"particles", required_argument, 0, O_PART},
+        {"offset", required_argument, 0, O_OFFSET}, {"featureless", no_argument, 0, O_FEATURELESS},
+        {"eta-order", required_argument, 0, O_ETAORDER}, {"background", required_argument, 0, O_BG}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const char *const shapes[] = {"dome", "bending", "mosaic"}, *const yesno[] = {"no", "yes", "zero"},
+                             *const orders[] = {"monotonic", "interleaved"};
+    int k;
     qmap_sim_params p;
     qmap_sim_defaults(&p);
     const char *dir = NULL;
@@ -67,6 +100,15 @@ int cmd_simulate(int argc, char **argv)
         case O_COUNTS: bad = parse_double("--counts", optarg, &p.peak_counts); break;
         case O_HOT: bad = parse_int("--hot-pixels", optarg, 0, 10000, &p.hot_pixels); break;
         case O_SEED: bad = parse_int("--seed", optarg, 0, 2000000000, &seed); p.seed = (unsigned long)seed; break;
+        case O_TSHAPE: bad = (k = pick("--tilt-shape", optarg, shapes, 3)) < 0; p.tilt_shape = k; break;
+        case O_FLUOC: bad = (k = pick("--fluo-counter", optarg, yesno, 3)) < 0; p.fluo_counter = k; break;
+        case O_ETAORDER: bad = (k = pick("--eta-order", optarg, orders, 2)) < 0; p.eta_order = k; break;
+        case O_MBLOCK: bad = parse_double("--mosaic-block", optarg, &p.mosaic_block_um); break;
+        case O_FLUOF: bad = parse_double("--fluo-frames", optarg, &p.fluo_frame_counts); break;
+        case O_PART: bad = parse_int("--particles", optarg, 1, 4, &p.n_particles); break;
+        case O_OFFSET: bad = parse_doubles("--offset", optarg, ',', 2, p.particle_offset); break;
+        case O_FEATURELESS: p.featureless = 1; break;
+        case O_BG: bad = parse_double("--background", optarg, &p.background); break;
         case O_COMP:
             if (strcmp(optarg, "bslz4") == 0) p.compression = 0;
             else if (strcmp(optarg, "gzip") == 0) p.compression = 1;

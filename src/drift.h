@@ -24,13 +24,13 @@
 
 /* ---------------------------------------------------------------- signal contrast */
 
-/* Contrast of a stack of maps: median over scans of (95th - 5th percentile of the map) /
+/* Contrast of a stack of maps: on the mean map over the scans, (95th - 5th percentile) /
  * (noise sigma from the median absolute first difference between neighbours along the
  * fast axis). Pure noise gives about 3.3, a constant or all-zero map 0. */
 double qmap_drift_contrast(const double *maps, int n_scans, int n_slow, int n_fast);
 
 /* Contrast below which a signal is not used for the drift. */
-#define QMAP_DRIFT_MIN_CONTRAST 8.0
+#define QMAP_DRIFT_MIN_CONTRAST 5.0
 
 /* Fraction of the positions (0..1) where the per-position total over all scans exceeds
  * 20 % of its maximum: near 1 when the object fills the map (no edge to register). */

@@ -132,22 +132,38 @@ static int fit_both(const double *x, const double *yr, const double *yc, const d
     return 0;
 }
 
-/* Register every scan against tmpl; r/c NaN where registration fails. */
+/* Register every scan against tmpl; r/c NaN where registration fails. With a line ab
+ * (ab != NULL) tmpl is the mean of all n scans moved back by it, and each scan is
+ * registered against the mean of the others (its own share taken out), so that a scan's
+ * noise does not pull it towards the current line. */
 static int register_all(const double *tmpl, const double *maps, int n_scans, int n_slow,
-                        int n_fast, double *work, double *r, double *c)
+                        int n_fast, const double *x, const double ab[4], double *work, double *r,
+                        double *c)
 {
     size_t npos = (size_t)n_slow * n_fast;
+    double *own = malloc(2 * npos * sizeof *own), *loo = own + npos;
+    if (!own)
+        return 0;
     int ok = 0;
     for (int s = 0; s < n_scans; s++) {
         for (size_t p = 0; p < npos; p++) {
             double v = maps[(size_t)s * npos + p];
             work[p] = isfinite(v) ? v : 0;
         }
-        if (qmap_phase_correlation(tmpl, work, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
+        const double *t = tmpl;
+        if (ab && n_scans > 2) {
+            qmap_drift_shift_map(maps + (size_t)s * npos, n_slow, n_fast, -(ab[0] + ab[1] * x[s]),
+                                 -(ab[2] + ab[3] * x[s]), 0, own);
+            for (size_t p = 0; p < npos; p++)
+                loo[p] = (tmpl[p] * n_scans - own[p]) / (n_scans - 1);
+            t = loo;
+        }
+        if (qmap_phase_correlation(t, work, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
             r[s] = c[s] = NAN;
         else
             ok++;
     }
+    free(own);
     return ok;
 }
 
@@ -262,12 +278,12 @@ static int fit(const double *maps, int n_scans, int n_slow, int n_fast, const in
             double v = maps[(size_t)best * npos + p];
             tmpl[p] = isfinite(v) ? v : 0;
         }
-        ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, work, meas_r, meas_c);
+        ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, x, NULL, work, meas_r, meas_c);
         if (ok < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)
             return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
         for (int round = 0; round < TEMPLATE_ROUNDS; round++) {
             build_template(maps, n_scans, n_slow, n_fast, x, ab, work, tmpl);
-            ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, work, meas_r, meas_c);
+            ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, x, ab, work, meas_r, meas_c);
             for (int s = 0; s < n_scans; s++)
                 use[s] = 1;
             if (ok < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)

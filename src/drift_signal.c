@@ -63,18 +63,29 @@ static double map_contrast(const double *m, int n_slow, int n_fast, double *work
 double qmap_drift_contrast(const double *maps, int n_scans, int n_slow, int n_fast)
 {
     size_t npos = (size_t)n_slow * n_fast;
-    double *work = malloc(npos * sizeof *work), *per = malloc((size_t)n_scans * sizeof *per);
-    if (!work || !per) {
+    double *work = malloc(npos * sizeof *work), *mean = calloc(npos, sizeof *mean);
+    if (!work || !mean) {
         free(work);
-        free(per);
+        free(mean);
         return 0;
     }
-    for (int s = 0; s < n_scans; s++)
-        per[s] = map_contrast(maps + (size_t)s * npos, n_slow, n_fast, work);
-    double med = n_scans > 0 ? quantile(per, (size_t)n_scans, 0.5) : 0;
+    /* the mean over the scans: what the template registration sees (noise down by
+     * sqrt(n_scans); the drift blurs it by a few pixels at most) */
+    for (size_t p = 0; p < npos; p++) {
+        int n = 0;
+        for (int s = 0; s < n_scans; s++) {
+            double v = maps[(size_t)s * npos + p];
+            if (isfinite(v)) {
+                mean[p] += v;
+                n++;
+            }
+        }
+        mean[p] = n ? mean[p] / n : NAN;
+    }
+    double c = map_contrast(mean, n_slow, n_fast, work);
     free(work);
-    free(per);
-    return med;
+    free(mean);
+    return c;
 }
 
 double qmap_drift_fill_fraction(const double *maps, int n_scans, int n_slow, int n_fast)

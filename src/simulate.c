@@ -50,6 +50,11 @@ void qmap_sim_defaults(qmap_sim_params *p)
     p->sigma_qz_growth = 0.3;
     p->particle_axes[0] = 0.25;
     p->particle_axes[1] = 0.30;
+    p->fluo_frame_counts = 0;
+    p->fluo_counter = 1;
+    p->tilt_shape = QMAP_SIM_TILT_DOME;
+    p->mosaic_block_um = 0.3;
+    p->n_particles = 1;
 }
 
 /* ---------------------------------------------------------------- paths */

@@ -52,6 +52,8 @@ typedef struct {
     int npts;                       /* n_fast * n_slow */
     double x0, y0;                  /* nominal grid start, micrometres */
     double cx, cy, ax, ay;          /* particle centre and semi-axes (sample frame, um) */
+    int n_part;                     /* particles: centres and semi-axes (um); [0] = cx, cy, ax, ay */
+    double part_c[4][2], part_a[4][2];
     double amp0;                    /* amplitude giving peak_counts at the centre */
     qmap_sim_box *box;              /* n_eta */
     double *pos_x, *pos_y, *mon;    /* n_eta * npts recorded positions and monitor */
@@ -72,6 +74,10 @@ typedef struct {
 int qmap_sim_check_params(const qmap_sim_params *p);
 int qmap_sim_model_init(qmap_sim_model *m, const qmap_sim_params *p);
 void qmap_sim_model_free(qmap_sim_model *m);
+
+/* Thickness of the sample under the beam at (sx, sy) um, relative to the thickest point
+ * (ellipsoidal particles, 1 everywhere for a film). */
+double qmap_sim_thickness(const qmap_sim_model *m, double sx, double sy);
 
 /* Crystal at sample point (sx, sy) um; returns 1 inside the particle, 0 outside. */
 int qmap_sim_point_at(const qmap_sim_model *m, double sx, double sy, qmap_sim_point *pt);

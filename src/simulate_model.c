@@ -129,23 +129,87 @@ static double taper(double rho)
     return 0.5 * (1.0 + cos(QMAP_SIM_PI * (rho - TAPER_START) / (1.0 - TAPER_START)));
 }
 
+/* The particle holding sample point (sx, sy): its index (-1 outside every particle), the
+ * point's offset from its centre, its semi-axes and the normalised radius. A film
+ * (featureless) holds every point, with offsets from the map centre and rho 0. */
+static int which_particle(const qmap_sim_model *m, double sx, double sy, double d[2], double a[2],
+                          double *rho)
+{
+    if (m->p.featureless) {
+        d[0] = sx - m->cx;
+        d[1] = sy - m->cy;
+        a[0] = m->ax;
+        a[1] = m->ay;
+        *rho = 0;
+        return 0;
+    }
+    for (int i = 0; i < m->n_part; i++) {
+        d[0] = sx - m->part_c[i][0];
+        d[1] = sy - m->part_c[i][1];
+        a[0] = m->part_a[i][0];
+        a[1] = m->part_a[i][1];
+        *rho = hypot(d[0] / a[0], d[1] / a[1]);
+        if (*rho < 1.0)
+            return i;
+    }
+    return -1;
+}
+
+double qmap_sim_thickness(const qmap_sim_model *m, double sx, double sy)
+{
+    double d[2], a[2], rho;
+    int i = which_particle(m, sx, sy, d, a, &rho);
+    if (i < 0)
+        return 0.0;
+    /* an ellipsoid whose third semi-axis is the smaller in-plane one */
+    return sqrt(fmax(0.0, 1.0 - rho * rho)) * fmin(a[0], a[1]) / fmin(m->ax, m->ay);
+}
+
+/* Mosaic: tilt (radians, along x and y) of the block holding (sx, sy), fixed in the sample. */
+static void mosaic_tilt(const qmap_sim_model *m, double sx, double sy, double t[2])
+{
+    double b = m->p.mosaic_block_um;
+    int64_t ix = (int64_t)floor(sx / b), iy = (int64_t)floor(sy / b);
+    qmap_sim_rng r;
+    qmap_sim_rng_seed(&r, m->p.seed, 3, (uint64_t)(ix * 1000003 + iy));
+    t[0] = m->p.tilt_max_deg * DEG * qmap_sim_normal(&r);
+    t[1] = m->p.tilt_max_deg * DEG * qmap_sim_normal(&r);
+}
+
 int qmap_sim_point_at(const qmap_sim_model *m, double sx, double sy, qmap_sim_point *pt)
 {
     const qmap_sim_params *p = &m->p;
-    double dx = sx - m->cx, dy = sy - m->cy;
-    double rho = hypot(dx / m->ax, dy / m->ay);
+    double d[2], a[2], rho;
     memset(pt, 0, sizeof *pt);
+    int i = which_particle(m, sx, sy, d, a, &rho);
     pt->rho = rho;
-    if (!(rho < 1.0))
+    if (i < 0)
         return 0;
-    double eps = p->strain_amplitude * dx / (2.0 * m->ax);
-    double tau = p->tilt_max_deg * rho * DEG;
-    double az = (dx == 0 && dy == 0) ? 0.0 : atan2(dy, dx);
+    double dx = d[0], dy = d[1];
+    double eps = p->strain_amplitude * dx / (2.0 * a[0]);
     pt->d = p->d_spacing * (1.0 + eps);
     double qm = 2.0 * QMAP_SIM_PI / pt->d;
-    pt->q0[0] = qm * sin(tau) * cos(az);
-    pt->q0[1] = qm * sin(tau) * sin(az);
-    pt->q0[2] = qm * cos(tau);
+    if (p->tilt_shape == QMAP_SIM_TILT_BENDING) {
+        double tau = p->tilt_max_deg * DEG * dx / a[0];   /* rotation about y: in the rocking plane */
+        pt->q0[0] = qm * sin(tau);
+        pt->q0[1] = 0.0;
+        pt->q0[2] = qm * cos(tau);
+    } else if (p->tilt_shape == QMAP_SIM_TILT_MOSAIC) {
+        double t[2], v[3];
+        mosaic_tilt(m, sx, sy, t);
+        v[0] = tan(t[0]);
+        v[1] = tan(t[1]);
+        v[2] = 1.0;
+        double n = sqrt(v[0] * v[0] + v[1] * v[1] + 1.0);
+        for (int k = 0; k < 3; k++)
+            pt->q0[k] = qm * v[k] / n;
+    } else {
+        double tau = p->tilt_max_deg * hypot(dx / a[0], dy / a[1]) * DEG;
+        double az = (dx == 0 && dy == 0) ? 0.0 : atan2(dy, dx);
+        pt->q0[0] = qm * sin(tau) * cos(az);
+        pt->q0[1] = qm * sin(tau) * sin(az);
+        pt->q0[2] = qm * cos(tau);
+    }
     pt->sigma[0] = p->sigma_q[0];
     pt->sigma[1] = p->sigma_q[1];
     pt->sigma[2] = p->sigma_q[2] * (1.0 + p->sigma_qz_growth * rho * rho);
@@ -224,6 +288,8 @@ void qmap_sim_frame(const qmap_sim_model *m, int scan, int frame, int32_t *img, 
     qmap_sim_point pt;
     int64_t s = 0;
 
+    if (m->p.fluo_frame_counts > 0)   /* the sample's fluorescence, evenly over the chip */
+        bg += m->p.fluo_frame_counts * qmap_sim_thickness(m, sx, sy) * mf / (double)npix;
     qmap_sim_rng_seed(&r, m->p.seed, 1000 + (uint64_t)scan, (uint64_t)frame);
     memset(img, 0, npix * sizeof *img);
     add_background(&r, bg, img, npix);
@@ -276,6 +342,18 @@ int qmap_sim_check_params(const qmap_sim_params *p)
                           p->d_spacing, p->energy_ev, s);
     if (p->hot_pixels < 0 || p->hot_pixels > 1000)
         return qmap_error(QMAP_ERR_VALUE, "hot_pixels = %d must be 0 .. 1000", p->hot_pixels);
+    if (p->n_particles < 1 || p->n_particles > 4)
+        return qmap_error(QMAP_ERR_VALUE, "simulation: %d particles, must be 1 .. 4", p->n_particles);
+    if (p->tilt_shape < 0 || p->tilt_shape > 2 || p->fluo_counter < 0 || p->fluo_counter > 2 ||
+        p->eta_order < 0 || p->eta_order > 1)
+        return qmap_error(QMAP_ERR_VALUE, "simulation: tilt shape %d, fluorescence counter %d or eta "
+                          "order %d out of range", p->tilt_shape, p->fluo_counter, p->eta_order);
+    if (!(isfinite(p->fluo_frame_counts) && p->fluo_frame_counts >= 0 && p->fluo_frame_counts < 1e6) ||
+        !(isfinite(p->mosaic_block_um) && p->mosaic_block_um > 0) ||
+        !(fabs(p->particle_offset[0]) <= 2 && fabs(p->particle_offset[1]) <= 2))
+        return qmap_error(QMAP_ERR_VALUE, "simulation: fluorescence counts %g (0 .. 1e6), mosaic block %g um "
+                          "(> 0) or particle offset %g, %g (|.| <= 2) out of range", p->fluo_frame_counts,
+                          p->mosaic_block_um, p->particle_offset[0], p->particle_offset[1]);
     if (p->compression < 0 || p->compression > 2)
         return qmap_error(QMAP_ERR_VALUE, "compression = %d must be 0, 1 or 2", p->compression);
     return QMAP_OK;
@@ -290,16 +368,30 @@ static void scan_transform(const qmap_sim_model *m, int scan, qmap_q_transform *
 /* Range of Q0 over the particle, widened by WINDOW_SIGMAS of the widest peak. */
 static void q0_window(const qmap_sim_model *m, double lo[3], double hi[3])
 {
-    const int n = 101;
+    const int n = 151;
     for (int d = 0; d < 3; d++) {
         lo[d] = INFINITY;
         hi[d] = -INFINITY;
     }
+    double bx0 = INFINITY, bx1 = -INFINITY, by0 = INFINITY, by1 = -INFINITY;
+    if (m->p.featureless) {   /* the film seen over the map and every drifted position */
+        double span = (m->p.n_eta - 1) * (fabs(m->p.drift_um[0]) + fabs(m->p.drift_um[1]));
+        bx0 = m->x0 - span;
+        bx1 = m->x0 + (m->p.n_fast - 1) * m->p.step_um + span;
+        by0 = m->y0 - span;
+        by1 = m->y0 + (m->p.n_slow - 1) * m->p.step_um + span;
+    }
+    for (int k = 0; !m->p.featureless && k < m->n_part; k++) {
+        bx0 = fmin(bx0, m->part_c[k][0] - m->part_a[k][0]);
+        bx1 = fmax(bx1, m->part_c[k][0] + m->part_a[k][0]);
+        by0 = fmin(by0, m->part_c[k][1] - m->part_a[k][1]);
+        by1 = fmax(by1, m->part_c[k][1] + m->part_a[k][1]);
+    }
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             qmap_sim_point pt;
-            double sx = m->cx + m->ax * (2.0 * j / (n - 1) - 1.0);
-            double sy = m->cy + m->ay * (2.0 * i / (n - 1) - 1.0);
+            double sx = bx0 + (bx1 - bx0) * j / (n - 1);
+            double sy = by0 + (by1 - by0) * i / (n - 1);
             if (!qmap_sim_point_at(m, sx, sy, &pt))
                 continue;
             for (int d = 0; d < 3; d++) {
@@ -372,9 +464,8 @@ static void positions_and_monitor(qmap_sim_model *m)
         for (int f = 0; f < m->npts; f++) {
             size_t i = (size_t)k * m->npts + f;
             double sx = m->pos_x[i] - k * p->drift_um[0], sy = m->pos_y[i] - k * p->drift_um[1];
-            double rho = hypot((sx - m->cx) / m->ax, (sy - m->cy) / m->ay);
-            double lam = (FLUO_PARTICLE * taper(rho) + FLUO_BACKGROUND) * m->mon[i] / MONITOR_MEAN;
-            m->fluo[i] = qmap_sim_poisson(&r, lam);
+            double lam = (FLUO_PARTICLE * qmap_sim_thickness(m, sx, sy) + FLUO_BACKGROUND) * m->mon[i] / MONITOR_MEAN;
+            m->fluo[i] = p->fluo_counter == 2 ? 0.0 : qmap_sim_poisson(&r, lam);
         }
 }
 
@@ -441,7 +532,9 @@ static void geometry_and_angles(qmap_sim_model *m)
     m->theta_deg = asin(lambda / (2.0 * p->d_spacing)) / DEG;
     m->delta_deg = 2.0 * m->theta_deg;
     for (int k = 0; k < p->n_eta; k++) {
-        double f = p->n_eta > 1 ? 2.0 * k / (p->n_eta - 1) - 1.0 : 0.0;
+        /* eta_order 1: rocking-curve steps 0, 2, 4, ... then 1, 3, 5, ... */
+        int j = p->eta_order == 1 ? (2 * k < p->n_eta ? 2 * k : 2 * k - p->n_eta + (p->n_eta % 2 == 0)) : k;
+        double f = p->n_eta > 1 ? 2.0 * j / (p->n_eta - 1) - 1.0 : 0.0;
         m->eta[k] = m->theta_deg + f * p->eta_half_range_deg;
     }
 }
@@ -458,6 +551,31 @@ static void particle_placement(qmap_sim_model *m)
     m->cy = m->y0 + 0.5 * ey - mid * p->drift_um[1];
     m->ax = p->particle_axes[0] * ex;
     m->ay = p->particle_axes[1] * ey;
+    m->n_part = p->n_particles;
+    if (p->featureless) {       /* the film: tilt and strain fields scaled to the map */
+        m->ax = 0.5 * ex;
+        m->ay = 0.5 * ey;
+    }
+    /* particle 1 (with the offset) and up to three half-size neighbours around it */
+    static const double place[4][2] = {{-0.22, -0.2}, {0.24, 0.22}, {0.25, -0.24}, {-0.23, 0.24}};
+    for (int i = 0; i < m->n_part; i++) {
+        double f = m->n_part > 1 ? 0.5 : 1.0, stretch = 1.0 + 0.1 * (i % 2 ? 1 : -1) * (i > 0);
+        double ox = m->n_part > 1 ? place[i][0] : 0.0, oy = m->n_part > 1 ? place[i][1] : 0.0;
+        if (i == 0) {
+            ox += p->particle_offset[0];
+            oy += p->particle_offset[1];
+        }
+        m->part_c[i][0] = m->cx + ox * ex;
+        m->part_c[i][1] = m->cy + oy * ey;
+        m->part_a[i][0] = f * m->ax * stretch;
+        m->part_a[i][1] = f * m->ay / stretch;
+    }
+    if (!p->featureless) {
+        m->cx = m->part_c[0][0];
+        m->cy = m->part_c[0][1];
+        m->ax = m->part_a[0][0];
+        m->ay = m->part_a[0][1];
+    }
 }
 
 static int calibrate_amplitude(qmap_sim_model *m)

@@ -444,7 +444,7 @@ static int write_map_scan(const qmap_sim_model *m, hid_t f, int scan, const int6
     if (rc == QMAP_OK) rc = write_positioners(m, g, scan, alt_positions);
     if (rc == QMAP_OK)
         rc = write_f64_array(g, "measurement/mon1", n, m->mon + (size_t)scan * m->npts);
-    if (rc == QMAP_OK)
+    if (rc == QMAP_OK && m->p.fluo_counter != 0)
         rc = write_f64_array(g, "measurement/fluo", n, m->fluo + (size_t)scan * m->npts);
     if (rc == QMAP_OK)
         rc = write_data(g, "measurement/mpx1x4_mpx4int", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n,
@@ -518,8 +518,10 @@ static int write_truth_params(const qmap_sim_model *m, hid_t g)
     const qmap_sim_params *p = &m->p;
     double centre[2] = {m->cx, m->cy}, axes[2] = {m->ax, m->ay}, start[2] = {m->x0, m->y0};
     long long iv[] = {p->n_fast, p->n_slow, p->n_eta, p->hot_pixels, (long long)p->seed,
-                      p->compression};
-    const char *in[] = {"n_fast", "n_slow", "n_eta", "hot_pixels", "seed", "compression"};
+                      p->compression, p->fluo_counter, p->tilt_shape, p->n_particles, p->featureless,
+                      p->eta_order};
+    const char *in[] = {"n_fast", "n_slow", "n_eta", "hot_pixels", "seed", "compression", "fluo_counter",
+                        "tilt_shape", "n_particles", "featureless", "eta_order"};
     struct { const char *name; hsize_t n; const double *v; } dv[] = {
         {"step_um", 1, &p->step_um}, {"energy_ev", 1, &p->energy_ev},
         {"d_spacing", 1, &p->d_spacing}, {"strain_amplitude", 1, &p->strain_amplitude},
@@ -533,7 +535,8 @@ static int write_truth_params(const qmap_sim_model *m, hid_t g)
         {"theta_deg", 1, &m->theta_deg}, {"delta_deg", 1, &m->delta_deg},
         {"eta_deg", (hsize_t)p->n_eta, m->eta}, {"amplitude", 1, &m->amp0},
         {"particle_center_um", 2, centre}, {"particle_semi_axes_um", 2, axes},
-        {"grid_start_um", 2, start},
+        {"grid_start_um", 2, start}, {"fluo_frame_counts", 1, &p->fluo_frame_counts},
+        {"mosaic_block_um", 1, &p->mosaic_block_um}, {"particle_offset", 2, p->particle_offset},
     };
     int rc = QMAP_OK;
     for (size_t i = 0; i < sizeof iv / sizeof iv[0] && rc == QMAP_OK; i++)

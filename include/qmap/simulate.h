@@ -39,7 +39,28 @@ typedef struct {
     double sigma_qz_growth;     /* relative growth of sigma_qz at the edge (default 0.3) */
     double particle_axes[2];    /* ellipse semi-axes as fractions of the map extent
                                    (x, y; default 0.25, 0.30) */
+    /* Drift test cases (issue 12); the defaults keep the dataset above unchanged. */
+    double fluo_frame_counts;   /* off-Bragg fluorescence: counts per frame spread evenly over
+                                   the detector where the particle is thickest (scales with the
+                                   thickness under the beam); default 0 = none */
+    int fluo_counter;           /* measurement/fluo: 1 Poisson fluorescence (default), 0 absent,
+                                   2 present but all zeros (a counter that was not connected) */
+    int tilt_shape;             /* QMAP_SIM_TILT_DOME (default: tilt_max * rho towards the
+                                   point's azimuth), _BENDING (rotation about y, linear in x:
+                                   tilt_max at the particle's x edges, in the rocking plane),
+                                   _MOSAIC (random tilt of sigma tilt_max per block of
+                                   mosaic_block_um, both directions) */
+    double mosaic_block_um;     /* mosaic block size (default 0.3 um) */
+    int n_particles;            /* 1..4 particles (default 1); 2..4 are half-size, spread over
+                                   the map */
+    double particle_offset[2];  /* centre offset of particle 1 as fractions of the map extent
+                                   (x, y; default 0, 0): 0.5 puts it on the border */
+    int featureless;            /* 1: a film filling the whole map (no edge), default 0 */
+    int eta_order;              /* 0: eta increases with the scan number (default); 1: even
+                                   rocking-curve steps first, then odd ones (non-monotonic) */
 } qmap_sim_params;
+
+enum { QMAP_SIM_TILT_DOME = 0, QMAP_SIM_TILT_BENDING = 1, QMAP_SIM_TILT_MOSAIC = 2 };
 
 void qmap_sim_defaults(qmap_sim_params *p);
 
