@@ -34,10 +34,13 @@ static void usage(FILE *f)
 "      --center ROW,COL     direct-beam pixel at zero angles, pixels (default: beam_center_y, _x)\n"
 "      --offset LIST        angle offsets in degrees, subtracted from the recorded angles:\n"
 "                           eta=D,phi=D,nu=D,delta=D (any subset)\n"
-"      --shift MODE         drift correction: auto (phase correlation + line fit, default), none,\n"
-"                           or DX,DY = drift in micrometres per scan (x = fast, y = slow motor)\n"
+"      --shift MODE         drift correction: auto (default: measured, line in the scan sequence),\n"
+"                           none, or DX,DY = drift in micrometres per scan (x = fast, y = slow)\n"
+"      --shift-signal S     what auto measures the drift on: auto (default: the first with\n"
+"                           contrast of a fluorescence counter of measurement/, the detector's\n"
+"                           off-Bragg fluorescence, the Bragg maps), counter, off-bragg, bragg\n"
 "      --shift-counter NAME measure the drift on this measurement/ counter (e.g. a fluorescence\n"
-"                           ROI) instead of the Bragg intensity, which a tilt field biases\n"
+"                           ROI); an error if it is missing or has no contrast\n"
 "      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom (default: automatic)\n"
 "      --bins NX,NY,NZ      number of q bins in the VOI (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
@@ -97,7 +100,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"energy", required_argument, 0, O_LIB}, {"distance", required_argument, 0, O_LIB},
         {"pixel-size", required_argument, 0, O_LIB}, {"center", required_argument, 0, O_LIB},
         {"offset", required_argument, 0, O_LIB}, {"shift", required_argument, 0, O_LIB},
-        {"shift-counter", required_argument, 0, O_LIB},
+        {"shift-counter", required_argument, 0, O_LIB}, {"shift-signal", required_argument, 0, O_LIB},
         {"voi", required_argument, 0, O_LIB}, {"bins", required_argument, 0, O_LIB},
         {"dref", required_argument, 0, O_LIB}, {"hkl", required_argument, 0, O_LIB},
         {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},

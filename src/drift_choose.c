@@ -171,13 +171,17 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
         if (rc == QMAP_OK)
             qmap_log(in->o, "drift signal: counter %s (--shift-counter): contrast %.1f", in->o->shift_counter, c);
     } else {
+        qmap_drift_signal want = in->o->shift_signal;
         char name[128] = "";
-        c = best_counter(in, maps, work, name, sizeof name);
+        c = 0;
+        if (want == QMAP_DRIFT_SIGNAL_AUTO || want == QMAP_DRIFT_SIGNAL_COUNTER)
+            c = best_counter(in, maps, work, name, sizeof name);
         if (c > 0) {
             snprintf(out->signal, sizeof out->signal, "counter %s", name);
-        } else if ((c = offbragg(in, maps)) >= QMAP_DRIFT_MIN_CONTRAST) {
+        } else if ((want == QMAP_DRIFT_SIGNAL_AUTO || want == QMAP_DRIFT_SIGNAL_OFFBRAGG) &&
+                   (c = offbragg(in, maps)) >= QMAP_DRIFT_MIN_CONTRAST) {
             snprintf(out->signal, sizeof out->signal, "off-Bragg detector signal");
-        } else {
+        } else if (want == QMAP_DRIFT_SIGNAL_AUTO || want == QMAP_DRIFT_SIGNAL_BRAGG) {
             memcpy(maps, in->bragg_maps, nk * sizeof *maps);
             c = qmap_drift_contrast(maps, in->n_scans, in->n_slow, in->n_fast);
             double fill = qmap_drift_fill_fraction(maps, in->n_scans, in->n_slow, in->n_fast);
@@ -191,9 +195,12 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
                 consecutive = 1;
             } else {
                 c = 0;
-                snprintf(out->signal, sizeof out->signal, "none");
             }
+        } else {
+            c = 0;
         }
+        if (c < QMAP_DRIFT_MIN_CONTRAST)
+            snprintf(out->signal, sizeof out->signal, "none");
     }
     out->contrast = c;
     if (rc == QMAP_OK && c >= QMAP_DRIFT_MIN_CONTRAST) {

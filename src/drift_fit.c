@@ -132,53 +132,238 @@ static int fit_both(const double *x, const double *yr, const double *yc, const d
     return 0;
 }
 
-/* Register every scan against tmpl; r/c NaN where registration fails. With a line ab
- * (ab != NULL) tmpl is the mean of all n scans moved back by it, and each scan is
- * registered against the mean of the others (its own share taken out), so that a scan's
- * noise does not pull it towards the current line. */
-static int register_all(const double *tmpl, const double *maps, int n_scans, int n_slow,
-                        int n_fast, const double *x, const double ab[4], double *work, double *r,
-                        double *c)
+/* Correlation coefficient of tmpl and map moved by the integer shift (dr, dc) over the
+ * positions where both are finite; -2 when they overlap on less than half the map. */
+static double ncc_at(const double *tmpl, const double *map, int n_slow, int n_fast, int dr, int dc)
+{
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    long n = 0;
+    for (int r = 0; r < n_slow; r++) {
+        int rr = r + dr;
+        if (rr < 0 || rr >= n_slow)
+            continue;
+        for (int c = 0; c < n_fast; c++) {
+            int cc = c + dc;
+            if (cc < 0 || cc >= n_fast)
+                continue;
+            double a = tmpl[(size_t)r * n_fast + c], b = map[(size_t)rr * n_fast + cc];
+            if (!isfinite(a) || !isfinite(b))
+                continue;
+            sa += a;
+            sb += b;
+            saa += a * a;
+            sbb += b * b;
+            sab += a * b;
+            n++;
+        }
+    }
+    if (2 * n < (long)n_slow * n_fast)
+        return -2;
+    double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
+    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : -2;
+}
+
+/* Correlation coefficient of map and tmpl moved by the sub-pixel shift (dr, dc)
+ * (bilinear interpolation of the template, which averages many scans and so carries
+ * little noise to smooth: interpolating the noisy map instead would favour half-pixel
+ * shifts); -2 below half the map of overlap. */
+static double ncc_sub(const double *tmpl, const double *map, int n_slow, int n_fast, double dr, double dc)
+{
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    long n = 0;
+    int r0 = (int)floor(-dr), c0 = (int)floor(-dc);
+    double fr = -dr - r0, fc = -dc - c0;
+    double w00 = (1 - fr) * (1 - fc), w01 = (1 - fr) * fc, w10 = fr * (1 - fc), w11 = fr * fc;
+    for (int r = 0; r < n_slow; r++) {
+        int rr = r + r0;
+        if (rr < 0 || rr + 1 >= n_slow)
+            continue;
+        for (int c = 0; c < n_fast; c++) {
+            int cc = c + c0;
+            if (cc < 0 || cc + 1 >= n_fast)
+                continue;
+            const double *t = tmpl + (size_t)rr * n_fast + cc;
+            double a = w00 * t[0] + w01 * t[1] + w10 * t[n_fast] + w11 * t[n_fast + 1];
+            double b = map[(size_t)r * n_fast + c];
+            if (!isfinite(a) || !isfinite(b))
+                continue;
+            sa += a;
+            sb += b;
+            saa += a * a;
+            sbb += b * b;
+            sab += a * b;
+            n++;
+        }
+    }
+    if (2 * n < (long)n_slow * n_fast)
+        return -2;
+    double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
+    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : -2;
+}
+
+/* Best sub-pixel shift on two nested grids (step 0.05 over +-0.3, then 0.01 over +-0.05)
+ * around (*r, *c). */
+static void refine_sub(const double *tmpl, const double *map, int n_slow, int n_fast, double *r, double *c)
+{
+    static const double span[2] = {0.3, 0.05}, step[2] = {0.05, 0.01};
+    for (int level = 0; level < 2; level++) {
+        double br = *r, bc = *c, best = -3;
+        int k = (int)lround(span[level] / step[level]);
+        for (int i = -k; i <= k; i++)
+            for (int j = -k; j <= k; j++) {
+                double v = ncc_sub(tmpl, map, n_slow, n_fast, *r + i * step[level], *c + j * step[level]);
+                if (v > best) {
+                    best = v;
+                    br = *r + i * step[level];
+                    bc = *c + j * step[level];
+                }
+            }
+        if (best <= -2)
+            return;
+        *r = br;
+        *c = bc;
+    }
+}
+
+/* Shift of map against tmpl (a feature at p in tmpl is at p + (r, c) in map) by the
+ * largest correlation coefficient over the positions both measure: no window and no
+ * wrap-around, so content cut by the map border does not pull the shift to zero.
+ * Integer search within `radius` of (r0, c0), then the peak of a quadratic surface
+ * least-squares fitted to the 5 x 5 coefficients around the best integer shift. */
+static int register_masked(const double *tmpl, const double *map, int n_slow, int n_fast,
+                           double r0, double c0, int radius, double *r, double *c)
+{
+    int ir = (int)lround(r0), ic = (int)lround(c0), br = ir, bc = ic;
+    double best = -2;
+    for (int dr = ir - radius; dr <= ir + radius; dr++)
+        for (int dc = ic - radius; dc <= ic + radius; dc++) {
+            double v = ncc_at(tmpl, map, n_slow, n_fast, dr, dc);
+            if (v > best) {
+                best = v;
+                br = dr;
+                bc = dc;
+            }
+        }
+    if (best <= -2)
+        return -1;
+    /* z = a0 + a1 x + a2 y + a3 x^2 + a4 x y + a5 y^2 over x, y in -2..2 (normal equations) */
+    double M[6][7] = {{0}};
+    for (int y = -2; y <= 2; y++)
+        for (int x = -2; x <= 2; x++) {
+            double z = ncc_at(tmpl, map, n_slow, n_fast, br + y, bc + x);
+            if (z <= -2)
+                continue;
+            double f[6] = {1, x, y, x * x, x * y, y * y};
+            for (int i = 0; i < 6; i++) {
+                for (int j = 0; j < 6; j++)
+                    M[i][j] += f[i] * f[j];
+                M[i][6] += f[i] * z;
+            }
+        }
+    for (int i = 0; i < 6; i++) {       /* Gauss-Jordan with partial pivoting */
+        int piv = i;
+        for (int k = i + 1; k < 6; k++)
+            if (fabs(M[k][i]) > fabs(M[piv][i]))
+                piv = k;
+        if (!(fabs(M[piv][i]) > 1e-12))
+            goto integer_only;
+        for (int j = 0; j < 7; j++) {
+            double t = M[i][j];
+            M[i][j] = M[piv][j];
+            M[piv][j] = t;
+        }
+        for (int k = 0; k < 6; k++)
+            if (k != i) {
+                double f = M[k][i] / M[i][i];
+                for (int j = i; j < 7; j++)
+                    M[k][j] -= f * M[i][j];
+            }
+    }
+    {
+        double a[6];
+        for (int i = 0; i < 6; i++)
+            a[i] = M[i][6] / M[i][i];
+        /* gradient zero: [2a3 a4; a4 2a5] [x y] = -[a1 a2]; must be a maximum */
+        double h11 = 2 * a[3], h12 = a[4], h22 = 2 * a[5], det = h11 * h22 - h12 * h12;
+        if (h11 < 0 && det > 0) {
+            double x = (-a[1] * h22 + a[2] * h12) / det, y = (-a[2] * h11 + a[1] * h12) / det;
+            if (fabs(x) <= 1 && fabs(y) <= 1) {
+                *r = br + y;
+                *c = bc + x;
+                return 0;
+            }
+        }
+    }
+integer_only:
+    *r = br;
+    *c = bc;
+    return 0;
+}
+
+/* Leave-one-out template refinement: the template is the mean of the other scans moved
+ * back by the line ab (NaN where fewer than half of them measure), and each scan is
+ * registered against it with register_masked around the line's prediction. */
+static int register_refine(const double *maps, int n_scans, int n_slow, int n_fast, const double *x,
+                           const double ab[4], double *r, double *c)
 {
     size_t npos = (size_t)n_slow * n_fast;
-    double *own = malloc(2 * npos * sizeof *own), *loo = own + npos;
-    if (!own)
-        return 0;
+    double *sum = calloc(npos, sizeof *sum), *cnt = calloc(npos, sizeof *cnt);
+    double *moved = malloc((size_t)n_scans * npos * sizeof *moved), *t = malloc(npos * sizeof *t);
+    int ok = 0;
+    if (!sum || !cnt || !moved || !t)
+        goto done;
+    for (int s = 0; s < n_scans; s++) {
+        double *m = moved + (size_t)s * npos;
+        qmap_drift_shift_map(maps + (size_t)s * npos, n_slow, n_fast, -(ab[0] + ab[1] * x[s]),
+                             -(ab[2] + ab[3] * x[s]), NAN, m);
+        for (size_t p = 0; p < npos; p++)
+            if (isfinite(m[p])) {
+                sum[p] += m[p];
+                cnt[p] += 1;
+            }
+    }
+    for (int s = 0; s < n_scans; s++) {
+        const double *m = moved + (size_t)s * npos;
+        for (size_t p = 0; p < npos; p++) {
+            double sm = sum[p], n = cnt[p];
+            if (isfinite(m[p]) && n_scans > 2) {
+                sm -= m[p];
+                n -= 1;
+            }
+            t[p] = n >= 0.5 * (n_scans > 2 ? n_scans - 1 : n_scans) && n > 0 ? sm / n : NAN;
+        }
+        if (register_masked(t, maps + (size_t)s * npos, n_slow, n_fast, ab[0] + ab[1] * x[s],
+                            ab[2] + ab[3] * x[s], 2, &r[s], &c[s]) == 0) {
+            refine_sub(t, maps + (size_t)s * npos, n_slow, n_fast, &r[s], &c[s]);
+            ok++;
+        } else
+            r[s] = c[s] = NAN;
+    }
+done:
+    free(sum);
+    free(cnt);
+    free(moved);
+    free(t);
+    return ok;
+}
+
+/* Register every scan against tmpl by phase correlation; r/c NaN where it fails. */
+static int register_all(const double *tmpl, const double *maps, int n_scans, int n_slow,
+                        int n_fast, double *work, double *r, double *c)
+{
+    size_t npos = (size_t)n_slow * n_fast;
     int ok = 0;
     for (int s = 0; s < n_scans; s++) {
         for (size_t p = 0; p < npos; p++) {
             double v = maps[(size_t)s * npos + p];
             work[p] = isfinite(v) ? v : 0;
         }
-        const double *t = tmpl;
-        if (ab && n_scans > 2) {
-            qmap_drift_shift_map(maps + (size_t)s * npos, n_slow, n_fast, -(ab[0] + ab[1] * x[s]),
-                                 -(ab[2] + ab[3] * x[s]), 0, own);
-            for (size_t p = 0; p < npos; p++)
-                loo[p] = (tmpl[p] * n_scans - own[p]) / (n_scans - 1);
-            t = loo;
-        }
-        if (qmap_phase_correlation(t, work, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
+        if (qmap_phase_correlation(tmpl, work, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
             r[s] = c[s] = NAN;
         else
             ok++;
     }
-    free(own);
     return ok;
-}
-
-/* Mean of the scans moved back by the line ab (fill 0 where a scan has no data). */
-static void build_template(const double *maps, int n_scans, int n_slow, int n_fast,
-                           const double *x, const double ab[4], double *work, double *tmpl)
-{
-    size_t npos = (size_t)n_slow * n_fast;
-    memset(tmpl, 0, npos * sizeof *tmpl);
-    for (int s = 0; s < n_scans; s++) {
-        qmap_drift_shift_map(maps + (size_t)s * npos, n_slow, n_fast, -(ab[0] + ab[1] * x[s]),
-                             -(ab[2] + ab[3] * x[s]), 0, work);
-        for (size_t p = 0; p < npos; p++)
-            tmpl[p] += work[p] / n_scans;
-    }
 }
 
 /* Consecutive registration, shifts cumulated from scan 0. */
@@ -278,12 +463,11 @@ static int fit(const double *maps, int n_scans, int n_slow, int n_fast, const in
             double v = maps[(size_t)best * npos + p];
             tmpl[p] = isfinite(v) ? v : 0;
         }
-        ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, x, NULL, work, meas_r, meas_c);
+        ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, work, meas_r, meas_c);
         if (ok < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)
             return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
         for (int round = 0; round < TEMPLATE_ROUNDS; round++) {
-            build_template(maps, n_scans, n_slow, n_fast, x, ab, work, tmpl);
-            ok = register_all(tmpl, maps, n_scans, n_slow, n_fast, x, ab, work, meas_r, meas_c);
+            ok = register_refine(maps, n_scans, n_slow, n_fast, x, ab, meas_r, meas_c);
             for (int s = 0; s < n_scans; s++)
                 use[s] = 1;
             if (ok < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)

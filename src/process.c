@@ -425,7 +425,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
-    if (rc == QMAP_OK && P->o->shift_mode == QMAP_SHIFT_AUTO && !P->o->shift_counter && P->n_scans > 1) {
+    if (rc == QMAP_OK && P->o->shift_mode == QMAP_SHIFT_AUTO && !P->o->shift_counter && P->n_scans > 1 &&
+        (P->o->shift_signal == QMAP_DRIFT_SIGNAL_AUTO || P->o->shift_signal == QMAP_DRIFT_SIGNAL_OFFBRAGG)) {
         P->drift_tiles = calloc((size_t)P->n_scans * P->n_pos * QMAP_OFFBRAGG_TILES, sizeof *P->drift_tiles);
         P->tile_of = malloc(P->n_pix * sizeof *P->tile_of);
         if (P->drift_tiles && P->tile_of) {

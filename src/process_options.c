@@ -133,6 +133,14 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
             o->shift_dx_um = v[0];
             o->shift_dy_um = v[1];
         }
+    } else if (strcmp(key, "shift-signal") == 0) {   /* drift (issue 12) */
+        static const char *names[] = {"auto", "counter", "off-bragg", "bragg"};
+        int k = 0;
+        while (k < 4 && strcmp(value, names[k]) != 0)
+            k++;
+        if (k == 4)
+            return qmap_error(QMAP_ERR_VALUE, "--shift-signal: '%s' must be auto, counter, off-bragg or bragg", value);
+        o->shift_signal = (qmap_drift_signal)k;
     } else if (strcmp(key, "voi") == 0) {
         if ((rc = voi(key, value, o->voi)) < 0)
             return rc;

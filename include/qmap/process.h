@@ -19,6 +19,9 @@ extern "C" {
 #endif
 
 typedef enum { QMAP_SHIFT_AUTO = 0, QMAP_SHIFT_NONE, QMAP_SHIFT_MANUAL } qmap_shift_mode;
+typedef enum {
+    QMAP_DRIFT_SIGNAL_AUTO = 0, QMAP_DRIFT_SIGNAL_COUNTER, QMAP_DRIFT_SIGNAL_OFFBRAGG, QMAP_DRIFT_SIGNAL_BRAGG
+} qmap_drift_signal;
 
 /* Called with one line (no newline) for every choice the pipeline makes. */
 typedef void (*qmap_log_fn)(void *ctx, const char *line);
@@ -64,6 +67,10 @@ typedef struct {
     qmap_log_fn log;
     qmap_progress_fn progress;
     void *ctx;
+    qmap_drift_signal shift_signal; /* QMAP_SHIFT_AUTO: signal the drift is measured on; default
+                                       QMAP_DRIFT_SIGNAL_AUTO = the first with contrast of a
+                                       fluorescence counter, the off-Bragg detector signal, the
+                                       Bragg maps (README, drift) */
 } qmap_process_options;
 
 /* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9).
