@@ -81,6 +81,10 @@ typedef struct {
                                   (eta below / above its median) x the last step (pixels);
                                   NaN with fewer than 4 scans */
     int n_registered;          /* scans registered */
+    int tilt_separated;        /* Bragg maps: 1 = apparent motion from tilt fitted apart from the
+                                  drift (eta not monotonic in the sequence), 0 = not separable,
+                                  -1 = not applicable (template registration) */
+    double tilt_motion_px_per_deg;  /* Bragg maps: fitted apparent motion, map pixels per degree */
 } qmap_drift_fit_result;
 
 /* Linear drift from per-scan maps. step[s] = position of scan s in the measured sequence
@@ -94,8 +98,9 @@ int qmap_drift_fit(const double *maps, int n_scans, int n_slow, int n_fast, cons
                    const double *eta, double *meas_r, double *meas_c, qmap_drift_fit_result *out);
 
 /* qmap_drift_fit with a choice of registration: consecutive = 0 registers every scan
- * against the template (signals that do not change with eta), 1 registers consecutive
- * scans and cumulates the shifts (Bragg maps, which change with eta). */
+ * against the template (signals that do not change with eta), 1 registers scans that are
+ * neighbours in eta (Bragg maps, which change with eta) and fits the drift together with
+ * an apparent motion proportional to eta, which a bending of the lattice gives. */
 int qmap_drift_fit_mode(const double *maps, int n_scans, int n_slow, int n_fast, const int *step,
                         const double *eta, int consecutive, double *meas_r, double *meas_c,
                         qmap_drift_fit_result *out);

@@ -7,8 +7,10 @@
  *      name (drift_counter.c): Bragg-independent;
  *   2. the detector's off-Bragg signal (fluorescence outside the Bragg peak's tiles),
  *      gathered in the quick-look pass: Bragg-independent, no extra read;
- *   3. the Bragg maps, only when the object has edges inside the map; registered
- *      consecutively, flagged as possibly biased by a lattice-tilt field.
+ *   3. the Bragg maps, only when the object has edges inside the map; scans registered
+ *      with their eta neighbours; the drift is separated from the apparent motion that a
+ *      tilt field gives only when eta is not monotonic in the scan sequence, else it is
+ *      flagged as possibly biased.
  * When nothing qualifies, or the fit fails, or the drift found would leave no position
  * measured in every scan, the drift is not determined: zero drift and a one-line
  * warning suggesting --shift DX,DY or --shift-counter. A counter named by the user that
@@ -163,7 +165,7 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
     }
     for (int s = 0; s < in->n_scans; s++)
         step[s] = in->step[s];
-    int rc = QMAP_OK, consecutive = 0;
+    int rc = QMAP_OK, consecutive = 0, separated = 0;
     double c = 0;
     if (in->o->shift_counter) {
         rc = user_counter(in, maps, &c);
@@ -212,6 +214,17 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
             undetermined(in, out, why);
         } else {
             out->determined = 1;
+            if (f.tilt_separated == 1)
+                qmap_log(in->o, "drift: Bragg maps registered between eta neighbours; the eta order is not "
+                                "monotonic in the scan sequence, so the apparent motion of the diffracting "
+                                "region (%.2f map pixels per degree, from the tilt field) is fitted apart "
+                                "from the drift", f.tilt_motion_px_per_deg);
+            else if (f.tilt_separated == 0)
+                qmap_log(in->o, "drift: Bragg maps registered between eta neighbours; eta increases with the "
+                                "scan sequence, so a lattice tilt (bending) cannot be told apart from drift: "
+                                "the drift may be biased (record a fluorescence counter, or acquire the "
+                                "rocking curve in interleaved order, or give --shift DX,DY)");
+            separated = f.tilt_separated == 1;
             out->slope_r = f.slope_r;
             out->slope_c = f.slope_c;
             out->resid_rms_px = f.resid_rms_px;
@@ -234,7 +247,7 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
                         "first/second half of the rocking curve differ by %.3f px at the last scan%s",
                  out->signal, out->contrast, out->resid_rms_px, out->halves_px,
                  low ? " -- LOW: check the drift figure; --shift DX,DY or --shift-counter override it" : "");
-        out->low_confidence = low || consecutive;
+        out->low_confidence = low || (consecutive && !separated);
     }
     free(maps);
     free(work);

@@ -366,29 +366,77 @@ static int register_all(const double *tmpl, const double *maps, int n_scans, int
     return ok;
 }
 
-/* Consecutive registration, shifts cumulated from scan 0. */
-static int register_consecutive(const double *maps, int n_scans, int n_slow, int n_fast,
-                                double *a, double *b, double *r, double *c)
+/* Bragg maps: scans that are neighbours in eta are registered (the maps change with eta,
+ * so only those look alike). The shift r between neighbours a -> b is the drift over
+ * their distance in the sequence plus the apparent motion of the diffracting region
+ * over their distance in eta: r = slope*dk + v*deta. With eta monotonic in the sequence
+ * dk and deta are proportional and the two cannot be told apart (a tilt field looks
+ * like drift); in any other order a least-squares fit of (slope, v) separates them and
+ * *separated = 1. The shifts, less v*deta, are cumulated along eta into r/c (relative
+ * to scan 0), ready for the line fit. w receives the pair weights' cumulation. */
+static int register_eta_pairs(const double *maps, int n_scans, int n_slow, int n_fast, const double *x,
+                              const double *eta, const double *w_scan, double *a, double *b, double *r,
+                              double *c, int *separated, double *v_out)
 {
     size_t npos = (size_t)n_slow * n_fast;
-    int ok = 0;
-    r[0] = c[0] = 0;
-    for (size_t p = 0; p < npos; p++)
-        a[p] = isfinite(maps[p]) ? maps[p] : 0;
-    for (int s = 1; s < n_scans; s++) {
-        for (size_t p = 0; p < npos; p++) {
-            double v = maps[(size_t)s * npos + p];
-            b[p] = isfinite(v) ? v : 0;
-        }
-        double dr = NAN, dc = NAN;
-        if (qmap_phase_correlation(a, b, n_slow, n_fast, UPSAMPLE, &dr, &dc) == 0)
-            ok++;
-        else
-            dr = dc = NAN;
-        r[s] = r[s - 1] + dr;
-        c[s] = c[s - 1] + dc;
-        memcpy(a, b, npos * sizeof *a);
+    int *order = calloc((size_t)n_scans, sizeof *order);
+    double *pr = malloc(3 * (size_t)n_scans * sizeof *pr), *pc = pr + n_scans, *pw = pc + n_scans;
+    if (!order || !pr) {
+        free(order);
+        free(pr);
+        return 0;
     }
+    for (int s = 0; s < n_scans; s++) {
+        int k = s;
+        for (; k > 0 && eta[order[k - 1]] > eta[s]; k--)
+            order[k] = order[k - 1];
+        order[k] = s;
+    }
+    int ok = 0;
+    double skk = 0, ske = 0, see = 0, skr = 0, ser = 0, skc = 0, sec = 0;
+    for (int i = 1; i < n_scans; i++) {
+        int sa = order[i - 1], sb = order[i];
+        for (size_t p = 0; p < npos; p++) {
+            double va = maps[(size_t)sa * npos + p], vb = maps[(size_t)sb * npos + p];
+            a[p] = isfinite(va) ? va : 0;
+            b[p] = isfinite(vb) ? vb : 0;
+        }
+        pw[i] = 0;
+        if (qmap_phase_correlation(a, b, n_slow, n_fast, UPSAMPLE, &pr[i], &pc[i]) < 0)
+            continue;
+        ok++;
+        double w = fmin(w_scan[sa], w_scan[sb]), dk = x[sb] - x[sa], de = eta[sb] - eta[sa];
+        pw[i] = w;
+        skk += w * dk * dk;
+        ske += w * dk * de;
+        see += w * de * de;
+        skr += w * dk * pr[i];
+        ser += w * de * pr[i];
+        skc += w * dk * pc[i];
+        sec += w * de * pc[i];
+    }
+    /* separable when dk and deta are far from proportional over the pairs */
+    double det = skk * see - ske * ske;
+    *separated = skk > 0 && see > 0 && det > 0.1 * skk * see;
+    double vr = *separated ? (skk * ser - ske * skr) / det : 0;
+    double vc = *separated ? (skk * sec - ske * skc) / det : 0;
+    *v_out = hypot(vr, vc);
+    double cr = 0, cc = 0;
+    r[order[0]] = c[order[0]] = 0;
+    for (int i = 1; i < n_scans; i++) {   /* a pair not registered breaks the chain */
+        double de = eta[order[i]] - eta[order[i - 1]];
+        cr += pw[i] > 0 ? pr[i] - vr * de : NAN;
+        cc += pw[i] > 0 ? pc[i] - vc * de : NAN;
+        r[order[i]] = cr;
+        c[order[i]] = cc;
+    }
+    double r0 = r[0], c0 = c[0];
+    for (int s = 0; s < n_scans; s++) {
+        r[s] -= isfinite(r0) ? r0 : 0;
+        c[s] -= isfinite(c0) ? c0 : 0;
+    }
+    free(order);
+    free(pr);
     return ok;
 }
 
@@ -452,10 +500,8 @@ static int fit(const double *maps, int n_scans, int n_slow, int n_fast, const in
     }
     int ok;
     if (consecutive) {
-        ok = register_consecutive(maps, n_scans, n_slow, n_fast, tmpl, work, meas_r, meas_c);
-        /* consecutive steps weigh by the dimmer scan of each pair */
-        for (int s = n_scans - 1; s > 0; s--)
-            w[s] = fmin(w[s], w[s - 1]);
+        ok = register_eta_pairs(maps, n_scans, n_slow, n_fast, x, eta, w, tmpl, work, meas_r, meas_c,
+                                &out->tilt_separated, &out->tilt_motion_px_per_deg);
         if (ok + 1 < 2 || fit_both(x, meas_r, meas_c, w, use, n_scans, ab) < 0)
             return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
     } else {
@@ -502,6 +548,7 @@ int qmap_drift_fit_mode(const double *maps, int n_scans, int n_slow, int n_fast,
     uint8_t *use = malloc((size_t)n_scans);
     double *tmpl = malloc(npos * sizeof *tmpl), *work = malloc(npos * sizeof *work);
     memset(out, 0, sizeof *out);
+    out->tilt_separated = -1;
     int rc = x && w && use && tmpl && work
                  ? fit(maps, n_scans, n_slow, n_fast, step, eta, consecutive, meas_r, meas_c, out, x, w,
                        use, tmpl, work)

@@ -318,7 +318,21 @@ static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
         hi[a] = -INFINITY;
         step[a] = 0;
     }
+    /* issue 12 (non-monotonic eta order): the step between scans is taken between
+     * neighbours in eta, not in acquisition order */
+    int *order = malloc(P->n_scans * sizeof *order);
+    if (!order) {
+        free(q);
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (q arrays)");
+    }
     for (int s = 0; s < P->n_scans; s++) {
+        int k = s;
+        for (; k > 0 && P->angles[order[k - 1]].eta > P->angles[s].eta; k--)
+            order[k] = order[k - 1];
+        order[k] = s;
+    }
+    for (int si = 0; si < P->n_scans; si++) {
+        int s = order[si];
         scan_q(P, s, cur, cur + P->n_pix, cur + 2 * P->n_pix);
         for (int a = 0; a < 3; a++) {
             const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
@@ -333,7 +347,7 @@ static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
                     h = fmax(h, c[p]);
                     if (j + 1 < P->cols) st = fmax(st, fabs(c[p + 1] - c[p]));
                     if (i + 1 < P->rows) st = fmax(st, fabs(c[p + P->cols] - c[p]));
-                    if (s > 0) st = fmax(st, fabs(c[p] - pv[p]));
+                    if (si > 0) st = fmax(st, fabs(c[p] - pv[p]));
                 }
             lo[a] = l;
             hi[a] = h;
@@ -343,6 +357,7 @@ static int q_range(pipeline *P, double lo[3], double hi[3], double step[3])
         cur = prev;
         prev = t;
     }
+    free(order);
     free(q);
     return QMAP_OK;
 }
