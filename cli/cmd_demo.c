@@ -89,13 +89,12 @@ int cmd_demo(int argc, char **argv)
     }
     snprintf(results, sizeof results, "%s/results.h5", dir);
     snprintf(truth, sizeof truth, "%s/ground_truth.h5", dir);
-    printf("== qmap process %s -o %s --hkl 0,0,3 --shift-counter fluo --monitor mon1\n", master, results);
+    printf("== qmap process %s -o %s --hkl 0,0,3 --monitor mon1\n", master, results);
     qmap_process_options o;
     qmap_process_defaults(&o);
     o.input = master;
     o.hkl_set = 1;
     o.hkl[2] = 3;
-    o.shift_counter = "fluo";
     o.monitor = "mon1";
     o.log = log_to_stdout;
     o.progress = progress_bar;

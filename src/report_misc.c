@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Projection of the (nx, ny, nz) grid onto axes (u, v): sum/hits over the third axis;
  * out is nrows = n[v] by ncols = n[u]. */
@@ -127,7 +128,7 @@ qmap_figure *qmap__fig_drift(const qmap_results *r)
         qmap_error(QMAP_ERR_NOMEM, "out of memory for the drift plot");
         return NULL;
     }
-    qmap_figure *f = qmap_figure_new(560, 400);
+    qmap_figure *f = qmap_figure_new(560, 420);
     if (!f) {
         free(idx);
         return NULL;
@@ -167,6 +168,14 @@ qmap_figure *qmap__fig_drift(const qmap_results *r)
     qmap_plot_xy(a, idx, r->measured_shift_x, n, &mx);
     qmap_plot_xy(a, idx, r->measured_shift_y, n, &my);
     qmap_axes_legend(a, 0, 1);
+    /* drift confidence (issue 12): signal, contrast, residuals, halves (parameter
+     * shift_confidence, written by the automatic drift) */
+    for (int i = 0; i < r->n_params; i++)
+        if (strcmp(r->param_keys[i], "shift_confidence") == 0) {
+            char line[320];
+            snprintf(line, sizeof line, "%.300s", r->param_values[i]);
+            qmap_figure_text(f, 280, 414, 0.5, 1.0, 9, 0, line);
+        }
     free(idx);
     return f;
 }

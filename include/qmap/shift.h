@@ -1,9 +1,11 @@
-/* shift.h -- drift of the particle between eta scans (linear shift correction).
+/* shift.h -- registration kernel of the drift measurement (linear shift correction).
  *
- * Each scan's integrated-intensity map is registered against the first scan with
- * sub-pixel phase cross-correlation (FFTW), then a straight line shift(k) = a + b*k
- * is fitted over the scan index k. Shifts are in map pixels (rows = slow, cols = fast);
- * the caller converts to micrometres with the raster steps.
+ * Sub-pixel cross-correlation of two maps (FFTW) and a least-squares line. The drift
+ * itself (which signal, which scans are registered against what, the line in the scan
+ * sequence and its confidence) is decided in src/drift_choose.c and src/drift_fit.c:
+ * fluorescence-like maps are registered against a template of all scans, Bragg maps
+ * between eta neighbours. Shifts are in map pixels (rows = slow, cols = fast); the
+ * caller converts to micrometres with the raster steps.
  */
 #ifndef QMAP_SHIFT_H
 #define QMAP_SHIFT_H
