@@ -41,6 +41,9 @@ static void usage(FILE *f)
 "                           off-Bragg fluorescence, the Bragg maps), counter, off-bragg, bragg\n"
 "      --shift-counter NAME measure the drift on this measurement/ counter (e.g. a fluorescence\n"
 "                           ROI); an error if it is missing or has no contrast\n"
+"      --shift-apply M      nearest (re-index by whole map pixels) or interpolate (bilinear\n"
+"                           interpolation of each scan's per-position sums at the drift-\n"
+"                           corrected position; default, not with --save-qspace)\n"
 "      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom (default: automatic)\n"
 "      --bins NX,NY,NZ      number of q bins in the VOI (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
@@ -101,6 +104,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"pixel-size", required_argument, 0, O_LIB}, {"center", required_argument, 0, O_LIB},
         {"offset", required_argument, 0, O_LIB}, {"shift", required_argument, 0, O_LIB},
         {"shift-counter", required_argument, 0, O_LIB}, {"shift-signal", required_argument, 0, O_LIB},
+        {"shift-apply", required_argument, 0, O_LIB},
         {"voi", required_argument, 0, O_LIB}, {"bins", required_argument, 0, O_LIB},
         {"dref", required_argument, 0, O_LIB}, {"hkl", required_argument, 0, O_LIB},
         {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},

@@ -110,4 +110,21 @@ int qmap_drift_fit_mode(const double *maps, int n_scans, int n_slow, int n_fast,
 void qmap_drift_shift_map(const double *in, int n_slow, int n_fast, double dr, double dc,
                           double fill, double *out);
 
+/* ---------------------------------------------------------------- sub-pixel application */
+
+/* One kind of per-position sum: len values per position, raw (one scan at its measured
+ * positions) and ref (the drift-corrected accumulator it is added to). */
+typedef struct {
+    const double *raw;
+    double *ref;
+    int len;
+} qmap_drift_channel;
+
+/* Add one scan's raw per-position sums into the reference accumulators, interpolated
+ * bilinearly at raw position = reference position + (dr, dc) pixels (drift_apply.c).
+ * raw_measured[q] != 0 where the scan measured raw position q; ref_contrib[p] is
+ * incremented where the scan measured reference position p. */
+void qmap_drift_apply_bilinear(int n_slow, int n_fast, double dr, double dc, const int *raw_measured,
+                               const qmap_drift_channel *ch, int n_ch, int *ref_contrib);
+
 #endif

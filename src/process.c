@@ -66,6 +66,7 @@ void qmap_process_defaults(qmap_process_options *o)
     o->hot_pixels = 1;
     o->hot_fraction = 0.9;
     o->shift_mode = QMAP_SHIFT_AUTO;
+    o->shift_subpixel = 1;   /* drift (issue 12): better maps on the simulated cases (README, drift) */
     o->dref = NAN;
     o->mask_threshold = NAN;
     o->saturation = NAN;
@@ -88,6 +89,8 @@ typedef struct {
     float *drift_tiles;             /* n_scans*n_pos*QMAP_OFFBRAGG_TILES frame sums per tile, or NULL */
     int16_t *tile_of;               /* n_pix: tile of each pixel, -1 masked */
     double pixels_per_tile[QMAP_OFFBRAGG_TILES];
+    double *row_shift_f, *col_shift_f;   /* per scan: drift in map pixels (raw = ref + shift) */
+    int subpixel;                   /* apply the drift by interpolation (drift_apply.c) */
 } pipeline;
 
 static int check_option_values(const qmap_process_options *o)
@@ -590,12 +593,17 @@ static int drift(pipeline *P, const double *scan_maps)
         P->r->shift_y[s] = by * k;
         P->col_shift[s] = sx != 0 ? (int)lrint(bx * k / sx) : 0;
         P->row_shift[s] = sy != 0 ? (int)lrint(by * k / sy) : 0;
+        P->col_shift_f[s] = sx != 0 ? bx * k / sx : 0;   /* drift (issue 12): sub-pixel */
+        P->row_shift_f[s] = sy != 0 ? by * k / sy : 0;
         max_c = abs(P->col_shift[s]) > max_c ? abs(P->col_shift[s]) : max_c;
         max_r = abs(P->row_shift[s]) > max_r ? abs(P->row_shift[s]) : max_r;
     }
     const char *mode = o->shift_mode == QMAP_SHIFT_NONE ? "none" : o->shift_mode == QMAP_SHIFT_MANUAL ? "manual" : "auto";
+    P->subpixel = o->shift_subpixel && !o->save_qspace;   /* drift (issue 12) */
     qmap_log(o, "drift (%s): %+.5f, %+.5f um per scan (x, y) = %+.3f, %+.3f map pixels; "
-             "re-indexing by up to %d columns, %d rows", mode, bx, by, sx ? bx / sx : 0, sy ? by / sy : 0, max_c, max_r);
+             "%s by up to %d columns, %d rows", mode, bx, by, sx ? bx / sx : 0, sy ? by / sy : 0,
+             P->subpixel ? "applied by interpolating each scan's per-position sums (--shift-apply interpolate),"
+                         : "re-indexing (nearest map pixel)", max_c, max_r);
     qmap_results_param(P->r, "shift", "%s: %.6f,%.6f um per scan%s%s", mode, bx, by,
                        auto_determined ? ", measured on " : "", auto_determined ? P->r->shift_signal : "");
     if (max_c >= P->n_fast || max_r >= P->n_slow)
@@ -660,6 +668,7 @@ typedef struct {
     double *scan_tot;     /* per thread: the scan's VOI intensity */
     size_t ncube;
     qmap_bad_counts *bad; /* per thread: bad readings of VOI pixels */
+    int raw;              /* drift (issue 12): sums at the measured position (sub-pixel application) */
 } accumulate_pass;
 
 /* Map position of frame f of scan s after the drift re-indexing, or -1. */
@@ -674,7 +683,7 @@ static int frame_position(const pipeline *P, int s, int f)
 static int accumulate_skip(void *ctx, int f)
 {
     const accumulate_pass *S = ctx;
-    return frame_position(S->P, S->s, f) < 0 || frame_factor(S->P, S->s, f) == 0;
+    return (!S->raw && frame_position(S->P, S->s, f) < 0) || frame_factor(S->P, S->s, f) == 0;
 }
 
 /* One frame goes to one map position, and each scan has one frame per position: threads
@@ -687,7 +696,7 @@ static int accumulate_frame(void *ctx, int thread, int f, const qmap_sparse_fram
     qmap_accumulators *A = S->A;
     if (fr->absent)
         return QMAP_OK;
-    int p = frame_position(P, S->s, f);
+    int p = S->raw ? f : frame_position(P, S->s, f);   /* drift (issue 12): raw = measured position */
     double w = frame_factor(P, S->s, f);
     double *cube = S->cubes + (size_t)thread * S->ncube;
     size_t base = (size_t)pl->row0 * P->cols;
@@ -767,6 +776,10 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
     h = qmap_fingerprint(h, &P->mon_mean, sizeof P->mon_mean);
     h = qmap_fingerprint(h, P->row_shift, P->n_scans * sizeof *P->row_shift);
     h = qmap_fingerprint(h, P->col_shift, P->n_scans * sizeof *P->col_shift);
+    if (P->subpixel) {   /* drift (issue 12) */
+        h = qmap_fingerprint(h, P->row_shift_f, P->n_scans * sizeof *P->row_shift_f);
+        h = qmap_fingerprint(h, P->col_shift_f, P->n_scans * sizeof *P->col_shift_f);
+    }
     h = qmap_fingerprint(h, P->sat_limit, P->n_scans * sizeof *P->sat_limit);
     for (int s = 0; s < P->n_scans; s++) {
         const qmap_scan_plan *pl = &plans[s];
@@ -825,6 +838,50 @@ static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
     progress(P->o, "checkpoint", (double)(s + 1) / P->n_scans);
 }
 
+/* drift (issue 12): raw per-position accumulators of one scan for the sub-pixel application */
+static int raw_accumulators_new(const qmap_accumulators *A, qmap_accumulators *B)
+{
+    size_t n = (size_t)A->n_pos;
+    B->s0 = calloc(n, sizeof(double));
+    B->s1 = calloc(3 * n, sizeof(double));
+    B->s2 = calloc(3 * n, sizeof(double));
+    B->contrib = calloc(n, sizeof(int));
+    int ok = B->s0 && B->s1 && B->s2 && B->contrib;
+    for (int a = 0; a < 3; a++)
+        ok = ok && (B->proj[a] = calloc(n * A->n_bins[a], sizeof(double)));
+    return ok ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (sub-pixel drift application)");
+}
+
+static void raw_accumulators_free(const qmap_accumulators *A, qmap_accumulators *B)
+{
+    if (B->s0 == A->s0)
+        return;
+    free(B->s0);
+    free(B->s1);
+    free(B->s2);
+    free(B->contrib);
+    for (int a = 0; a < 3; a++)
+        if (B->proj[a] != A->proj[a])
+            free(B->proj[a]);
+}
+
+/* Interpolate scan s's raw sums into A at the drift-corrected positions, then clear them. */
+static void raw_accumulators_apply(const pipeline *P, int s, qmap_accumulators *B, qmap_accumulators *A)
+{
+    size_t n = (size_t)A->n_pos;
+    qmap_drift_channel ch[6] = {{B->s0, A->s0, 1}, {B->s1, A->s1, 3}, {B->s2, A->s2, 3},
+                                {B->proj[0], A->proj[0], A->n_bins[0]}, {B->proj[1], A->proj[1], A->n_bins[1]},
+                                {B->proj[2], A->proj[2], A->n_bins[2]}};
+    qmap_drift_apply_bilinear(P->n_slow, P->n_fast, P->row_shift_f[s], P->col_shift_f[s], B->contrib, ch, 6,
+                              A->contrib);
+    memset(B->s0, 0, n * sizeof *B->s0);
+    memset(B->s1, 0, 3 * n * sizeof *B->s1);
+    memset(B->s2, 0, 3 * n * sizeof *B->s2);
+    memset(B->contrib, 0, n * sizeof *B->contrib);
+    for (int a = 0; a < 3; a++)
+        memset(B->proj[a], 0, n * A->n_bins[a] * sizeof *B->proj[a]);
+}
+
 /* Pass 2: accumulate per-position moments and projections over the VOI pixels, reading
  * only the detector rows of the scan's plan. */
 static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
@@ -843,6 +900,11 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     checkpointing ck = {0};
     if (rc == QMAP_OK)
         rc = checkpoint_start(P, plans, A, cubes, nth, ncube, &ck, &s_lo);
+    /* drift (issue 12): sub-pixel application sums each scan at its measured positions in B,
+     * then interpolates B into A at the drift-corrected positions (drift_apply.c) */
+    qmap_accumulators B = *A;
+    if (rc == QMAP_OK && P->subpixel)
+        rc = raw_accumulators_new(A, &B);
     for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         const qmap_scan_plan *pl = &plans[s];
         if (pl->n_pix == 0) {
@@ -859,7 +921,7 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         rc = open_reader(P, s, &rd, &nf);
         memset(scan_tot, 0, nth * sizeof *scan_tot);
         memset(bad, 0, (size_t)nth * sizeof *bad);
-        accumulate_pass S = {P, pl, A, s, slot, cubes, scan_tot, ncube, bad};
+        accumulate_pass S = {P, pl, P->subpixel ? &B : A, s, slot, cubes, scan_tot, ncube, bad, P->subpixel};
         qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
@@ -867,6 +929,8 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         for (int t = 0; t < nth; t++)
             P->r->scan_intensity[s] += scan_tot[t];
         qmap_bad_counts_sum(bad, nth, &bad_total);
+        if (rc == QMAP_OK && P->subpixel)   /* drift (issue 12) */
+            raw_accumulators_apply(P, s, &B, A);
         if (rc == QMAP_OK)
             checkpoint_scan(P, &ck, s);
     }
@@ -894,6 +958,8 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
                     A->hits_proj[a][b3[a]] += 1;
             }
     }
+    if (P->subpixel)   /* drift (issue 12) */
+        raw_accumulators_free(A, &B);
     qmap_frame_workers_free(ws);
     free(cubes);
     free(scan_tot);
@@ -1144,7 +1210,9 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     P.r = qmap_results_new(P.n_fast, P.n_slow, P.n_scans, o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0);
     P.row_shift = calloc(P.n_scans, sizeof(int));
     P.col_shift = calloc(P.n_scans, sizeof(int));
-    if (!P.r || !P.row_shift || !P.col_shift) {
+    P.row_shift_f = calloc(P.n_scans, sizeof(double));   /* drift (issue 12) */
+    P.col_shift_f = calloc(P.n_scans, sizeof(double));
+    if (!P.r || !P.row_shift || !P.col_shift || !P.row_shift_f || !P.col_shift_f) {
         rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a %d x %d map", P.n_slow, P.n_fast);
     } else {
         qmap_results_param(P.r, "input", "%s", o->input);
@@ -1178,6 +1246,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.col_shift);
     free(P.sat_limit);
     free(P.drift_tiles);   /* drift (issue 12) */
+    free(P.row_shift_f);
+    free(P.col_shift_f);
     free(P.tile_of);
     qmap_dataset_close(P.ds);
     return rc;

@@ -141,6 +141,10 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
         if (k == 4)
             return qmap_error(QMAP_ERR_VALUE, "--shift-signal: '%s' must be auto, counter, off-bragg or bragg", value);
         o->shift_signal = (qmap_drift_signal)k;
+    } else if (strcmp(key, "shift-apply") == 0) {   /* drift (issue 12) */
+        if (strcmp(value, "nearest") == 0) o->shift_subpixel = 0;
+        else if (strcmp(value, "interpolate") == 0) o->shift_subpixel = 1;
+        else return qmap_error(QMAP_ERR_VALUE, "--shift-apply: '%s' must be nearest or interpolate", value);
     } else if (strcmp(key, "voi") == 0) {
         if ((rc = voi(key, value, o->voi)) < 0)
             return rc;

@@ -71,6 +71,11 @@ typedef struct {
                                        QMAP_DRIFT_SIGNAL_AUTO = the first with contrast of a
                                        fluorescence counter, the off-Bragg detector signal, the
                                        Bragg maps (README, drift) */
+    int shift_subpixel;           /* 1 = apply the drift by bilinear interpolation of each scan's
+                                     per-position sums at the drift-corrected position; 0 =
+                                     re-index by the nearest map pixel. Not with save_qspace
+                                     (nearest is used). Default 1 (better maps on the simulated
+                                     cases: README, drift) */
 } qmap_process_options;
 
 /* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9).
