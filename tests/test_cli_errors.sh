@@ -48,6 +48,8 @@ broken nan_distance 'f["3.1/instrument/mpx1x4/distance"][()] = float("nan")'
 broken negative_energy 'f["2.1/instrument/monochromator/Energy"][()] = -9000.0'
 broken no_sxdm 'for k in list(f.keys()):
     if k.endswith(".1") and "sxdm" in f[k]["title"][()].decode(): f[k]["title"][()] = "ascan eta 1 2 10 0.1"'
+broken zero_fluo 'for k in list(f.keys()):
+    if k.endswith(".1") and "measurement/fluo" in f[k]: f[k]["measurement/fluo"][...] = 0.0'
 rm -rf "$T/missing_lima" && cp -r "$T/good" "$T/missing_lima" && rm -f "$T"/missing_lima/scan0003/*.h5
 
 expect missing_file "does-not-exist" -- process "$T/does-not-exist.h5"
@@ -71,6 +73,10 @@ expect bad_bins "--bins" -- process "$GOOD" --bins 1,20,20
 expect bad_center "--center" -- process "$GOOD" --center 12
 expect bad_offset "--offset" -- process "$GOOD" --offset omega=1
 expect bad_shift "--shift" -- process "$GOOD" --shift 1,x
+expect bad_shift_nan "--shift" -- process "$GOOD" --shift nan,0.1
+expect constant_shift_counter "--shift-counter fluo" -- process "$T/zero_fluo/sample_0001.h5" --shift-counter fluo
+expect bad_shift_signal "--shift-signal" -- process "$GOOD" --shift-signal fluo
+expect bad_shift_apply "--shift-apply" -- process "$GOOD" --shift-apply spline
 expect bad_mask_file "nomask.png" -- process "$GOOD" --mask "$T/nomask.png"
 OUT_OVERRIDE="$T/no/such/dir/out.h5" expect unwritable_output "cannot create" -- process "$GOOD"
 
@@ -123,6 +129,12 @@ rm -f "$T"/full.h5*
     && { echo "FAIL: write beyond the file-size limit succeeded"; fail=1; }
 grep -q "disk full" "$T/full.stderr" || { echo "FAIL: disk-full message:"; cat "$T/full.stderr"; fail=1; }
 ls "$T"/full.h5* >/dev/null 2>&1 && { echo "FAIL: partial results file left"; ls "$T"/full.h5*; fail=1; }
+
+# A film filling the map: no signal to measure the drift on; a warning, zero drift, exit 0.
+"$QMAP" simulate -o "$T/film" --size 10,8 --eta 5 --featureless --fluo-counter no >/dev/null || { echo "simulate film failed"; exit 1; }
+"$QMAP" process "$T/film/sample_0001.h5" -o "$T/film.h5" > "$T/film.log" 2>&1 || { echo "FAIL: featureless map did not process"; cat "$T/film.log"; fail=1; }
+grep -q "WARNING: drift not determined.*--shift DX,DY" "$T/film.log" || { echo "FAIL: featureless map warning"; fail=1; }
+grep -q "drift (auto): +0.00000, +0.00000" "$T/film.log" || { echo "FAIL: featureless map drift not zero"; fail=1; }
 
 # The input files are never modified.
 sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
