@@ -57,6 +57,12 @@ if [ -z "${QMAP_BENCH_QUICK:-}" ]; then
     awk -v f=$FRAMES -v t=$t -v n=$nfps 'BEGIN{printf "ratio qmap / numpy: %.1f\n", f / t / n}'
 fi
 
+# Cost of the drift's off-Bragg fluorescence map (per-tile sums in the quick-look pass) and
+# of the sub-pixel application: the default run against runs without each (issue 12).
+read -r tc _ _ <<< "$(run main rc.h5 --shift-signal counter)"
+read -r tn _ _ <<< "$(run main rn.h5 --shift-apply nearest)"
+awk -v a=$t -v c=$tc -v n=$tn 'BEGIN{printf "drift: default %.2f s; without the off-Bragg tile sums (--shift-signal counter) %.2f s (%+.1f %%); with --shift-apply nearest %.2f s (%+.1f %%)\n", a, c, 100 * (a - c) / c, n, 100 * (a - n) / n}'
+
 echo "scaling (frames proportional to map positions, $NETA eta):"
 printf "  %8s %9s %10s %9s %8s\n" frames seconds frames/s "RSS MB" "cpu s"
 for size in "$((NF / 2)),$((NS / 5))" "$((NF / 2)),$((NS * 2 / 5))" "$NF,$((NS / 2))"; do

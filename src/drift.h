@@ -52,10 +52,13 @@ void qmap_offbragg_tile_map(int rows, int cols, const uint8_t *mask, int16_t *ti
  * returns their number. */
 int qmap_offbragg_select(const double *tile_counts, const double *pixels_per_tile, uint8_t *use);
 
-/* Per-scan off-Bragg maps: maps[s*n_pos+p] = sum over used tiles of
- * tiles[(s*n_pos+p)*TILES + t]; NaN where the quick-look map is NaN (frame absent). */
-void qmap_offbragg_maps(const float *tiles, const uint8_t *use, const double *bragg_maps,
-                        int n_scans, int n_pos, double *maps);
+/* One scan's off-Bragg map, from the per-tile sums of its frames (tiles[p*TILES + t],
+ * n_pos frames): the tiles free of Bragg signal in this scan (qmap_offbragg_select on the
+ * scan's tile totals) are summed per position into map[p]; NaN where bragg_map is NaN
+ * (frame absent). Returns the number of tiles used. Scans may use different tiles: the
+ * registration compares maps by correlation coefficient, blind to a scan's gain and level. */
+int qmap_offbragg_scan_map(const float *tiles, int n_pos, const double *pixels_per_tile,
+                           const double *bragg_map, double *map);
 
 /* ---------------------------------------------------------------- counters */
 

@@ -104,35 +104,32 @@ static int user_counter(const qmap_drift_inputs *in, double *maps, double *contr
     return QMAP_OK;
 }
 
-/* Off-Bragg detector maps from the quick-look tiles; contrast returned (0 if unusable). */
+/* Off-Bragg detector maps from the quick-look pass; contrast returned (0 if unusable). */
 static double offbragg(const qmap_drift_inputs *in, double *maps)
 {
-    if (!in->tiles) {
+    if (!in->offbragg_maps) {
         qmap_log(in->o, "drift signal: off-Bragg detector signal not gathered");
         return 0;
     }
-    double counts[QMAP_OFFBRAGG_TILES] = {0};
-    size_t nk = (size_t)in->n_scans * in->n_pos;
-    for (size_t k = 0; k < nk; k++)
-        for (int t = 0; t < QMAP_OFFBRAGG_TILES; t++)
-            counts[t] += in->tiles[k * QMAP_OFFBRAGG_TILES + t];
-    uint8_t use[QMAP_OFFBRAGG_TILES];
-    int kept = qmap_offbragg_select(counts, in->pixels_per_tile, use);
-    double px = 0, total = 0;
-    for (int t = 0; t < QMAP_OFFBRAGG_TILES; t++)
-        if (use[t]) {
-            px += in->pixels_per_tile[t];
-            total += counts[t];
-        }
-    if (kept == 0) {
+    if (in->offbragg_tiles_min <= 0) {
         qmap_log(in->o, "drift signal: off-Bragg detector signal: no detector tile free of Bragg signal");
         return 0;
     }
-    qmap_offbragg_maps(in->tiles, use, in->bragg_maps, in->n_scans, in->n_pos, maps);
+    size_t nk = (size_t)in->n_scans * in->n_pos;
+    memcpy(maps, in->offbragg_maps, nk * sizeof *maps);
+    double total = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < nk; k++)
+        if (isfinite(maps[k])) {
+            total += maps[k];
+            n++;
+        }
     double c = qmap_drift_contrast(maps, in->n_scans, in->n_slow, in->n_fast);
-    qmap_log(in->o, "drift signal: off-Bragg detector signal (%d of %d tiles, %.0f pixels outside the "
-                    "Bragg peak, %.3g counts per frame): contrast %.1f (%s%s)", kept, QMAP_OFFBRAGG_TILES, px,
-             total / (double)nk, c, contrast_word(c), c < QMAP_DRIFT_MIN_CONTRAST ? ", rejected" : "");
+    qmap_log(in->o, "drift signal: off-Bragg detector signal (detector cut into %d tiles of ~%.0f pixels; "
+                    "at least %d kept away from the Bragg peak in every scan; %.3g counts per frame): contrast "
+                    "%.1f (%s%s)", QMAP_OFFBRAGG_TILES, in->offbragg_pixels / QMAP_OFFBRAGG_TILES,
+             in->offbragg_tiles_min, n ? total / (double)n : 0.0, c, contrast_word(c),
+             c < QMAP_DRIFT_MIN_CONTRAST ? ", rejected" : "");
     return c;
 }
 

@@ -15,8 +15,9 @@ typedef struct {
     const int *step;                 /* n_scans: position in the measured sequence (step[0] = 0) */
     const double *eta;               /* n_scans: eta (degrees) */
     const double *bragg_maps;        /* n_scans*n_pos: quick-look masked intensity (NaN = absent) */
-    const float *tiles;              /* n_scans*n_pos*QMAP_OFFBRAGG_TILES per-tile frame sums, or NULL */
-    const double *pixels_per_tile;   /* QMAP_OFFBRAGG_TILES unmasked pixels per tile */
+    const double *offbragg_maps;     /* n_scans*n_pos off-Bragg detector maps (quick-look pass), or NULL */
+    int offbragg_tiles_min;          /* fewest detector tiles (of QMAP_OFFBRAGG_TILES) a scan used */
+    double offbragg_pixels;          /* unmasked detector pixels */
 } qmap_drift_inputs;
 
 typedef struct {

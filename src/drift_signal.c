@@ -4,8 +4,9 @@
  * region moves across the particle with eta). The sample's fluorescence is not: a
  * photon-counting detector above its energy threshold records it all over the chip.
  * The quick-look pass sums every frame per detector tile (QMAP_OFFBRAGG_GRID^2 tiles,
- * one add per non-zero pixel); here the tiles that hold Bragg or diffuse signal are
- * found from their count rate and left out, and the others summed into per-scan maps.
+ * one add per non-zero pixel, for the scan being read only: memory bounded by the map);
+ * after each scan the tiles that hold Bragg or diffuse signal are found from their count
+ * rate and left out, and the others summed into the scan's off-Bragg map.
  * The contrast figure decides whether a signal carries a feature to register; the fill
  * fraction whether the object has edges inside the map at all.
  */
@@ -160,19 +161,22 @@ int qmap_offbragg_select(const double *tile_counts, const double *pixels_per_til
     return kept;
 }
 
-void qmap_offbragg_maps(const float *tiles, const uint8_t *use, const double *bragg_maps,
-                        int n_scans, int n_pos, double *maps)
+int qmap_offbragg_scan_map(const float *tiles, int n_pos, const double *pixels_per_tile,
+                           const double *bragg_map, double *map)
 {
-    for (size_t k = 0; k < (size_t)n_scans * n_pos; k++) {
-        if (!isfinite(bragg_maps[k])) {
-            maps[k] = NAN;
-            continue;
-        }
-        const float *t = tiles + k * QMAP_OFFBRAGG_TILES;
+    double counts[QMAP_OFFBRAGG_TILES] = {0};
+    uint8_t use[QMAP_OFFBRAGG_TILES];
+    for (int p = 0; p < n_pos; p++)
+        for (int t = 0; t < QMAP_OFFBRAGG_TILES; t++)
+            counts[t] += tiles[(size_t)p * QMAP_OFFBRAGG_TILES + t];
+    int kept = qmap_offbragg_select(counts, pixels_per_tile, use);
+    for (int p = 0; p < n_pos; p++) {
+        const float *t = tiles + (size_t)p * QMAP_OFFBRAGG_TILES;
         double v = 0;
         for (int i = 0; i < QMAP_OFFBRAGG_TILES; i++)
             if (use[i])
                 v += t[i];
-        maps[k] = v;
+        map[p] = isfinite(bragg_map[p]) && kept > 0 ? v : NAN;
     }
+    return kept;
 }

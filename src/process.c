@@ -86,9 +86,11 @@ typedef struct {
     double *sat_limit;              /* per scan: readings >= this are saturated (INFINITY: none) */
     qmap_results *r;
     /* drift (issue 12): off-Bragg signal gathered in the quick-look pass */
-    float *drift_tiles;             /* n_scans*n_pos*QMAP_OFFBRAGG_TILES frame sums per tile, or NULL */
+    float *drift_tiles;             /* n_pos*QMAP_OFFBRAGG_TILES frame sums per tile of the scan read, or NULL */
     int16_t *tile_of;               /* n_pix: tile of each pixel, -1 masked */
     double pixels_per_tile[QMAP_OFFBRAGG_TILES];
+    double *offbragg_maps;          /* n_scans*n_pos off-Bragg maps, or NULL */
+    int offbragg_tiles_min;         /* fewest tiles a scan used */
     double *row_shift_f, *col_shift_f;   /* per scan: drift in map pixels (raw = ref + shift) */
     int subpixel;                   /* apply the drift by interpolation (drift_apply.c) */
 } pipeline;
@@ -404,7 +406,7 @@ static int quick_look_frame(void *ctx, int thread, int f, const qmap_sparse_fram
     double *fs = Q->fsum + (size_t)thread * P->n_pix;
     qmap_bad_counts *bad = &Q->bad[thread];
     /* drift (issue 12): this frame's sums per detector tile (one frame, one thread) */
-    float *tiles = P->drift_tiles ? P->drift_tiles + ((size_t)Q->s * P->n_pos + f) * QMAP_OFFBRAGG_TILES : NULL;
+    float *tiles = P->drift_tiles ? P->drift_tiles + (size_t)f * QMAP_OFFBRAGG_TILES : NULL;
     for (int k = 0; k < fr->n; k++) {
         int32_t p = fr->idx[k];
         if (P->mask[p] || qmap_bad_value(fr->val[k], lim, bad))
@@ -445,15 +447,19 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
     if (rc == QMAP_OK && P->o->shift_mode == QMAP_SHIFT_AUTO && !P->o->shift_counter && P->n_scans > 1 &&
         (P->o->shift_signal == QMAP_DRIFT_SIGNAL_AUTO || P->o->shift_signal == QMAP_DRIFT_SIGNAL_OFFBRAGG)) {
-        P->drift_tiles = calloc((size_t)P->n_scans * P->n_pos * QMAP_OFFBRAGG_TILES, sizeof *P->drift_tiles);
+        P->drift_tiles = malloc((size_t)P->n_pos * QMAP_OFFBRAGG_TILES * sizeof *P->drift_tiles);
         P->tile_of = malloc(P->n_pix * sizeof *P->tile_of);
-        if (P->drift_tiles && P->tile_of) {
+        P->offbragg_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof *P->offbragg_maps);
+        P->offbragg_tiles_min = QMAP_OFFBRAGG_TILES;
+        if (P->drift_tiles && P->tile_of && P->offbragg_maps) {
             qmap_offbragg_tile_map(P->rows, P->cols, P->mask, P->tile_of, P->pixels_per_tile);
         } else {   /* optional signal: without memory for it the drift uses the others */
             free(P->drift_tiles);
             free(P->tile_of);
+            free(P->offbragg_maps);
             P->drift_tiles = NULL;
             P->tile_of = NULL;
+            P->offbragg_maps = NULL;
         }
     }
     double missing = 0;
@@ -465,6 +471,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             map[p] = NAN;
         memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
         memset(absent, 0, (size_t)nth * sizeof *absent);
+        if (P->drift_tiles)   /* drift (issue 12) */
+            memset(P->drift_tiles, 0, (size_t)P->n_pos * QMAP_OFFBRAGG_TILES * sizeof *P->drift_tiles);
         qmap_frame_reader *rd = NULL;
         int nf = 0;
         rc = open_reader(P, s, &rd, &nf);
@@ -483,6 +491,11 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         for (int t = 1; t < nth; t++)
             for (size_t p = 0; p < P->n_pix; p++)
                 fsum[p] += fsum[(size_t)t * P->n_pix + p];
+        if (P->drift_tiles) {   /* drift (issue 12): this scan's off-Bragg map */
+            int kept = qmap_offbragg_scan_map(P->drift_tiles, P->n_pos, P->pixels_per_tile, map,
+                                              P->offbragg_maps + (size_t)s * P->n_pos);
+            P->offbragg_tiles_min = kept < P->offbragg_tiles_min ? kept : P->offbragg_tiles_min;
+        }
         scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
 #pragma omp parallel for schedule(static)
         for (size_t p = 0; p < P->n_pix; p++) {
@@ -504,8 +517,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
-    if (rc == QMAP_OK && P->drift_tiles)   /* drift (issue 12) */
-        rc = qmap_mpi_sum_floats(P->drift_tiles, (size_t)P->n_scans * P->n_pos * QMAP_OFFBRAGG_TILES);
+    if (rc == QMAP_OK && P->offbragg_maps)   /* drift (issue 12); tiles_min stays this rank's (log only) */
+        rc = qmap_mpi_sum_doubles(P->offbragg_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK && missing > 0)
         qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
                        "those positions are NaN", (long)missing);
@@ -554,8 +567,11 @@ static int drift(pipeline *P, const double *scan_maps)
         int rc = step && dm.meas_r && dm.meas_c ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (drift)");
         for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++)
             step[s] = scan_step(P, s);
+        double px = 0;
+        for (int t = 0; t < QMAP_OFFBRAGG_TILES; t++)
+            px += P->pixels_per_tile[t];
         qmap_drift_inputs in = {o, P->ds, P->n_scans, P->n_slow, P->n_fast, P->n_pos, P->mon_mean, step,
-                                P->r->eta, scan_maps, P->drift_tiles, P->pixels_per_tile};
+                                P->r->eta, scan_maps, P->offbragg_maps, P->offbragg_tiles_min, px};
         if (rc == QMAP_OK)
             rc = qmap_drift_measure(&in, &dm);
         for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
@@ -1246,6 +1262,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.col_shift);
     free(P.sat_limit);
     free(P.drift_tiles);   /* drift (issue 12) */
+    free(P.offbragg_maps);
     free(P.row_shift_f);
     free(P.col_shift_f);
     free(P.tile_of);
