@@ -16,8 +16,8 @@ QMAP=${1:-$(dirname "$0")/../build/qmap}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 range=0.72          # eta range of the simulation (2 x 0.36 deg)
-echo "| tilt spread / rocking range | drift (px/scan) | signal used | drift error, worst scan (px) | residual rms (px) | halves (px) | confidence | compare failures |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| tilt spread / rocking range | drift (px/scan) | signal used | drift error, worst scan (px) | residual rms (px) | uncertainty, last scan (px) | halves (px) | confidence | compare failures |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for tilt in 0.01 0.05 0.18 0.36 0.72; do
   ratio=$(awk -v t=$tilt -v r=$range 'BEGIN{printf "%.2f", 2*t/r}')
   for drift in 0.02,-0.01 0.06,-0.04; do
@@ -36,15 +36,15 @@ for tilt in 0.01 0.05 0.18 0.36 0.72; do
       "$QMAP" compare "$d/r.h5" "$d/ground_truth.h5" >"$d/cmp" 2>&1 || true
       err=$(awk '/drift correction, worst scan/{print $5}' "$d/cmp")
       fails=$(grep -c FAIL "$d/cmp" || true)
-      conf=$(grep -o 'shift_confidence.*' "$d/log" | head -1 || true)
       line=$(grep 'drift confidence:' "$d/log" || true)
       used=$(echo "$line" | sed -n 's/.*signal \(.*\), contrast.*/\1/p')
       rms=$(echo "$line" | sed -n 's/.*residual rms \([0-9.na-]*\) px.*/\1/p')
       halves=$(echo "$line" | sed -n 's/.*differ by \([0-9.na-]*\) px.*/\1/p')
+      sigma=$(echo "$line" | sed -n 's/.*(uncertainty \([0-9.na-]*\) px.*/\1/p')
       level=ok
       if grep -q 'LOW\|may be biased' "$d/log"; then level=low; fi
       if grep -q 'drift not determined' "$d/log"; then used="none (zero drift)"; level=undetermined; fi
-      printf "| %s | %s | %s (%s) | %.3f | %s | %s | %s | %s |\n" "$ratio" "$dpx" "$used" "$sig" "$err" "${rms:--}" "${halves:--}" "$level" "$fails"
+      printf "| %s | %s | %s (%s) | %.3f | %s | %s | %s | %s | %s |\n" "$ratio" "$dpx" "$used" "$sig" "$err" "${rms:--}" "${sigma:--}" "${halves:--}" "$level" "$fails"
     done
   done
 done

@@ -80,6 +80,8 @@ int qmap_drift_counter_read(const char *file, const char *scan, const char *name
 typedef struct {
     double slope_r, slope_c;   /* drift per scan step, map pixels (rows = slow, cols = fast) */
     double resid_rms_px;       /* rms of measured shifts about the fitted line (pixels) */
+    double sigma_last_px;      /* 1-sigma uncertainty of the line at the last scan from that rms
+                                  (rms / sqrt(sum (k - mean k)^2) x last step), pixels */
     double halves_px;          /* |first-half slope - second-half slope| of the rocking curve
                                   (eta below / above its median) x the last step (pixels);
                                   NaN with fewer than 4 scans */

@@ -151,7 +151,7 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
     memset(out, 0, sizeof *out);
     out->meas_r = mr;
     out->meas_c = mc;
-    out->resid_rms_px = out->halves_px = NAN;
+    out->resid_rms_px = out->halves_px = out->sigma_last_px = NAN;
     for (int s = 0; s < in->n_scans; s++)
         out->meas_r[s] = out->meas_c[s] = NAN;
     if (!maps || !work || !step) {
@@ -226,6 +226,7 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
             out->slope_c = f.slope_c;
             out->resid_rms_px = f.resid_rms_px;
             out->halves_px = f.halves_px;
+            out->sigma_last_px = f.sigma_last_px;
             int last = step[in->n_scans - 1];
             if (fabs(f.slope_r * last) >= 0.5 * in->n_slow || fabs(f.slope_c * last) >= 0.5 * in->n_fast) {
                 char why[512];
@@ -239,10 +240,11 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
                               "and Bragg maps without a feature or without edges inside the map");
     }
     if (rc == QMAP_OK && out->determined) {
-        int low = !(out->resid_rms_px <= 0.3) || !(out->halves_px <= 0.5 || isnan(out->halves_px));
-        qmap_log(in->o, "drift confidence: signal %s, contrast %.1f, residual rms %.3f px about the line, "
-                        "first/second half of the rocking curve differ by %.3f px at the last scan%s",
-                 out->signal, out->contrast, out->resid_rms_px, out->halves_px,
+        int low = !(out->sigma_last_px <= 0.25) || !(out->halves_px <= 0.5 || isnan(out->halves_px));
+        qmap_log(in->o, "drift confidence: signal %s, contrast %.1f, residual rms %.3f px about the line "
+                        "(uncertainty %.3f px at the last scan), first/second half of the rocking curve differ "
+                        "by %.3f px at the last scan%s",
+                 out->signal, out->contrast, out->resid_rms_px, out->sigma_last_px, out->halves_px,
                  low ? " -- LOW: check the drift figure; --shift DX,DY or --shift-counter override it" : "");
         out->low_confidence = low || (consecutive && !separated);
     }

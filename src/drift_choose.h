@@ -26,6 +26,7 @@ typedef struct {
     double slope_r, slope_c;         /* map pixels per scan step */
     double *meas_r, *meas_c;         /* caller's n_scans arrays: measured shifts (pixels, NaN = none) */
     double contrast, resid_rms_px, halves_px;
+    double sigma_last_px;            /* 1-sigma uncertainty of the drift at the last scan (pixels) */
     char signal[160];
 } qmap_drift_outcome;
 

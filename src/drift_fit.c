@@ -520,21 +520,26 @@ static int fit(const double *maps, int n_scans, int n_slow, int n_fast, const in
                 return qmap_error(QMAP_ERR_VALUE, "fewer than two scans could be registered");
         }
     }
-    double ss = 0;
+    double ss = 0, sx = 0, sxx = 0, xmax = 0;
     int n = 0;
     for (int s = 0; s < n_scans; s++) {
         meas_r[s] -= ab[0];
         meas_c[s] -= ab[2];
+        xmax = fmax(xmax, fabs(x[s]));
         if (use[s] && isfinite(meas_r[s])) {
             double er = meas_r[s] - ab[1] * x[s], ec = meas_c[s] - ab[3] * x[s];
             ss += er * er + ec * ec;
+            sx += x[s];
+            sxx += x[s] * x[s];
             n++;
         }
     }
+    double spread = n > 0 ? sxx - sx * sx / n : 0;   /* sum (k - mean k)^2 */
     out->slope_r = ab[1];
     out->slope_c = ab[3];
     out->n_registered = ok;
     out->resid_rms_px = n > 2 ? sqrt(ss / (n - 2)) : NAN;
+    out->sigma_last_px = n > 2 && spread > 0 ? out->resid_rms_px / sqrt(spread) * xmax : NAN;
     out->halves_px = halves(x, meas_r, meas_c, w, use, eta, n_scans);
     return QMAP_OK;
 }

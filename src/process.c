@@ -590,8 +590,10 @@ static int drift(pipeline *P, const double *scan_maps)
         P->r->shift_contrast = dm.contrast;
         P->r->shift_resid_px = dm.resid_rms_px;
         P->r->shift_halves_px = dm.halves_px;
+        P->r->shift_sigma_px = dm.sigma_last_px;
         qmap_results_param(P->r, "shift_confidence", "signal %s; contrast %.2f; residual rms %.4f px; "
-                           "halves differ %.4f px; %s", dm.signal, dm.contrast, dm.resid_rms_px, dm.halves_px,
+                           "uncertainty %.4f px at the last scan; halves differ %.4f px; %s", dm.signal,
+                           dm.contrast, dm.resid_rms_px, dm.sigma_last_px, dm.halves_px,
                            !dm.determined ? "not determined (zero drift)" : dm.low_confidence ? "low" : "ok");
         if (dm.determined) {
             qmap_log(o, "drift: shifts relative to the first scan measured on %s (every scan registered, "

@@ -128,7 +128,7 @@ qmap_figure *qmap__fig_drift(const qmap_results *r)
         qmap_error(QMAP_ERR_NOMEM, "out of memory for the drift plot");
         return NULL;
     }
-    qmap_figure *f = qmap_figure_new(560, 420);
+    qmap_figure *f = qmap_figure_new(560, 432);
     if (!f) {
         free(idx);
         return NULL;
@@ -174,7 +174,12 @@ qmap_figure *qmap__fig_drift(const qmap_results *r)
         if (strcmp(r->param_keys[i], "shift_confidence") == 0) {
             char line[320];
             snprintf(line, sizeof line, "%.300s", r->param_values[i]);
-            qmap_figure_text(f, 280, 414, 0.5, 1.0, 9, 0, line);
+            char *cut = strstr(line, "; residual");   /* two lines: signal, then the figures */
+            if (cut) {
+                memmove(cut + 1, cut + 2, strlen(cut + 2) + 1);
+                cut[0] = '\n';
+            }
+            qmap_figure_text(f, 280, 426, 0.5, 1.0, 8.5, 0, line);
         }
     free(idx);
     return f;

@@ -138,6 +138,7 @@ static void write_shift_and_scans(writer *w, hid_t file, const qmap_results *r)
         hsize_t one = 1;
         write_doubles(w, g, "contrast", 1, &one, &r->shift_contrast, NULL);
         write_doubles(w, g, "residual_rms", 1, &one, &r->shift_resid_px, "map pixel");
+        write_doubles(w, g, "uncertainty_last_scan", 1, &one, &r->shift_sigma_px, "map pixel");
         write_doubles(w, g, "halves_difference", 1, &one, &r->shift_halves_px, "map pixel");
         set_str_attr(w, g, "signal", r->shift_signal[0] ? r->shift_signal : "none (not measured)");
         H5Gclose(g);

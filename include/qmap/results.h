@@ -57,6 +57,7 @@ typedef struct {
     char shift_signal[160];          /* signal the drift was measured on ("none": not determined) */
     double shift_contrast;           /* contrast of that signal (robust range / noise) */
     double shift_resid_px;           /* rms of the measured shifts about the line (map pixels) */
+    double shift_sigma_px;           /* 1-sigma uncertainty of the line at the last scan (map pixels) */
     double shift_halves_px;          /* low- vs high-eta half slopes, at the last scan (map pixels) */
     /* Parameters as (key, value) text pairs, in the order they were decided. */
     int n_params;
