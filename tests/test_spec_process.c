@@ -290,9 +290,11 @@ int main(void)
     write_spec(ref, spec);
     write_frames(bliss, ref, mpx);
 
-    /* SPEC data has no detector mask: both runs take the BLISS one as the user mask */
+    /* SPEC data has no detector mask: both runs take the BLISS one as the user mask. The
+     * drift is measured on the Bragg maps in both: the BLISS file also holds a fluorescence
+     * counter, which this SPEC file does not, and the automatic choice would take it */
     char base[2 * PATH], opts[3 * PATH];
-    snprintf(base, sizeof base, "--threads 2 --monitor mon1 "
+    snprintf(base, sizeof base, "--threads 2 --monitor mon1 --shift-signal bragg "
              "--mask '%s:/%s/instrument/%s/pixel_mask'", bliss, s0->name, s0->detector);
     /* same calibration options on both inputs: identical maps */
     snprintf(opts, sizeof opts, "%s --distance %.17g --pixel-size %.17g --center %.17g,%.17g "
