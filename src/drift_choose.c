@@ -59,7 +59,10 @@ static double best_counter(const qmap_drift_inputs *in, double *maps, double *wo
     const qmap_scan_info *s0 = qmap_dataset_scan(in->ds, 0);
     int n = qmap_drift_counter_candidates(in->o->input, s0->name, s0->detector, names, MAX_COUNTERS);
     double best = 0;
-    if (n <= 0)
+    if (n < 0)   /* not an HDF5 file (SPEC input): its counters are not searched */
+        qmap_log(in->o, "drift signal: counters not searched by name (%s); name one with --shift-counter",
+                 qmap_error_message());
+    else if (n == 0)
         qmap_log(in->o, "drift signal: no fluorescence-like counter in measurement/ (names with fluo, "
                         "xrf, falcon, mca, xia, det0 ...)");
     for (int i = 0; i < n; i++) {
