@@ -84,7 +84,7 @@ double qmap_crystal_d(const qmap_crystal *c, const double hkl[3]);
 void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double *re,
                                    double *im);
 
-/* ID01 diffractometer angles for a reflection (docs/sxdm-reference.md sections 3, 4):
+/* ID01 diffractometer angles for a reflection (docs/conventions.md section 1):
  * sample circles eta (y-), phi (z-), detector nu (z-) = 0, delta (y-), the convention
  * of xu.QConversion(['y-','z-'], ['z-','y-'], [1,0,0]) and sxdm's calc_refl_id01.
  * Sample frame at zero angles: x along the in-plane direction ip (made perpendicular to
