@@ -10,7 +10,9 @@
  * entering the range during a cell refinement exist.
  */
 #include "powder_internal.h"
+#include "qmap/anomalous.h"
 #include "qmap/error.h"
+#include "qmap/geometry.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -66,24 +68,6 @@ void qmap_powder_model_free(qmap_powder_model *m)
     free(m);
 }
 
-static int is_absent(const qmap_crystal *c, const int h[3])
-{
-    for (int o = 0; o < c->n_symops; o++) {
-        const qmap_symop *op = &c->symops[o];
-        int same = 1;
-        for (int j = 0; j < 3 && same; j++) {
-            double hr = h[0] * op->r[0][j] + h[1] * op->r[1][j] + h[2] * op->r[2][j];
-            same = fabs(hr - h[j]) < 1e-9;
-        }
-        if (!same)
-            continue;
-        double ht = h[0] * op->t[0] + h[1] * op->t[1] + h[2] * op->t[2];
-        if (fabs(ht - nearbyint(ht)) > 1e-6)
-            return 1;
-    }
-    return 0;
-}
-
 static int compare_lines(const void *a, const void *b)
 {
     const qmap__powder_line *x = a, *y = b;
@@ -98,7 +82,7 @@ void qmap__powder_update_lines(qmap_powder_model *m)
         l->d = qmap_crystal_d(m->c, h);
         double s = m->p.wavelength / (2.0 * l->d);
         l->tth = s < 1.0 ? 2.0 * asin(s) * DEG : 180.0;
-        qmap_crystal_structure_factor(m->c, h, &re, &im);
+        qmap_crystal_structure_factor(m->c, h, QMAP_HC_EV_ANGSTROM / m->p.wavelength, &re, &im);
         l->mf2 = l->multiplicity * (re * re + im * im);
     }
 }
@@ -108,6 +92,8 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
 {
     if (!(p->wavelength > 0.01 && p->wavelength < 100))
         return qmap_error(QMAP_ERR_VALUE, "wavelength %g Angstrom out of range", p->wavelength), NULL;
+    if (!qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / p->wavelength))
+        return NULL;
     if (!(tth_max_deg > 0 && tth_max_deg < 180))
         return qmap_error(QMAP_ERR_VALUE, "2theta range up to %g degrees out of (0, 180)", tth_max_deg), NULL;
     qmap_powder_model *m = calloc(1, sizeof *m);
@@ -159,7 +145,7 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
                         }
                     }
                 int hkl[3] = {rep[0], rep[1], rep[2]};
-                if (mult == 0 || is_absent(c, hkl))
+                if (mult == 0 || qmap_crystal_is_absent(c, hkl, NULL))
                     continue;
                 if (m->n_lines == cap) {
                     size_t ncap = cap ? 2 * cap : 256;

@@ -4,7 +4,7 @@ lines, as an independent input for `qmap powder`.
 
 usage: xu_powder_pattern.py CIF OUT.xye A C ZERO SEED
 The CIF's cell is replaced by a hexagonal a, c (Angstrom); line positions and strengths
-come from xu.simpack.PowderDiffraction (f0 only, as qmap); each line is drawn as an
+come from xu.simpack.PowderDiffraction (default dispersion f', f''); each line is drawn as an
 area-normalised pseudo-Voigt (Caglioti U, V, W and eta fixed below) shifted by ZERO
 degrees, on a linear background, with Poisson noise (numpy, seed SEED). Cu K-alpha1.
 """
@@ -25,7 +25,6 @@ def get_f_by_species(self, q, en):
 def main():
     cif, out = sys.argv[1], sys.argv[2]
     a, c, zero, seed = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-    xu.materials.atom.Atom.f = lambda self, q, en='config': self.f0(q)
     xu.materials.Crystal._get_f = get_f_by_species
     mat = xu.materials.Crystal.fromCIF(cif)
     mat.lattice.a = a

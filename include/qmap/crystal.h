@@ -5,8 +5,9 @@
  * Cartesian frame (as xrayutilities' Lattice): a along x, b in the xy plane, c completing
  * a right-handed set. Fractional coordinates of expanded atoms are wrapped to [0, 1).
  * Structure factors use neutral-atom or ion Cromer-Mann form factors (International
- * Tables vol. C, table 6.1.1.4) without anomalous dispersion, and an isotropic
- * Debye-Waller factor exp(-B s^2), B = 8 pi^2 U_iso, s = sin(theta)/lambda = |Q|/(4 pi).
+ * Tables vol. C, table 6.1.1.4) plus the anomalous terms f'(E) + i f''(E) of the element
+ * (qmap/anomalous.h, Kissel's tables), and an isotropic Debye-Waller factor exp(-B s^2),
+ * B = 8 pi^2 U_iso, s = sin(theta)/lambda = |Q|/(4 pi).
  */
 #ifndef QMAP_CRYSTAL_H
 #define QMAP_CRYSTAL_H
@@ -79,10 +80,20 @@ void qmap_crystal_q(const qmap_crystal *c, const double hkl[3], double q[3]);
 /* d-spacing (Angstrom) of hkl; infinity for 0,0,0. */
 double qmap_crystal_d(const qmap_crystal *c, const double hkl[3]);
 
-/* Structure factor F(hkl) = sum_j occ_j f_j(s) exp(-B_j s^2) exp(2 pi i h.x_j), real and
- * imaginary parts (electrons). */
-void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double *re,
-                                   double *im);
+/* Structure factor F(hkl) = sum_j occ_j (f0_j(s) + f'_j(E) + i f''_j(E)) exp(-B_j s^2)
+ * exp(2 pi i h.x_j), real and imaginary parts (electrons), at photon energy energy_ev.
+ * energy_ev <= 0 (or outside the anomalous tables, see qmap_anomalous_energy_ok) leaves
+ * out f' and f'' (f0 only). */
+void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double energy_ev,
+                                   double *re, double *im);
+
+/* 1 when reflection h is systematically absent (an operation (R, t) with h R = h and h.t
+ * not an integer), its index in c->symops into *op_index when op_index is not NULL; else 0. */
+int qmap_crystal_is_absent(const qmap_crystal *c, const int h[3], int *op_index);
+
+/* f' and f'' of every site's element at energy_ev into f1[n_sites], f2[n_sites] (zeros when
+ * energy_ev <= 0 or outside the tables). */
+void qmap_crystal_dispersion(const qmap_crystal *c, double energy_ev, double *f1, double *f2);
 
 /* ID01 diffractometer angles for a reflection (docs/sxdm-reference.md sections 3, 4):
  * sample circles eta (y-), phi (z-), detector nu (z-) = 0, delta (y-), the convention
@@ -137,6 +148,9 @@ int qmap_form_factor_lookup(const char *type_symbol);
 
 /* Name of table entry idx ("Ni3+"). */
 const char *qmap_form_factor_name(int idx);
+
+/* Atomic number of table entry idx (0 when idx is not an entry). */
+int qmap_form_factor_z(int idx);
 
 #ifdef __cplusplus
 }
