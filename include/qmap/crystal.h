@@ -67,6 +67,10 @@ void qmap_crystal_free(qmap_crystal *c);
 /* Deep copy (free with qmap_crystal_free), or NULL (QMAP_ERR_NOMEM). */
 qmap_crystal *qmap_crystal_copy(const qmap_crystal *c);
 
+/* Append an atom site (label, type, form_factor, xyz, occupancy, u_iso set by the caller)
+ * and re-expand the cell. 0 or QMAP_ERR_NOMEM. */
+int qmap_crystal_add_site(qmap_crystal *c, const qmap_atom_site *site);
+
 /* Parse one symmetry operation "x,y,z", "-x+1/2,y,-z", "x-y,x,z+2/3" (case and spaces
  * free). Returns 0 or QMAP_ERR_FORMAT naming the text. */
 int qmap_symop_parse(const char *text, qmap_symop *op);
