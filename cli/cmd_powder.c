@@ -44,9 +44,10 @@ static void usage(FILE *f)
 "      --occ LABEL        refine the occupancy of atom site LABEL; other sites on the same\n"
 "                         position keep the total (repeatable, e.g. --occ Ni2 for Ni on Li 3b)\n"
 "      --uiso             refine one U_iso per atom position\n"
-"      --exchange NI2:NI1 Li/Ni exchange keeping the composition: refine x = occupancy of\n"
-"                         site NI2 (Ni on the Li layer); the Li site there loses x, site NI1\n"
-"                         (Ni on the metal layer) loses x, Li on NI1's position gains x\n"
+"      --exchange LI:M    Li/metal exchange keeping the composition, LI the Li site of the\n"
+"                         Li layer and M the metal's site (e.g. Li1:Ni1): refines x, the\n"
+"                         metal's occupancy on the Li layer; Li there and M lose its change,\n"
+"                         Li on M's position gains it (missing sites are added at 0)\n"
 "      --po H,K,L         March-Dollase preferred orientation along reciprocal vector H,K,L\n"
 "                         (0,0,1 for platelets of layered oxides); refines r (start --po-r)\n"
 "      --po-r R           March-Dollase r, fixed unless --po is given (default 1)\n"
@@ -210,8 +211,8 @@ int cmd_powder(int argc, char **argv)
         case 'X': {
             const char *colon = strchr(optarg, ':');
             if (!colon || colon == optarg || !colon[1] || colon - optarg >= 64 || strlen(colon + 1) >= 64) {
-                fprintf(stderr, "qmap: --exchange: expected SITE_ON_LI_LAYER:SITE_ON_METAL_LAYER "
-                        "(e.g. Ni2:Ni1), got '%s'\n", optarg);
+                fprintf(stderr, "qmap: --exchange: expected LI_SITE:METAL_SITE (e.g. Li1:Ni1), "
+                        "got '%s'\n", optarg);
                 bad = -1;
                 break;
             }

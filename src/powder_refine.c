@@ -193,54 +193,59 @@ static int is_lithium(const qmap_atom_site *s)
     return qmap_form_factor_z(s->form_factor) == 3;
 }
 
+/* Index of a site holding the element of site like (by Z) on the position of site at; if
+ * none, one is added (occupancy 0, label "<like>_<at>", U_iso of at). -1 on error. */
+static int site_on_position(fit_ctx *f, int like, int at)
+{
+    qmap_crystal *c = f->m->c;
+    int z = qmap_form_factor_z(c->sites[like].form_factor);
+    for (int t = 0; t < c->n_sites && t < 1024; t++)
+        if (qmap_form_factor_z(c->sites[t].form_factor) == z && same_position(&c->sites[t], &c->sites[at]))
+            return t;
+    if (c->n_sites >= 1024) {
+        qmap_error(QMAP_ERR_VALUE, "exchange: too many sites");
+        return -1;
+    }
+    qmap_atom_site add = c->sites[like];
+    snprintf(add.label, sizeof add.label, "%.14s_%.14s", c->sites[like].label, c->sites[at].label);
+    memcpy(add.xyz, c->sites[at].xyz, sizeof add.xyz);
+    add.occupancy = 0.0;
+    add.occupancy_su = 0.0;
+    add.u_iso = c->sites[at].u_iso;
+    if (qmap_crystal_add_site(c, &add) < 0)
+        return -1;
+    f->occ_initial[c->n_sites - 1] = 0.0;
+    return c->n_sites - 1;
+}
+
 /* The composition-keeping exchange parameter (powder.h, qmap_powder_refine). */
 static int add_exchange(fit_ctx *f, const qmap_powder_refine_options *o, int *stage)
 {
     qmap_crystal *c = f->m->c;
-    int b = find_site(c, o->exchange[0]), m = o->exchange[1] ? find_site(c, o->exchange[1]) : -1;
-    if (b < 0 || m < 0)
+    int li = find_site(c, o->exchange[0]), me = o->exchange[1] ? find_site(c, o->exchange[1]) : -1;
+    if (li < 0 || me < 0)
         return qmap_error(QMAP_ERR_VALUE, "exchange: no atom site labelled '%s' in %s",
-                          b < 0 ? o->exchange[0] : o->exchange[1] ? o->exchange[1] : "", c->name);
-    if (same_position(&c->sites[b], &c->sites[m]) ||
-        qmap_form_factor_z(c->sites[b].form_factor) != qmap_form_factor_z(c->sites[m].form_factor))
-        return qmap_error(QMAP_ERR_VALUE, "exchange: sites %s and %s must hold one element on two "
-                          "different positions", c->sites[b].label, c->sites[m].label);
-    int li_b = -1, li_m = -1;
-    for (int t = 0; t < c->n_sites && t < 1024; t++) {
-        if (is_lithium(&c->sites[t]) && same_position(&c->sites[t], &c->sites[b]))
-            li_b = t;
-        if (is_lithium(&c->sites[t]) && same_position(&c->sites[t], &c->sites[m]))
-            li_m = t;
-    }
-    if (li_b < 0)
-        return qmap_error(QMAP_ERR_VALUE, "exchange: no Li site on the position of %s",
-                          c->sites[b].label);
-    if (li_m < 0) {
-        if (c->n_sites >= 1024)
-            return qmap_error(QMAP_ERR_VALUE, "exchange: too many sites");
-        qmap_atom_site add = c->sites[li_b];
-        snprintf(add.label, sizeof add.label, "Li_%.24s", c->sites[m].label);
-        memcpy(add.xyz, c->sites[m].xyz, sizeof add.xyz);
-        add.occupancy = 0.0;
-        add.occupancy_su = 0.0;
-        add.u_iso = c->sites[m].u_iso;
-        if (qmap_crystal_add_site(c, &add) < 0)
-            return QMAP_ERR_NOMEM;
-        li_m = c->n_sites - 1;
-        f->occ_initial[li_m] = 0.0;
-        qmap__powder_update_lines(f->m);
-    }
+                          li < 0 ? o->exchange[0] : o->exchange[1] ? o->exchange[1] : "", c->name);
+    if (!is_lithium(&c->sites[li]) || is_lithium(&c->sites[me]) ||
+        same_position(&c->sites[li], &c->sites[me]))
+        return qmap_error(QMAP_ERR_VALUE, "exchange: %s must be a Li site and %s a metal site on "
+                          "another position", c->sites[li].label, c->sites[me].label);
+    int me_on_li = site_on_position(f, me, li);
+    int li_on_me = me_on_li < 0 ? -1 : site_on_position(f, li, me);
+    if (me_on_li < 0 || li_on_me < 0)
+        return QMAP_ERR_NOMEM;
+    qmap__powder_update_lines(f->m);
     char nm[40];
-    snprintf(nm, sizeof nm, "exch(%.12s<>%.12s)", c->sites[b].label, c->sites[m].label);
-    add_param(f, P_EXCH, b, nm);
+    snprintf(nm, sizeof nm, "exch(%.14s)", c->sites[me_on_li].label);
+    add_param(f, P_EXCH, me_on_li, nm);
     param *p = &f->par[f->n_par - 1];
     stage[f->n_par - 1] = 2;
-    p->occ0 = c->sites[b].occupancy;
-    p->metal_site = m;
-    p->li_site = li_m;
+    p->occ0 = c->sites[me_on_li].occupancy;
+    p->metal_site = me;
+    p->li_site = li_on_me;
     p->total = 0;
     for (int t = 0; t < c->n_sites; t++)
-        if (same_position(&c->sites[t], &c->sites[b]))
+        if (same_position(&c->sites[t], &c->sites[me_on_li]))
             p->total += c->sites[t].occupancy;
     return 0;
 }
@@ -449,6 +454,9 @@ int qmap_powder_refine(qmap_powder_model *m, const qmap_powder_data *d,
         snprintf(nm, sizeof nm, "MD_r(%d,%d,%d)", m->p.po_hkl[0], m->p.po_hkl[1], m->p.po_hkl[2]);
         ADD(P_PO, 0, nm, 2);
     }
+    /* the exchange may add sites: before U_iso, so that they share their position's U_iso */
+    if (o->exchange[0] && !lebail && (rc = add_exchange(&f, o, stage)) < 0)
+        goto done;
     if (o->refine_uiso && !lebail) {
         int done[1024] = {0};
         for (int s = 0; s < m->c->n_sites && s < 1024; s++) {
@@ -491,8 +499,6 @@ int qmap_powder_refine(qmap_powder_model *m, const qmap_powder_data *d,
             if (same_position(&m->c->sites[t], &m->c->sites[s]))
                 p->total += m->c->sites[t].occupancy;
     }
-    if (o->exchange[0] && !lebail && (rc = add_exchange(&f, o, stage)) < 0)
-        goto done;
 #undef ADD
     double su[QMAP_POWDER_MAX_PAR];
     for (int j = 0; j < QMAP_POWDER_MAX_PAR; j++)

@@ -131,10 +131,9 @@ typedef struct {
     int refine_po;                 /* March-Dollase r */
     int refine_asym;               /* Berar-Baldinozzi P1, P2 */
     int refine_displacement;       /* sample displacement (instead of nothing; zero stays) */
-    const char *exchange[2];       /* composition-keeping antisite exchange: exchange[0] is the
-                                      site of the transition metal on the Li layer (e.g. Ni2),
-                                      exchange[1] the same element's site on the metal layer
-                                      (Ni1); NULL = none. See qmap_powder_refine. */
+    const char *exchange[2];       /* composition-keeping Li/metal exchange: exchange[0] the Li
+                                      site of the Li layer (Li1), exchange[1] the metal's site on
+                                      the metal layer (Ni1); NULL = none. See qmap_powder_refine. */
     int n_occ;                     /* sites (labels) whose occupancy is refined; other sites on
                                       the same position keep the total occupancy there */
     const char *occ_sites[8];
@@ -169,11 +168,12 @@ int qmap_powder_check(const qmap_powder_model *m, const qmap_powder_result *res,
                       char msg[][QMAP_POWDER_MSG], int max);
 
 /* Refine m against d. The model is left at the refined values; su are from the
- * covariance matrix scaled by the reduced chi^2. With o->exchange set, one parameter x =
- * occupancy of exchange[0] is refined and the composition kept: the other sites on
- * exchange[0]'s position (Li) lose x - x0, exchange[1] loses x - x0, and a Li site on
- * exchange[1]'s position (created with occupancy 0 when the CIF has none, U_iso of
- * exchange[1]) gains it. 0 or a negative status. A refinement that ends outside the
+ * covariance matrix scaled by the reduced chi^2. With o->exchange = {Li site, metal site}
+ * one parameter x, the occupancy of the metal on the Li site's position, is refined with
+ * the composition kept: when x changes by dx, the Li site (and any other site there but
+ * the metal) loses dx, the metal site loses dx and Li on the metal site's position gains
+ * dx. Sites missing for this (metal on the Li position, Li on the metal position) are
+ * added with occupancy 0, the U_iso of the position, labels "Ni1_Li1", "Li1_Ni1". 0 or a negative status. A refinement that ends outside the
  * physical ranges still returns 0: see qmap_powder_check. */
 int qmap_powder_refine(qmap_powder_model *m, const qmap_powder_data *d,
                        const qmap_powder_refine_options *o, qmap_powder_result *res);
