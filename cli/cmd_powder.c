@@ -52,7 +52,10 @@ static void usage(FILE *f)
 "                         (0,0,1 for platelets of layered oxides); refines r (start --po-r)\n"
 "      --po-r R           March-Dollase r, fixed unless --po is given (default 1)\n"
 "      --asymmetry        refine Berar-Baldinozzi low-angle asymmetry P1, P2\n"
-"      --displacement     refine the sample displacement (mm) from the goniometer axis\n"
+"      --displacement     refine the sample displacement (mm) from the goniometer axis;\n"
+"                         with a refined zero shift the two are ~100 %% correlated: fix the\n"
+"                         zero with --zero\n"
+"      --zero DEG         fix the 2theta zero shift at DEG degrees (default: refined from 0)\n"
 "      --radius MM        goniometer radius in mm (default 240)\n"
 "      --mu-t X           Bragg-Brentano absorption of a sample of finite thickness:\n"
 "                         linear absorption coefficient times thickness (default 0: thick)\n"
@@ -176,11 +179,12 @@ int cmd_powder(int argc, char **argv)
         {"asymmetry", no_argument, 0, 'a'}, {"displacement", no_argument, 0, 'D'},
         {"radius", required_argument, 0, 'G'}, {"mu-t", required_argument, 0, 'M'},
         {"correlations", no_argument, 0, 'C'}, {"max-iter", required_argument, 0, 'I'},
+        {"zero", required_argument, 0, 'Z'},
         {0, 0, 0, 0}};
     double wavelength = NAN, energy = NAN, pol = 1.0, range[2] = {0, 180};
     int use_q = 0, svg = 0, n_bg = 3, c, bad = 0, ka1_only = 0, correlations = 0;
     int po_hkl[3] = {0, 0, 1};
-    double ratio = NAN, po_r = 1.0, radius = 240.0, mu_t = 0.0, lambda2 = 0.0;
+    double zero = 0.0, ratio = NAN, po_r = 1.0, radius = 240.0, mu_t = 0.0, lambda2 = 0.0;
     const char *prefix = NULL, *anode = NULL;
     char exch[2][64];
     qmap_powder_refine_options ro;
@@ -229,6 +233,7 @@ int cmd_powder(int argc, char **argv)
         case 'G': bad = parse_double("--radius", optarg, &radius); break;
         case 'M': bad = parse_double("--mu-t", optarg, &mu_t); break;
         case 'C': correlations = 1; break;
+        case 'Z': bad = parse_double("--zero", optarg, &zero); ro.refine_zero = 0; break;
         case 'I': bad = parse_int("--max-iter", optarg, 1, 100000, &ro.max_iter); break;
         case 'h': usage(stdout); return 0;
         default: bad = -1;
@@ -327,6 +332,7 @@ int cmd_powder(int argc, char **argv)
     p.po_r = po_r;
     p.radius = radius;
     p.mu_t = mu_t;
+    p.zero = zero;
     p.n_bg = n_bg;
     p.tth_min = d.tth[0];
     p.tth_max = d.tth[d.n - 1];

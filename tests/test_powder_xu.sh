@@ -74,6 +74,36 @@ LAM9=$(awk 'BEGIN { printf "%.10f", 12398.419843320025 / 9000 }')
 "$QMAP" powder "$LNO" "$T/lno9.xye" --energy 9000 --exchange Li1:Ni1 --uiso -o "$T/lno9" >"$T/lno9.txt" 2>&1
 check_fit "LiNiO2 9000 eV" "$T/lno9.txt" $? 2.8776 14.192 "exch(Ni1_Li1)" 0.03
 
+# 4. NMC622 on a displaced sample (0.1 mm) with low-angle asymmetry (P1 = 0.05), zero known
+"$PY" "$GEN" "$NMC" "$T/disp.xye" 2.8702 14.2201 0.0 21 --displacement 0.1 --asym 0.05 \
+    || { echo "FAIL: xu pattern"; exit 1; }
+"$QMAP" powder "$NMC" "$T/disp.xye" --wavelength 1.5406 --zero 0 --displacement --asymmetry --occ Ni2 \
+    -o "$T/disp" >"$T/disp.txt" 2>&1
+check_fit "NMC622 displaced, asymmetric" "$T/disp.txt" $? 2.8702 14.2201 "occ(Ni2)" 0.03
+check_near "displacement (mm)" "$(value displacement "$T/disp.txt")" 0.1 0.002
+check_su "displacement" "$(value displacement "$T/disp.txt")" 0.1 "$(su displacement "$T/disp.txt")" 3
+check_near "asymmetry P1" "$(value asym_P1 "$T/disp.txt")" 0.05 0.01
+# refining zero and displacement together: reported as ~100 % correlated, exit status 3
+"$QMAP" powder "$NMC" "$T/disp.xye" --wavelength 1.5406 --displacement --asymmetry --occ Ni2 \
+    -o "$T/disp2" >"$T/disp2.txt" 2>"$T/disp2.err"
+rc=$?
+[ $rc -eq 3 ] && grep -q '^qmap: warning: correlation of zero and displacement is' "$T/disp2.err" \
+    && echo "ok   zero + displacement: exit 3, correlation reported" \
+    || { echo "FAIL zero + displacement: exit $rc"; cat "$T/disp2.err"; fail=1; }
+
+# 5. thin sample in Bragg-Brentano: mu t = 0.05 (intensity 54 % at 15 deg, 12 % at 110 deg)
+"$PY" "$GEN" "$LNO" "$T/thin.xye" 2.8776 14.192 0.0 22 --exchange Li1 Ni1 0.04 --mu-t 0.05 \
+    || { echo "FAIL: xu pattern"; exit 1; }
+"$QMAP" powder "$LNO" "$T/thin.xye" --wavelength 1.5406 --mu-t 0.05 --exchange Li1:Ni1 --uiso \
+    -o "$T/thin" >"$T/thin.txt" 2>&1
+check_fit "LiNiO2 thin sample" "$T/thin.txt" $? 2.8776 14.192 "exch(Ni1_Li1)" 0.04
+"$QMAP" powder "$LNO" "$T/thin.xye" --wavelength 1.5406 --exchange Li1:Ni1 --uiso \
+    -o "$T/thick" >"$T/thick.txt" 2>"$T/thick.err"
+rc=$?
+[ $rc -eq 3 ] && grep -q 'U_iso of site .* negative' "$T/thick.err" \
+    && echo "ok   thin sample fitted as thick: exit 3, $(grep -c . "$T/thick.err") warnings (negative U_iso)" \
+    || { echo "FAIL thin sample fitted as thick: exit $rc"; cat "$T/thick.err"; fail=1; }
+
 # file formats: the LiNiO2 doublet pattern as GSAS FXYE, STD, ESD and xrdml
 "$PY" - "$T/lno.xye" "$T" <<'PYEOF'
 import sys

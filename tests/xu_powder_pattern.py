@@ -4,6 +4,7 @@ lines, as an independent input for `qmap powder`.
 
 usage: xu_powder_pattern.py CIF OUT.xye A C ZERO SEED [--exchange LI METAL X]
            [--ka2 RATIO] [--po H,K,L R] [--peak COUNTS] [--lambda A]
+           [--displacement S_MM] [--asym P1] [--mu-t X]
 The CIF's cell is replaced by a hexagonal a, c (Angstrom); line positions and strengths
 come from xu.simpack.PowderDiffraction (xrayutilities' default dispersion f', f''); each
 line is drawn as an area-normalised pseudo-Voigt (Caglioti U, V, W and eta fixed below)
@@ -18,6 +19,11 @@ Wavelength: Cu K-alpha1 1.5406 A, or --lambda.
 --po H,K,L R: xrayutilities' own March-Dollase preferred orientation (Powder
   preferred_orientation, preferred_orientation_factor; symmetric geometry).
 --peak COUNTS: area scale of the strongest line (default 5000).
+--displacement S_MM: lines shifted by -2 S cos(theta) / R (R = 240 mm), a displaced sample.
+--asym P1: each profile times 1 + P1 Fa(z) / tan(theta), Fa = 2 z exp(-z^2), z = (2theta -
+  centre) / FWHM (Berar-Baldinozzi form, closed-form truth for the asymmetry term).
+--mu-t X: line strengths times 1 - exp(-2 X / sin(theta)), a Bragg-Brentano sample of
+  thickness t and absorption mu (mu t = X).
 """
 import os
 import sys
@@ -93,7 +99,8 @@ def exchange_cif(path, li, metal, x):
 def main():
     args = sys.argv[1:]
     opts = {}
-    for name, n in (("--exchange", 3), ("--ka2", 1), ("--po", 2), ("--peak", 1), ("--lambda", 1)):
+    for name, n in (("--exchange", 3), ("--ka2", 1), ("--po", 2), ("--peak", 1), ("--lambda", 1),
+                    ("--displacement", 1), ("--asym", 1), ("--mu-t", 1)):
         if name in args:
             k = args.index(name)
             opts[name] = args[k + 1:k + 1 + n]
@@ -122,6 +129,9 @@ def main():
     components = [(lam, 1.0)]
     if "--ka2" in opts:
         components.append((1.544414, float(opts["--ka2"][0])))
+    disp = float(opts["--displacement"][0]) if "--displacement" in opts else 0.0
+    p1 = float(opts["--asym"][0]) if "--asym" in opts else 0.0
+    mut = float(opts["--mu-t"][0]) if "--mu-t" in opts else 0.0
     tth = np.arange(15.0, 110.0 + 1e-9, 0.01)
     u, v, w, eta = 0.005, -0.002, 0.004, 0.4
     y = 150.0 + 0.5 * (tth - 15.0)
@@ -135,10 +145,14 @@ def main():
         for t2, r in lines:
             t = np.tan(np.radians(t2 / 2))
             h = np.sqrt(u * t * t + v * t + w)
-            xx = (tth - t2 - zero) / h
+            centre = t2 + zero - np.degrees(2 * disp * np.cos(np.radians(t2 / 2)) / 240.0)
+            xx = (tth - centre) / h
             g = 2 / h * np.sqrt(np.log(2) / np.pi) * np.exp(-4 * np.log(2) * xx * xx)
             lo = 2 / (np.pi * h) / (1 + 4 * xx * xx)
-            y += weight * peak * r / rmax * (eta * lo + (1 - eta) * g)
+            asym = 1 + p1 * 2 * xx * np.exp(-xx * xx) / np.tan(np.radians(centre / 2))
+            if mut > 0:
+                asym *= 1 - np.exp(-2 * mut / np.sin(np.radians(t2 / 2)))
+            y += weight * peak * r / rmax * (eta * lo + (1 - eta) * g) * asym
     rng = np.random.default_rng(seed)
     yn = rng.poisson(y).astype(float)
     with open(out, "w") as f:
