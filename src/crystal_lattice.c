@@ -78,35 +78,56 @@ void qmap_crystal_dispersion(const qmap_crystal *c, double energy_ev, double *f1
     }
 }
 
-void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double energy_ev,
-                                   double *re, double *im)
+void qmap_crystal_structure_factor_dispersed(const qmap_crystal *c, const double hkl[3],
+                                             const double *f1, const double *f2, double *re,
+                                             double *im)
 {
     double q[3];
     qmap_crystal_q(c, hkl, q);
     double s = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]) / (4.0 * M_PI);
-    /* f', f'' per site (a small cell on the stack, else on the heap) */
-    double buf1[64], buf2[64], *f1 = buf1, *f2 = buf2, *heap = NULL;
-    if (c->n_sites > 64 && (heap = malloc(2 * (size_t)c->n_sites * sizeof *heap))) {
-        f1 = heap;
-        f2 = heap + c->n_sites;
+    /* per site: (f0 + f') w and f'' w, w = occupancy times Debye-Waller */
+    double bufr[64], bufi[64], *ar = bufr, *ai = bufi, *heap = NULL;
+    if (c->n_sites > 64) {
+        if (!(heap = malloc(2 * (size_t)c->n_sites * sizeof *heap))) {
+            *re = *im = NAN;
+            return;
+        }
+        ar = heap;
+        ai = heap + c->n_sites;
     }
-    int n_disp = heap || c->n_sites <= 64 ? c->n_sites : 0;
-    if (n_disp)
-        qmap_crystal_dispersion(c, energy_ev, f1, f2);
+    for (int si = 0; si < c->n_sites; si++) {
+        const qmap_atom_site *site = &c->sites[si];
+        double w = site->occupancy * exp(-8.0 * M_PI * M_PI * site->u_iso * s * s);
+        ar[si] = (qmap_form_factor(site->form_factor, s) + (f1 ? f1[si] : 0.0)) * w;
+        ai[si] = (f2 ? f2[si] : 0.0) * w;
+    }
     double fr = 0.0, fi = 0.0;
     for (int a = 0; a < c->n_atoms; a++) {
         int si = c->atoms[a].site;
-        const qmap_atom_site *site = &c->sites[si];
-        double w = site->occupancy * exp(-8.0 * M_PI * M_PI * site->u_iso * s * s);
-        double ar = (qmap_form_factor(site->form_factor, s) + (n_disp ? f1[si] : 0.0)) * w;
-        double ai = (n_disp ? f2[si] : 0.0) * w;
         const double *x = c->atoms[a].xyz;
         double phase = 2.0 * M_PI * (hkl[0] * x[0] + hkl[1] * x[1] + hkl[2] * x[2]);
         double cp = cos(phase), sp = sin(phase);
-        fr += ar * cp - ai * sp;
-        fi += ar * sp + ai * cp;
+        fr += ar[si] * cp - ai[si] * sp;
+        fi += ar[si] * sp + ai[si] * cp;
     }
     free(heap);
     *re = fr;
     *im = fi;
+}
+
+void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double energy_ev,
+                                   double *re, double *im)
+{
+    double buf1[64], buf2[64], *f1 = buf1, *f2 = buf2, *heap = NULL;
+    if (c->n_sites > 64) {
+        if (!(heap = malloc(2 * (size_t)c->n_sites * sizeof *heap))) {
+            *re = *im = NAN;
+            return;
+        }
+        f1 = heap;
+        f2 = heap + c->n_sites;
+    }
+    qmap_crystal_dispersion(c, energy_ev, f1, f2);
+    qmap_crystal_structure_factor_dispersed(c, hkl, f1, f2, re, im);
+    free(heap);
 }

@@ -82,22 +82,38 @@ void qmap__powder_update_lines(qmap_powder_model *m)
     double e1 = QMAP_HC_EV_ANGSTROM / m->p.wavelength;
     int two = m->p.wavelength2 > 0;
     double e2 = two ? QMAP_HC_EV_ANGSTROM / m->p.wavelength2 : 0;
+    size_t ns = (size_t)(m->c->n_sites > 0 ? m->c->n_sites : 1);
+    double *disp = malloc(4 * ns * sizeof *disp);
+    double *f1 = disp, *f2 = disp ? disp + ns : NULL, *g1 = disp ? disp + 2 * ns : NULL;
+    double *g2 = disp ? disp + 3 * ns : NULL;
+    if (disp) {
+        qmap_crystal_dispersion(m->c, e1, f1, f2);
+        if (two)
+            qmap_crystal_dispersion(m->c, e2, g1, g2);
+    }
     for (size_t k = 0; k < m->n_lines; k++) {
         qmap__powder_line *l = &m->lines[k];
         double h[3] = {l->hkl[0], l->hkl[1], l->hkl[2]}, re, im;
         l->d = qmap_crystal_d(m->c, h);
         double s = m->p.wavelength / (2.0 * l->d);
         l->tth = s < 1.0 ? 2.0 * asin(s) * DEG : 180.0;
-        qmap_crystal_structure_factor(m->c, h, e1, &re, &im);
+        if (disp)
+            qmap_crystal_structure_factor_dispersed(m->c, h, f1, f2, &re, &im);
+        else
+            qmap_crystal_structure_factor(m->c, h, e1, &re, &im);
         l->mf2 = l->multiplicity * (re * re + im * im);
         if (two) {
             s = m->p.wavelength2 / (2.0 * l->d);
             l->tth2 = s < 1.0 ? 2.0 * asin(s) * DEG : 180.0;
-            qmap_crystal_structure_factor(m->c, h, e2, &re, &im);
+            if (disp)
+                qmap_crystal_structure_factor_dispersed(m->c, h, g1, g2, &re, &im);
+            else
+                qmap_crystal_structure_factor(m->c, h, e2, &re, &im);
             l->mf2_2 = l->multiplicity * (re * re + im * im);
         }
         l->po = qmap__powder_march_dollase(m, k);
     }
+    free(disp);
 }
 
 qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_powder_profile *p,
@@ -205,8 +221,8 @@ nomem:
 
 double qmap__powder_pv(double x, double centre, double fwhm, double eta)
 {
-    double u = (x - centre) / fwhm;
-    double g = 2.0 / fwhm * sqrt(M_LN2 / M_PI) * exp(-4.0 * M_LN2 * u * u);
+    double u = (x - centre) / fwhm, a = 4.0 * M_LN2 * u * u;
+    double g = a < 700.0 ? 2.0 / fwhm * sqrt(M_LN2 / M_PI) * exp(-a) : 0.0;
     double l = 2.0 / (M_PI * fwhm) / (1.0 + 4.0 * u * u);
     return eta * l + (1.0 - eta) * g;
 }

@@ -95,6 +95,13 @@ void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], d
  * not an integer), its index in c->symops into *op_index when op_index is not NULL; else 0. */
 int qmap_crystal_is_absent(const qmap_crystal *c, const int h[3], int *op_index);
 
+/* The same with f' and f'' per site given (f1[n_sites], f2[n_sites] from
+ * qmap_crystal_dispersion, or NULL for none): for many reflections at one energy. NaN
+ * when memory runs out (more than 64 sites). */
+void qmap_crystal_structure_factor_dispersed(const qmap_crystal *c, const double hkl[3],
+                                             const double *f1, const double *f2, double *re,
+                                             double *im);
+
 /* f' and f'' of every site's element at energy_ev into f1[n_sites], f2[n_sites] (zeros when
  * energy_ev <= 0 or outside the tables). */
 void qmap_crystal_dispersion(const qmap_crystal *c, double energy_ev, double *f1, double *f2);
