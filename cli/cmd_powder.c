@@ -127,9 +127,12 @@ static int fill_lines(FILE *f, void *p)
         int hkl[3], mult;
         double tth, d, mf2;
         qmap_powder_line(c->m, i, hkl, &mult, &tth, &d, &mf2);
-        if (tth + pr->zero < c->d->tth[0] || tth + pr->zero > c->d->tth[c->d->n - 1])
+        /* observed position: zero shift and sample displacement (-2 s cos(theta) / R) */
+        double obs = tth + pr->zero - 2.0 * pr->displacement * cos(tth / 2 * M_PI / 180) /
+                                          pr->radius * 180 / M_PI;
+        if (obs < c->d->tth[0] || obs > c->d->tth[c->d->n - 1])
             continue;
-        fprintf(f, "%d,%d,%d,%d,%.6f,%.6f,%.6g\n", hkl[0], hkl[1], hkl[2], mult, tth + pr->zero, d, mf2);
+        fprintf(f, "%d,%d,%d,%d,%.6f,%.6f,%.6g\n", hkl[0], hkl[1], hkl[2], mult, obs, d, mf2);
     }
     return ferror(f) ? -1 : 0;
 }

@@ -3,7 +3,7 @@
 # (tests/xu_powder_pattern.py: xu positions and strengths with xu's default f', f'', numpy
 # pseudo-Voigt, Poisson noise) with known truth:
 #  1. LiNiO2, Cu K-alpha1 + K-alpha2 (ratio 0.5, K-alpha2 lines from xu at their own energy),
-#     5 % Li/Ni exchange: --anode Cu --exchange Li1:Ni1 recovers it;
+#     5 % Li/Ni exchange: --anode Cu --exchange Li1:Ni1 recovers it (and Le Bail the cell);
 #  2. NMC622, Cu doublet, 6 % exchange (the CIF says 3 %), March-Dollase r = 0.85 along 001
 #     applied by xrayutilities itself: --po 0,0,1 recovers r and the exchange;
 #  3. LiNiO2 at 9000 eV (above the Ni K edge: f'' = 3.4), monochromatic, --energy.
@@ -54,6 +54,12 @@ check_fit() {    # name output rc a c exch-name exch-true
 "$QMAP" powder "$LNO" "$T/lno.xye" --anode Cu --exchange Li1:Ni1 --uiso -o "$T/lno" >"$T/lno.txt" 2>&1
 check_fit "LiNiO2 Cu doublet" "$T/lno.txt" $? 2.8781 14.1955 "exch(Ni1_Li1)" 0.05
 grep -q '+ 1.544414 A (ratio 0.5)' "$T/lno.txt" || { echo "FAIL: doublet not reported"; fail=1; }
+
+# Le Bail on the doublet: the cell
+"$QMAP" powder "$LNO" "$T/lno.xye" --anode Cu --lebail -o "$T/lnolb" >"$T/lnolb.txt" 2>&1 \
+    || { echo "FAIL: Le Bail doublet exit $?"; cat "$T/lnolb.txt"; fail=1; }
+check_near "LiNiO2 Le Bail doublet a" "$(value a "$T/lnolb.txt")" 2.8781 2e-4
+check_near "LiNiO2 Le Bail doublet c" "$(value c "$T/lnolb.txt")" 14.1955 2e-4
 
 # 2. NMC622, Cu doublet, 6 % exchange, March-Dollase 0.85 along 001
 "$PY" "$GEN" "$NMC" "$T/nmc.xye" 2.8702 14.2201 -0.008 12 --exchange Li1 Ni1 0.06 --ka2 0.5 \
