@@ -10,6 +10,7 @@
  * coordinates are rounded (0.3333 for 1/3).
  */
 #include "qmap/crystal.h"
+#include "crystal_internal.h"
 #include "qmap/error.h"
 
 #include <math.h>
@@ -222,9 +223,10 @@ static double periodic_distance(const qmap_crystal *c, const double p[3], const 
     return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 }
 
-static int expand_sites(qmap_crystal *c, const char *src)
+int qmap__crystal_expand_sites(qmap_crystal *c, const char *src)
 {
     size_t cap = (size_t)c->n_sites * (size_t)c->n_symops;
+    free(c->atoms);
     c->atoms = calloc(cap ? cap : 1, sizeof *c->atoms);
     if (!c->atoms)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory expanding the sites of %s", src);
@@ -286,7 +288,7 @@ qmap_crystal *qmap_crystal_from_cif(const qmap_cif_block *b, const char *src)
     double itn;
     if (it && qmap_cif_number(it, &itn, NULL) == 0 && itn >= 1 && itn <= 230)
         c->it_number = (int)itn;
-    if (read_symops(c, b, src) < 0 || read_sites(c, b, src) < 0 || expand_sites(c, src) < 0)
+    if (read_symops(c, b, src) < 0 || read_sites(c, b, src) < 0 || qmap__crystal_expand_sites(c, src) < 0)
         goto fail;
     return c;
 fail:

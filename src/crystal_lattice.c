@@ -6,9 +6,11 @@
  * b_i = 2 pi (a_j x a_k) / V, so Q(hkl) = h a* + k b* + l c* and d = 2 pi / |Q|.
  */
 #include "qmap/crystal.h"
+#include "qmap/anomalous.h"
 #include "qmap/error.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 static void cross(const double u[3], const double v[3], double w[3])
 {
@@ -63,22 +65,69 @@ double qmap_crystal_d(const qmap_crystal *c, const double hkl[3])
     return n > 0 ? 2.0 * M_PI / n : INFINITY;
 }
 
-void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double *re,
-                                   double *im)
+void qmap_crystal_dispersion(const qmap_crystal *c, double energy_ev, double *f1, double *f2)
+{
+    int ok = energy_ev >= QMAP_ANOMALOUS_E_MIN && energy_ev <= QMAP_ANOMALOUS_E_MAX;
+    for (int s = 0; s < c->n_sites; s++) {
+        f1[s] = f2[s] = 0.0;
+        if (ok && qmap_anomalous_factors(qmap_form_factor_z(c->sites[s].form_factor), energy_ev,
+                                         &f1[s], &f2[s]) < 0) {
+            f1[s] = f2[s] = 0.0;
+            qmap_error_clear();
+        }
+    }
+}
+
+void qmap_crystal_structure_factor_dispersed(const qmap_crystal *c, const double hkl[3],
+                                             const double *f1, const double *f2, double *re,
+                                             double *im)
 {
     double q[3];
     qmap_crystal_q(c, hkl, q);
     double s = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]) / (4.0 * M_PI);
+    /* per site: (f0 + f') w and f'' w, w = occupancy times Debye-Waller */
+    double bufr[64], bufi[64], *ar = bufr, *ai = bufi, *heap = NULL;
+    if (c->n_sites > 64) {
+        if (!(heap = malloc(2 * (size_t)c->n_sites * sizeof *heap))) {
+            *re = *im = NAN;
+            return;
+        }
+        ar = heap;
+        ai = heap + c->n_sites;
+    }
+    for (int si = 0; si < c->n_sites; si++) {
+        const qmap_atom_site *site = &c->sites[si];
+        double w = site->occupancy * exp(-8.0 * M_PI * M_PI * site->u_iso * s * s);
+        ar[si] = (qmap_form_factor(site->form_factor, s) + (f1 ? f1[si] : 0.0)) * w;
+        ai[si] = (f2 ? f2[si] : 0.0) * w;
+    }
     double fr = 0.0, fi = 0.0;
     for (int a = 0; a < c->n_atoms; a++) {
-        const qmap_atom_site *site = &c->sites[c->atoms[a].site];
-        double f = qmap_form_factor(site->form_factor, s) * site->occupancy *
-                   exp(-8.0 * M_PI * M_PI * site->u_iso * s * s);
+        int si = c->atoms[a].site;
         const double *x = c->atoms[a].xyz;
         double phase = 2.0 * M_PI * (hkl[0] * x[0] + hkl[1] * x[1] + hkl[2] * x[2]);
-        fr += f * cos(phase);
-        fi += f * sin(phase);
+        double cp = cos(phase), sp = sin(phase);
+        fr += ar[si] * cp - ai[si] * sp;
+        fi += ar[si] * sp + ai[si] * cp;
     }
+    free(heap);
     *re = fr;
     *im = fi;
+}
+
+void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double energy_ev,
+                                   double *re, double *im)
+{
+    double buf1[64], buf2[64], *f1 = buf1, *f2 = buf2, *heap = NULL;
+    if (c->n_sites > 64) {
+        if (!(heap = malloc(2 * (size_t)c->n_sites * sizeof *heap))) {
+            *re = *im = NAN;
+            return;
+        }
+        f1 = heap;
+        f2 = heap + c->n_sites;
+    }
+    qmap_crystal_dispersion(c, energy_ev, f1, f2);
+    qmap_crystal_structure_factor_dispersed(c, hkl, f1, f2, re, im);
+    free(heap);
 }

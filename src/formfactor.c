@@ -29,6 +29,11 @@ const char *qmap_form_factor_name(int idx)
     return idx >= 0 && idx < qmap_ff_table_size ? qmap_ff_table[idx].name : "?";
 }
 
+int qmap_form_factor_z(int idx)
+{
+    return idx >= 0 && idx < qmap_ff_table_size ? qmap_ff_table[idx].z : 0;
+}
+
 static int find_name(const char *name)
 {
     for (int i = 0; i < qmap_ff_table_size; i++)

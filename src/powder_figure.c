@@ -38,12 +38,12 @@ int qmap_powder_figure_write(qmap_powder_model *m, const qmap_powder_data *d, co
         diff[i] += diff_zero;
     size_t nt = 0;
     for (size_t k = 0; k < nl; k++) {
-        double centre, fwhm;
-        qmap__powder_line_shape(m, k, &centre, &fwhm);
-        if (centre < d->tth[0] || centre > d->tth[n - 1] || m->lines[k].mf2 <= 0)
+        double centre[2], fwhm[2], amp[2];
+        qmap__powder_components(m, k, centre, fwhm, amp);
+        if (centre[0] < d->tth[0] || centre[0] > d->tth[n - 1] || m->lines[k].mf2 <= 0)
             continue;
-        tx[nt] = centre, ty[nt++] = tick_top;
-        tx[nt] = centre, ty[nt++] = tick_bottom;
+        tx[nt] = centre[0], ty[nt++] = tick_top;
+        tx[nt] = centre[0], ty[nt++] = tick_bottom;
         tx[nt] = NAN, ty[nt++] = NAN;
     }
     f = qmap_figure_new(900, 560);

@@ -11,6 +11,10 @@ typedef struct {
     double d, tth;        /* current cell, tth without zero shift (degrees) */
     double mf2;           /* multiplicity * |F|^2 */
     double lebail_i;      /* free integrated intensity (Le Bail) */
+    double tth2, mf2_2;   /* second wavelength: 2theta and m|F|^2 at its energy */
+    double po;            /* March-Dollase factor */
+    int n_eq;             /* symmetry-equivalent reflections (Friedel mates left out) */
+    short eq[48][3];
 } qmap__powder_line;
 
 struct qmap_powder_model {
@@ -24,11 +28,21 @@ struct qmap_powder_model {
 /* Recompute d, 2theta and m|F|^2 of every line from the current crystal. */
 void qmap__powder_update_lines(qmap_powder_model *m);
 
-/* Profile (area 1) of line k at 2theta x, and the line's peak centre and FWHM. */
-void qmap__powder_line_shape(const qmap_powder_model *m, size_t k, double *centre, double *fwhm);
+/* Wavelength components of line k (1 or 2, the return value): peak centre (2theta with
+ * zero shift and displacement), FWHM and integrated intensity (Rietveld: scale, LP,
+ * m|F|^2, March-Dollase, absorption; Le Bail: the free intensity, times ratio2 for the
+ * second component). */
+int qmap__powder_components(const qmap_powder_model *m, size_t k, double centre[2], double fwhm[2],
+                            double amp[2]);
 double qmap__powder_pv(double x, double centre, double fwhm, double eta);
-/* Integrated intensity of line k in the pattern (scale, LP and m|F|^2, or Le Bail). */
-double qmap__powder_line_intensity(const qmap_powder_model *m, size_t k);
+/* Peak shape of area ~1 at x: pseudo-Voigt times the asymmetry factor. */
+double qmap__powder_shape(const qmap_powder_model *m, double x, double centre, double fwhm);
+
+/* powder_corrections.c */
+double qmap__powder_march_dollase(const qmap_powder_model *m, size_t k);
+double qmap__powder_displacement_shift(const qmap_powder_profile *p, double tth);
+double qmap__powder_absorption(const qmap_powder_profile *p, double tth);
+double qmap__powder_asymmetry(const qmap_powder_profile *p, double x, double centre, double fwhm);
 /* Half-width of the window over which a profile of FWHM h is evaluated. */
 #define QMAP__POWDER_WINDOW(h) (30.0 * (h))
 

@@ -10,7 +10,9 @@
  * entering the range during a cell refinement exist.
  */
 #include "powder_internal.h"
+#include "qmap/anomalous.h"
 #include "qmap/error.h"
+#include "qmap/geometry.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@ void qmap_powder_profile_defaults(qmap_powder_profile *p, double wavelength_A)
     p->n_bg = 3;
     p->tth_min = 0.0;
     p->tth_max = 180.0;
+    p->po_hkl[2] = 1;
+    p->po_r = 1.0;
+    p->radius = 240.0;
 }
 
 qmap_powder_profile *qmap_powder_model_profile(qmap_powder_model *m)
@@ -66,24 +71,6 @@ void qmap_powder_model_free(qmap_powder_model *m)
     free(m);
 }
 
-static int is_absent(const qmap_crystal *c, const int h[3])
-{
-    for (int o = 0; o < c->n_symops; o++) {
-        const qmap_symop *op = &c->symops[o];
-        int same = 1;
-        for (int j = 0; j < 3 && same; j++) {
-            double hr = h[0] * op->r[0][j] + h[1] * op->r[1][j] + h[2] * op->r[2][j];
-            same = fabs(hr - h[j]) < 1e-9;
-        }
-        if (!same)
-            continue;
-        double ht = h[0] * op->t[0] + h[1] * op->t[1] + h[2] * op->t[2];
-        if (fabs(ht - nearbyint(ht)) > 1e-6)
-            return 1;
-    }
-    return 0;
-}
-
 static int compare_lines(const void *a, const void *b)
 {
     const qmap__powder_line *x = a, *y = b;
@@ -92,15 +79,41 @@ static int compare_lines(const void *a, const void *b)
 
 void qmap__powder_update_lines(qmap_powder_model *m)
 {
+    double e1 = QMAP_HC_EV_ANGSTROM / m->p.wavelength;
+    int two = m->p.wavelength2 > 0;
+    double e2 = two ? QMAP_HC_EV_ANGSTROM / m->p.wavelength2 : 0;
+    size_t ns = (size_t)(m->c->n_sites > 0 ? m->c->n_sites : 1);
+    double *disp = malloc(4 * ns * sizeof *disp);
+    double *f1 = disp, *f2 = disp ? disp + ns : NULL, *g1 = disp ? disp + 2 * ns : NULL;
+    double *g2 = disp ? disp + 3 * ns : NULL;
+    if (disp) {
+        qmap_crystal_dispersion(m->c, e1, f1, f2);
+        if (two)
+            qmap_crystal_dispersion(m->c, e2, g1, g2);
+    }
     for (size_t k = 0; k < m->n_lines; k++) {
         qmap__powder_line *l = &m->lines[k];
         double h[3] = {l->hkl[0], l->hkl[1], l->hkl[2]}, re, im;
         l->d = qmap_crystal_d(m->c, h);
         double s = m->p.wavelength / (2.0 * l->d);
         l->tth = s < 1.0 ? 2.0 * asin(s) * DEG : 180.0;
-        qmap_crystal_structure_factor(m->c, h, &re, &im);
+        if (disp)
+            qmap_crystal_structure_factor_dispersed(m->c, h, f1, f2, &re, &im);
+        else
+            qmap_crystal_structure_factor(m->c, h, e1, &re, &im);
         l->mf2 = l->multiplicity * (re * re + im * im);
+        if (two) {
+            s = m->p.wavelength2 / (2.0 * l->d);
+            l->tth2 = s < 1.0 ? 2.0 * asin(s) * DEG : 180.0;
+            if (disp)
+                qmap_crystal_structure_factor_dispersed(m->c, h, g1, g2, &re, &im);
+            else
+                qmap_crystal_structure_factor(m->c, h, e2, &re, &im);
+            l->mf2_2 = l->multiplicity * (re * re + im * im);
+        }
+        l->po = qmap__powder_march_dollase(m, k);
     }
+    free(disp);
 }
 
 qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_powder_profile *p,
@@ -108,6 +121,19 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
 {
     if (!(p->wavelength > 0.01 && p->wavelength < 100))
         return qmap_error(QMAP_ERR_VALUE, "wavelength %g Angstrom out of range", p->wavelength), NULL;
+    if (!qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / p->wavelength))
+        return NULL;
+    if (p->wavelength2 > 0 && (!(p->wavelength2 < 100) || !(p->ratio2 >= 0 && p->ratio2 <= 10) ||
+                               !qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / p->wavelength2)))
+        return qmap_error(QMAP_ERR_VALUE, "second wavelength %g A with ratio %g: out of range "
+                          "(%s)", p->wavelength2, p->ratio2, qmap_error_message()), NULL;
+    if (!(p->po_r > 0) || (p->po_hkl[0] == 0 && p->po_hkl[1] == 0 && p->po_hkl[2] == 0) ||
+        !(p->radius > 0) || !(p->mu_t >= 0))
+        return qmap_error(QMAP_ERR_VALUE, "March-Dollase r %g (> 0) along %d,%d,%d (not 0,0,0), "
+                          "radius %g mm (> 0), mu*t %g (>= 0): out of range", p->po_r,
+                          p->po_hkl[0], p->po_hkl[1], p->po_hkl[2], p->radius, p->mu_t), NULL;
+    /* the second wavelength is the longer: reflections up to tth_max of the first suffice
+       for it too; d_min is set by the shorter one */
     if (!(tth_max_deg > 0 && tth_max_deg < 180))
         return qmap_error(QMAP_ERR_VALUE, "2theta range up to %g degrees out of (0, 180)", tth_max_deg), NULL;
     qmap_powder_model *m = calloc(1, sizeof *m);
@@ -115,7 +141,8 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
     if (!m || !(m->c = qmap_crystal_copy(c)))
         goto nomem;
     m->p = *p;
-    double dmin = p->wavelength / (2.0 * sin(fmin(179.0, tth_max_deg) / 2.0 / DEG)) * 0.97;
+    double lmin = p->wavelength2 > 0 ? fmin(p->wavelength, p->wavelength2) : p->wavelength;
+    double dmin = lmin / (2.0 * sin(fmin(179.0, tth_max_deg) / 2.0 / DEG)) * 0.97;
     int hm[3];
     for (int i = 0; i < 3; i++) {
         double len = sqrt(c->direct[i][0] * c->direct[i][0] + c->direct[i][1] * c->direct[i][1] +
@@ -138,7 +165,8 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
                 double hv[3] = {h, k, l};
                 if (qmap_crystal_d(c, hv) < dmin)
                     continue;
-                int mult = 0, rep[3] = {h, k, l};
+                int mult = 0, rep[3] = {h, k, l}, n_eq = 0;
+                short eq[48][3];
                 for (int o = 0; o < c->n_symops; o++)
                     for (int sign = -1; sign <= 1; sign += 2) {
                         int e[3];
@@ -152,6 +180,9 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
                         if (!seen[ei]) {
                             seen[ei] = 1;
                             mult++;
+                            if (n_eq < 48)
+                                eq[n_eq][0] = (short)e[0], eq[n_eq][1] = (short)e[1],
+                                eq[n_eq++][2] = (short)e[2];
                             /* report the lexicographically largest member (0,0,3, not 0,0,-3) */
                             if (e[0] > rep[0] || (e[0] == rep[0] && (e[1] > rep[1] ||
                                                                      (e[1] == rep[1] && e[2] > rep[2]))))
@@ -159,7 +190,7 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
                         }
                     }
                 int hkl[3] = {rep[0], rep[1], rep[2]};
-                if (mult == 0 || is_absent(c, hkl))
+                if (mult == 0 || qmap_crystal_is_absent(c, hkl, NULL))
                     continue;
                 if (m->n_lines == cap) {
                     size_t ncap = cap ? 2 * cap : 256;
@@ -174,6 +205,8 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
                 memcpy(ln->hkl, hkl, sizeof hkl);
                 ln->multiplicity = mult;
                 ln->lebail_i = 1.0;
+                ln->n_eq = n_eq;
+                memcpy(ln->eq, eq, (size_t)n_eq * sizeof eq[0]);
             }
     free(seen);
     qmap__powder_update_lines(m);
@@ -188,30 +221,50 @@ nomem:
 
 double qmap__powder_pv(double x, double centre, double fwhm, double eta)
 {
-    double u = (x - centre) / fwhm;
-    double g = 2.0 / fwhm * sqrt(M_LN2 / M_PI) * exp(-4.0 * M_LN2 * u * u);
+    double u = (x - centre) / fwhm, a = 4.0 * M_LN2 * u * u;
+    double g = a < 700.0 ? 2.0 / fwhm * sqrt(M_LN2 / M_PI) * exp(-a) : 0.0;
     double l = 2.0 / (M_PI * fwhm) / (1.0 + 4.0 * u * u);
     return eta * l + (1.0 - eta) * g;
 }
 
-void qmap__powder_line_shape(const qmap_powder_model *m, size_t k, double *centre, double *fwhm)
+static double fwhm_at(const qmap_powder_profile *p, double tth)
 {
-    const qmap__powder_line *l = &m->lines[k];
-    double t = tan(l->tth / 2.0 / DEG);
-    double h2 = m->p.u * t * t + m->p.v * t + m->p.w;
-    *fwhm = h2 > 1e-10 ? sqrt(h2) : 1e-5;
-    *centre = l->tth + m->p.zero;
+    double t = tan(tth / 2.0 / DEG);
+    double h2 = p->u * t * t + p->v * t + p->w;
+    return h2 > 1e-10 ? sqrt(h2) : 1e-5;
 }
 
-double qmap__powder_line_intensity(const qmap_powder_model *m, size_t k)
+static double lp_at(const qmap_powder_profile *p, double tth)
+{
+    double th = tth / 2.0 / DEG, c2 = cos(2 * th);
+    return (1.0 + p->polarization_k * c2 * c2) /
+           ((1.0 + p->polarization_k) * sin(th) * sin(th) * cos(th));
+}
+
+int qmap__powder_components(const qmap_powder_model *m, size_t k, double centre[2], double fwhm[2],
+                            double amp[2])
 {
     const qmap__powder_line *l = &m->lines[k];
-    if (m->lebail)
-        return l->lebail_i;
-    double th = l->tth / 2.0 / DEG, c2 = cos(2 * th);
-    double lp = (1.0 + m->p.polarization_k * c2 * c2) /
-                ((1.0 + m->p.polarization_k) * sin(th) * sin(th) * cos(th));
-    return m->p.scale * l->mf2 * lp;
+    const qmap_powder_profile *p = &m->p;
+    int n = p->wavelength2 > 0 && l->tth2 < 179.9 ? 2 : 1;
+    for (int c = 0; c < n; c++) {
+        double tth = c == 0 ? l->tth : l->tth2;
+        centre[c] = tth + p->zero + qmap__powder_displacement_shift(p, tth);
+        fwhm[c] = fwhm_at(p, tth);
+        double w = c == 0 ? 1.0 : p->ratio2;
+        if (m->lebail)
+            amp[c] = w * l->lebail_i;
+        else
+            amp[c] = w * p->scale * (c == 0 ? l->mf2 : l->mf2_2) * lp_at(p, tth) * l->po *
+                     qmap__powder_absorption(p, tth);
+    }
+    return n;
+}
+
+double qmap__powder_shape(const qmap_powder_model *m, double x, double centre, double fwhm)
+{
+    double eta = fmin(1.0, fmax(0.0, m->p.eta));
+    return qmap__powder_pv(x, centre, fwhm, eta) * qmap__powder_asymmetry(&m->p, x, centre, fwhm);
 }
 
 double qmap_powder_background(const qmap_powder_profile *p, double x)
@@ -248,15 +301,15 @@ void qmap_powder_model_calc(qmap_powder_model *m, const double *tth, size_t n, d
 {
     for (size_t i = 0; i < n; i++)
         y[i] = qmap_powder_background(&m->p, tth[i]);
-    double eta = fmin(1.0, fmax(0.0, m->p.eta));
     for (size_t k = 0; k < m->n_lines; k++) {
-        double centre, fwhm;
-        qmap__powder_line_shape(m, k, &centre, &fwhm);
-        double half = QMAP__POWDER_WINDOW(fwhm);
-        if (n == 0 || centre + half < tth[0] || centre - half > tth[n - 1])
-            continue;
-        double a = qmap__powder_line_intensity(m, k);
-        for (size_t i = lower_bound(tth, n, centre - half); i < n && tth[i] <= centre + half; i++)
-            y[i] += a * qmap__powder_pv(tth[i], centre, fwhm, eta);
+        double centre[2], fwhm[2], amp[2];
+        int nc = qmap__powder_components(m, k, centre, fwhm, amp);
+        for (int c = 0; c < nc; c++) {
+            double half = QMAP__POWDER_WINDOW(fwhm[c]);
+            if (n == 0 || centre[c] + half < tth[0] || centre[c] - half > tth[n - 1])
+                continue;
+            for (size_t i = lower_bound(tth, n, centre[c] - half); i < n && tth[i] <= centre[c] + half; i++)
+                y[i] += amp[c] * qmap__powder_shape(m, tth[i], centre[c], fwhm[c]);
+        }
     }
 }

@@ -26,14 +26,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum par_kind { P_SCALE, P_ZERO, P_U, P_V, P_W, P_ETA, P_BG, P_CELL, P_UISO, P_OCC };
+enum par_kind { P_SCALE, P_ZERO, P_U, P_V, P_W, P_ETA, P_BG, P_CELL, P_UISO, P_OCC, P_PO, P_ASYM,
+                P_DISP, P_EXCH };
 
 typedef struct {
     enum par_kind kind;
     int index;                 /* bg term, cell slot (0..5), or site */
     char name[40];
     int tied[6];               /* P_CELL: cell slots set together; P_UISO: sites (-1 ends) */
-    double occ0, total;        /* P_OCC: initial occupancy, total at the position */
+    double occ0, total;        /* P_OCC, P_EXCH: initial occupancy, total at the position */
+    int metal_site, li_site;   /* P_EXCH: the metal's own site and the Li site beside it */
 } param;
 
 typedef struct {
@@ -78,7 +80,11 @@ static double get_param(const fit_ctx *f, const param *p)
     case P_BG: return pr->bg[p->index];
     case P_CELL: return c->cell[p->index];
     case P_UISO: return c->sites[p->index].u_iso;
-    case P_OCC: return c->sites[p->index].occupancy;
+    case P_OCC:
+    case P_EXCH: return c->sites[p->index].occupancy;
+    case P_PO: return pr->po_r;
+    case P_ASYM: return pr->asym[p->index];
+    case P_DISP: return pr->displacement;
     }
     return NAN;
 }
@@ -108,11 +114,22 @@ static void set_param(fit_ctx *f, const param *p, double v)
         for (int i = 0; i < 6 && p->tied[i] >= 0; i++)
             c->sites[p->tied[i]].u_iso = v;
         break;
-    case P_OCC: {
+    case P_PO: pr->po_r = v; break;
+    case P_ASYM: pr->asym[p->index] = v; break;
+    case P_DISP: pr->displacement = v; break;
+    case P_OCC:
+    case P_EXCH: {
         c->sites[p->index].occupancy = v;
+        if (p->kind == P_EXCH) {
+            /* the metal leaves its own layer, Li takes its place there */
+            double dx = v - p->occ0;
+            c->sites[p->metal_site].occupancy = f->occ_initial[p->metal_site] - dx;
+            c->sites[p->li_site].occupancy = f->occ_initial[p->li_site] + dx;
+        }
         double rest0 = p->total - p->occ0, rest = p->total - v;
         for (int s = 0; s < c->n_sites; s++) {
-            if (s == p->index || !same_position(&c->sites[s], &c->sites[p->index]))
+            if (s == p->index || !same_position(&c->sites[s], &c->sites[p->index]) ||
+                (p->kind == P_EXCH && (s == p->metal_site || s == p->li_site)))
                 continue;
             double o0 = s < 1024 ? f->occ_initial[s] : c->sites[s].occupancy;
             c->sites[s].occupancy = rest0 > 1e-12 ? o0 * rest / rest0 : rest;
@@ -163,6 +180,76 @@ static void add_cell_params(fit_ctx *f)
     }
 }
 
+static int find_site(const qmap_crystal *c, const char *label)
+{
+    for (int t = 0; t < c->n_sites && t < 1024; t++)
+        if (strcmp(c->sites[t].label, label) == 0)
+            return t;
+    return -1;
+}
+
+static int is_lithium(const qmap_atom_site *s)
+{
+    return qmap_form_factor_z(s->form_factor) == 3;
+}
+
+/* Index of a site holding the element of site like (by Z) on the position of site at; if
+ * none, one is added (occupancy 0, label "<like>_<at>", U_iso of at). -1 on error. */
+static int site_on_position(fit_ctx *f, int like, int at)
+{
+    qmap_crystal *c = f->m->c;
+    int z = qmap_form_factor_z(c->sites[like].form_factor);
+    for (int t = 0; t < c->n_sites && t < 1024; t++)
+        if (qmap_form_factor_z(c->sites[t].form_factor) == z && same_position(&c->sites[t], &c->sites[at]))
+            return t;
+    if (c->n_sites >= 1024) {
+        qmap_error(QMAP_ERR_VALUE, "exchange: too many sites");
+        return -1;
+    }
+    qmap_atom_site add = c->sites[like];
+    snprintf(add.label, sizeof add.label, "%.14s_%.14s", c->sites[like].label, c->sites[at].label);
+    memcpy(add.xyz, c->sites[at].xyz, sizeof add.xyz);
+    add.occupancy = 0.0;
+    add.occupancy_su = 0.0;
+    add.u_iso = c->sites[at].u_iso;
+    if (qmap_crystal_add_site(c, &add) < 0)
+        return -1;
+    f->occ_initial[c->n_sites - 1] = 0.0;
+    return c->n_sites - 1;
+}
+
+/* The composition-keeping exchange parameter (powder.h, qmap_powder_refine). */
+static int add_exchange(fit_ctx *f, const qmap_powder_refine_options *o, int *stage)
+{
+    qmap_crystal *c = f->m->c;
+    int li = find_site(c, o->exchange[0]), me = o->exchange[1] ? find_site(c, o->exchange[1]) : -1;
+    if (li < 0 || me < 0)
+        return qmap_error(QMAP_ERR_VALUE, "exchange: no atom site labelled '%s' in %s",
+                          li < 0 ? o->exchange[0] : o->exchange[1] ? o->exchange[1] : "", c->name);
+    if (!is_lithium(&c->sites[li]) || is_lithium(&c->sites[me]) ||
+        same_position(&c->sites[li], &c->sites[me]))
+        return qmap_error(QMAP_ERR_VALUE, "exchange: %s must be a Li site and %s a metal site on "
+                          "another position", c->sites[li].label, c->sites[me].label);
+    int me_on_li = site_on_position(f, me, li);
+    int li_on_me = me_on_li < 0 ? -1 : site_on_position(f, li, me);
+    if (me_on_li < 0 || li_on_me < 0)
+        return QMAP_ERR_NOMEM;
+    qmap__powder_update_lines(f->m);
+    char nm[40];
+    snprintf(nm, sizeof nm, "exch(%.14s)", c->sites[me_on_li].label);
+    add_param(f, P_EXCH, me_on_li, nm);
+    param *p = &f->par[f->n_par - 1];
+    stage[f->n_par - 1] = 2;
+    p->occ0 = c->sites[me_on_li].occupancy;
+    p->metal_site = me;
+    p->li_site = li_on_me;
+    p->total = 0;
+    for (int t = 0; t < c->n_sites; t++)
+        if (same_position(&c->sites[t], &c->sites[me_on_li]))
+            p->total += c->sites[t].occupancy;
+    return 0;
+}
+
 static int residuals(const gsl_vector *x, void *data, gsl_vector *fv)
 {
     fit_ctx *f = data;
@@ -176,7 +263,7 @@ static int residuals(const gsl_vector *x, void *data, gsl_vector *fv)
 }
 
 /* Least squares over the parameters flagged in use[]; su filled for them. */
-static int run_lsq(fit_ctx *all, const int *use, int max_iter, double *su, int *iterations)
+static int run_lsq(fit_ctx *all, const int *use, int max_iter, double *su, qmap_powder_result *res)
 {
     fit_ctx f = *all;
     f.n_par = 0;
@@ -224,7 +311,29 @@ static int run_lsq(fit_ctx *all, const int *use, int max_iter, double *su, int *
     int cst = gsl_multifit_nlinear_covar(J, 0.0, cov);
     for (size_t j = 0; j < p; j++)
         su[map[j]] = cst == GSL_SUCCESS ? sqrt(gsl_matrix_get(cov, j, j) * chi2 / (double)(n - p)) : NAN;
-    *iterations += (int)gsl_multifit_nlinear_niter(w);
+    for (int a = 0; a < QMAP_POWDER_MAX_PAR; a++)
+        for (int b = 0; b < QMAP_POWDER_MAX_PAR; b++)
+            res->corr[a][b] = NAN;
+    for (size_t a = 0; a < p && cst == GSL_SUCCESS; a++)
+        for (size_t b = 0; b < p; b++) {
+            double den = sqrt(gsl_matrix_get(cov, a, a) * gsl_matrix_get(cov, b, b));
+            res->corr[map[a]][map[b]] = den > 0 ? gsl_matrix_get(cov, a, b) / den : NAN;
+        }
+    size_t niter = gsl_multifit_nlinear_niter(w);
+    res->iterations += (int)niter;
+    res->converged = st == GSL_SUCCESS && (info == 1 || info == 2);
+    if (st == GSL_EMAXITER)
+        snprintf(res->criterion, sizeof res->criterion, "not converged: %d iterations, the limit, "
+                 "reached", max_iter);
+    else if (info == 1)
+        snprintf(res->criterion, sizeof res->criterion, "converged: every step |dx_j| < 1e-10 "
+                 "(|x_j| + 1e-10) after %zu iterations", niter);
+    else if (info == 2)
+        snprintf(res->criterion, sizeof res->criterion, "converged: gradient max |g_j x_j| < "
+                 "1e-10 chi2 after %zu iterations", niter);
+    else
+        snprintf(res->criterion, sizeof res->criterion, "not converged: %s after %zu iterations",
+                 gsl_strerror(st), niter);
     gsl_set_error_handler(old);
     gsl_multifit_nlinear_free(w);
     gsl_vector_free(x);
@@ -234,31 +343,36 @@ static int run_lsq(fit_ctx *all, const int *use, int max_iter, double *su, int *
     return 0;
 }
 
-/* Le Bail extraction of every line's intensity from the current profile. */
+/* Le Bail extraction of every line's intensity from the current profile: each line gets
+ * its share of the observed counts (above background) in proportion to its calculated
+ * contribution, over both wavelength components. */
 static void lebail_extract(fit_ctx *f)
 {
     qmap_powder_model *m = f->m;
     const qmap_powder_data *d = f->d;
     qmap_powder_model_calc(m, d->tth, d->n, f->ycalc);
-    double eta = fmin(1.0, fmax(0.0, m->p.eta));
     double *next = calloc(m->n_lines ? m->n_lines : 1, sizeof *next);
     if (!next)
         return;
     for (size_t k = 0; k < m->n_lines; k++) {
-        double centre, fwhm, sum = 0.0;
-        qmap__powder_line_shape(m, k, &centre, &fwhm);
-        double half = QMAP__POWDER_WINDOW(fwhm);
-        for (size_t i = 0; i < d->n; i++) {
-            if (d->tth[i] < centre - half || d->tth[i] > centre + half)
-                continue;
-            double bg = qmap_powder_background(&m->p, d->tth[i]);
-            double peak = f->ycalc[i] - bg;
-            double dx = 0.5 * (d->tth[i + 1 < d->n ? i + 1 : i] - d->tth[i > 0 ? i - 1 : i]);
-            if (peak > 1e-12 * (fabs(bg) + 1))
-                sum += m->lines[k].lebail_i * qmap__powder_pv(d->tth[i], centre, fwhm, eta) *
-                       fmax(0.0, d->y[i] - bg) / peak * dx;
+        double centre[2], fwhm[2], amp[2], sum = 0.0, weight = 0.0;
+        int nc = qmap__powder_components(m, k, centre, fwhm, amp);
+        for (int c = 0; c < nc; c++) {
+            double half = QMAP__POWDER_WINDOW(fwhm[c]);
+            weight += amp[c];
+            for (size_t i = 0; i < d->n; i++) {
+                if (d->tth[i] < centre[c] - half || d->tth[i] > centre[c] + half)
+                    continue;
+                double bg = qmap_powder_background(&m->p, d->tth[i]);
+                double peak = f->ycalc[i] - bg;
+                double dx = 0.5 * (d->tth[i + 1 < d->n ? i + 1 : i] - d->tth[i > 0 ? i - 1 : i]);
+                if (peak > 1e-12 * (fabs(bg) + 1))
+                    sum += amp[c] * qmap__powder_shape(m, d->tth[i], centre[c], fwhm[c]) *
+                           fmax(0.0, d->y[i] - bg) / peak * dx;
+            }
         }
-        next[k] = sum;
+        /* sum is the intensity of all components; the line's own is its share */
+        next[k] = weight > 0 ? sum * m->lines[k].lebail_i / weight : 0.0;
     }
     for (size_t k = 0; k < m->n_lines; k++)
         m->lines[k].lebail_i = next[k];
@@ -329,6 +443,20 @@ int qmap_powder_refine(qmap_powder_model *m, const qmap_powder_data *d,
     }
     if (o->refine_eta)
         ADD(P_ETA, 0, "eta", 2);
+    if (o->refine_displacement)
+        ADD(P_DISP, 0, "displacement", 1);
+    if (o->refine_asym) {
+        ADD(P_ASYM, 0, "asym_P1", 2);
+        ADD(P_ASYM, 1, "asym_P2", 2);
+    }
+    if (o->refine_po && !lebail) {
+        char nm[40];
+        snprintf(nm, sizeof nm, "MD_r(%d,%d,%d)", m->p.po_hkl[0], m->p.po_hkl[1], m->p.po_hkl[2]);
+        ADD(P_PO, 0, nm, 2);
+    }
+    /* the exchange may add sites: before U_iso, so that they share their position's U_iso */
+    if (o->exchange[0] && !lebail && (rc = add_exchange(&f, o, stage)) < 0)
+        goto done;
     if (o->refine_uiso && !lebail) {
         int done[1024] = {0};
         for (int s = 0; s < m->c->n_sites && s < 1024; s++) {
@@ -382,7 +510,7 @@ int qmap_powder_refine(qmap_powder_model *m, const qmap_powder_data *d,
         for (int st = 0; st <= 2 && rc == 0; st++) {
             for (int j = 0; j < f.n_par; j++)
                 use[j] = stage[j] <= st;
-            rc = run_lsq(&f, use, o->max_iter, su, &res->iterations);
+            rc = run_lsq(&f, use, o->max_iter, su, res);
         }
     } else {
         qmap__powder_update_lines(m);
@@ -391,7 +519,7 @@ int qmap_powder_refine(qmap_powder_model *m, const qmap_powder_data *d,
                 lebail_extract(&f);
             for (int j = 0; j < f.n_par; j++)
                 use[j] = cycle == 0 ? f.par[j].kind == P_BG : (cycle == 1 ? stage[j] <= 1 : 1);
-            rc = run_lsq(&f, use, o->max_iter, su, &res->iterations);
+            rc = run_lsq(&f, use, o->max_iter, su, res);
         }
         if (rc == 0)
             lebail_extract(&f);
