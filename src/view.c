@@ -124,7 +124,7 @@ int qmap_view_open(const char *results_path, qmap_view **out)
     }
     if (rc >= 0) {
         const char *t = getenv("TMPDIR");
-        snprintf(v->tmpdir, sizeof v->tmpdir, "%s/qmap-view-XXXXXX", t && *t && strlen(t) < 40 ? t : "/tmp");
+        snprintf(v->tmpdir, sizeof v->tmpdir, "%s/qmap-view-XXXXXX", t && *t && strlen(t) < 4000 ? t : "/tmp");
         if (!mkdtemp(v->tmpdir))
             v->tmpdir[0] = 0;   /* figures then answer with an error; everything else works */
     }
@@ -361,7 +361,7 @@ int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *o
         return rc;
     if (!f)
         return qmap_error(QMAP_ERR_VALUE, "figure '%s' does not apply to this results file", name);
-    char path[128];
+    char path[4200];
     snprintf(path, sizeof path, "%s/figure.png", v->tmpdir);
     rc = qmap_figure_write_png(f, path, 1.5);
     qmap_figure_free(f);

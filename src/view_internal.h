@@ -14,7 +14,7 @@ struct qmap_view {
     hid_t cube;                   /* /qspace/cube, or -1 without --save-qspace */
     int nb[3];                    /* cube bins along qx, qy, qz (= r->axes[a].n) */
     double *hits_proj[3];         /* hits summed over the other two axes (projection norm) */
-    char tmpdir[64];              /* private folder for figure PNGs, "" when none */
+    char tmpdir[4096];              /* private folder for figure PNGs, "" when none */
 };
 
 /* Index of map `name` in r->maps, or -1. */

@@ -10,18 +10,18 @@
 # the list its positions; no console error. Chromium or Node missing is a failure.
 set -u
 T="$QMAP_TEST_TMP/view"
-rm -rf "$T" && mkdir -p "$T"
+rm -rf "$T" && mkdir -p "$T/tmp"
 fail() { echo "FAIL: $*" >&2; [ -n "${PIDS:-}" ] && kill $PIDS 2>/dev/null; exit 1; }
+trap '[ -n "${PIDS:-}" ] && kill $PIDS 2>/dev/null' EXIT
 one_error_line() {   # $1 = stderr file
     [ "$(wc -l < "$1")" -eq 1 ] && grep -q '^qmap' "$1" || { cat "$1" >&2; fail "expected one 'qmap...' error line"; }
 }
 PIDS=""
-start_view() {   # $1 = results file, $2 = name; sets URL_<name> via the printed address
-    "$QMAP_BIN" view "$1" --no-browser > "$T/$2.out" 2> "$T/$2.err" &
-    local pid=$!
-    PIDS="$PIDS $pid"
+start_view() {   # $1 = results file, $2 = name; sets LAST_URL from the printed address (not in a subshell)
+    TMPDIR="$T/tmp" "$QMAP_BIN" view "$1" --no-browser > "$T/$2.out" 2> "$T/$2.err" &
+    PIDS="$PIDS $!"
     for _ in $(seq 100); do grep -q 'http://' "$T/$2.out" 2>/dev/null && break; sleep 0.1; done
-    grep -o 'http://127\.0\.0\.1:[0-9]*/[0-9a-f]\{32\}/' "$T/$2.out" || { cat "$T/$2.err" >&2; fail "qmap view did not print its address"; }
+    LAST_URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*/[0-9a-f]\{32\}/' "$T/$2.out") || { cat "$T/$2.err" >&2; fail "qmap view did not print its address"; }
 }
 
 # ---- command line and bad files
@@ -43,8 +43,9 @@ one_error_line "$T/e"
 "$QMAP_BIN" process "$T/sim/sample_0001.h5" -o "$T/plain.h5" > /dev/null || fail "process failed"
 cp "$T/cube.h5" "$T/cube.copy.h5"
 
-URL=$(start_view "$T/cube.h5" cube) || exit 1
-URL_PLAIN=$(start_view "$T/plain.h5" plain) || exit 1
+start_view "$T/cube.h5" cube; URL=$LAST_URL
+start_view "$T/plain.h5" plain; URL_PLAIN=$LAST_URL
+[ "$(echo $PIDS | wc -w)" -eq 2 ] || fail "server process ids not recorded"
 
 # a port in use: one line naming the port
 PORT=$(echo "$URL" | sed 's|http://127.0.0.1:\([0-9]*\)/.*|\1|')
@@ -206,4 +207,6 @@ for pid in $PIDS; do kill -0 "$pid" 2>/dev/null || fail "a server died"; done
 kill -TERM $PIDS
 for pid in $PIDS; do wait "$pid" || fail "qmap view did not stop cleanly on SIGTERM"; done
 PIDS=""
+[ -z "$(ls -A "$T/tmp")" ] || fail "qmap view left its temporary folder: $(ls "$T/tmp")"
 echo "test_view: all checks passed"
+exit 0
