@@ -22,6 +22,9 @@
 
 #define CURVE_POINTS 121
 #define HIST_BINS 30
+/* Largest region whose q-space is summed: every position is one compressed chunk of the
+ * cube to inflate (about a millisecond each), so a request stays within a few seconds. */
+#define REGION_QSPACE_MAX 1600
 
 static const char *const axis_names[3] = {"qx", "qy", "qz"};
 
@@ -323,6 +326,9 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
     if (v->cube < 0) {
         jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
                    "(/qspace/cube): run qmap process with --save-qspace\"");
+    } else if (n_pos > REGION_QSPACE_MAX) {
+        jb_printf(&b, "null,\"qspace_message\":\"the summed q-space is computed for regions of up to %d "
+                      "positions (this one has %zu): draw a smaller region\"", REGION_QSPACE_MAX, n_pos);
     } else {
         size_t ncube = (size_t)v->nb[0] * v->nb[1] * v->nb[2];
         int ncol = c1 - c0 + 1;

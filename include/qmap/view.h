@@ -58,7 +58,8 @@ int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
 /* Region: the rectangle rows [r0, r1] x cols [c0, c1] (inclusive, inside the map), or,
  * with label > 0, the positions of particle `label`. Its summed intensity, per-map
  * statistics (qmap_distribution_stats over the finite values), a histogram of d, and,
- * with the cube, the summed q-space projections. */
+ * with the cube, the summed q-space projections (regions of up to 1600 positions: each
+ * position is one compressed chunk to read; larger ones get a "qspace_message"). */
 int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int label,
                           qmap_view_text *out);
 
