@@ -323,6 +323,7 @@ int cmd_view(int argc, char **argv)
                 argc - optind);
         return 2;
     }
+    cli_signals_install();   /* from here on SIGINT/SIGTERM end the loop below: a clean stop */
     server s = {0};
     if (make_token(s.token) < 0) {
         fprintf(stderr, "qmap view: no random bytes for the access token: %s\n", strerror(errno));
@@ -355,14 +356,12 @@ int cmd_view(int argc, char **argv)
     fflush(stdout);
     if (browser)
         open_browser(url);
-    cli_signals_install();
     while (!cli_interrupted()) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
         while (waitpid(-1, NULL, WNOHANG) > 0) {}   /* reap xdg-open */
     }
-    MHD_stop_daemon(d);
-    close(fd);
+    MHD_stop_daemon(d);   /* closes the listening socket too */
     qmap_view_close(s.view);
     printf("qmap view: stopped\n");
     return 0;
