@@ -58,8 +58,9 @@ static void usage(FILE *f)
 "values, Gaussian fits and (with `qmap process --save-qspace`) the projections of its\n"
 "q-space peak with the centre of mass and the fits. Drag a rectangle, or pick a particle:\n"
 "its summed intensity, statistics (mean/std of d, strain, tilt, widths), histogram of d and\n"
-"summed q-space. Every panel downloads as PNG, curves as CSV. Read-only: the results file\n"
-"is never modified. Stop with Ctrl-C.\n\n"
+"summed q-space (regions up to 1600 positions). Every panel downloads as PNG, curves as CSV.\n"
+"Not shown: the per-position rocking curve (it needs the raw frames). Read-only: the\n"
+"results file is never modified. Stop with Ctrl-C.\n\n"
 "  -p, --port N     TCP port on 127.0.0.1 (default 0: any free port)\n"
 "      --no-browser do not open a browser (print the address only)\n"
 "  -h, --help       this help\n");
