@@ -52,6 +52,8 @@ async function main() {
             problems.push("log: " + m.params.entry.text + " " + (m.params.entry.url || ""));
         }
     };
+    toChrome.on("error", () => {});     // chromium killed at the end: a broken pipe is expected
+    fromChrome.on("error", () => {});
     fromChrome.setEncoding("utf8");
     fromChrome.on("data", d => {
         inbuf += d;
@@ -98,7 +100,8 @@ async function main() {
     const out = { maps: {} };
 
     // switch maps: each gives a different picture and the title follows
-    for (const name of ["d_spacing", "strain", "tilt_hsv", "particles", "sigma_mean", "intensity"]) {
+    const offered = await evaluate(`Array.from(document.getElementById("map-select").options).map(o => o.value)`);
+    for (const name of ["d_spacing", "strain", "tilt_hsv", "particles", "sigma_mean", "intensity"].filter(n => offered.includes(n))) {
         await evaluate(`(() => { const s = document.getElementById("map-select"); s.value = "${name}";
             s.dispatchEvent(new Event("change")); })()`);
         await waitFor(`window.qmapView.current && window.qmapView.current.name === "${name}"`, "map " + name);
