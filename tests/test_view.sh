@@ -200,6 +200,18 @@ assert yellow > 30 and red > 10, ("screenshot colours", yellow, red)
 print("page checks passed; page timings (ms):", page["timings"])
 PY
 
+# a file without /qspace/cube and /particles: the panels say what is missing, no console error
+node "$QMAP_SRC/tests/view_cdp.js" "$URL_PLAIN" "$T/shot_plain.png" "$ROW" "$COL" 4 11 5 13 \
+    > "$T/page_plain.json" 2> "$T/cdp.err" || { cat "$T/cdp.err" >&2; fail "driving the page of plain.h5 failed"; }
+"$PYTHON" - "$T/page_plain.json" <<'PY' || fail "page checks without the cube"
+import sys, json
+page = json.load(open(sys.argv[1]))
+assert not page["problems"], "console errors: %s" % page["problems"]
+assert "--save-qspace" in page["position"]["message"], page["position"]["message"]
+assert page["position"]["plots"] == [] and page["region"]["plots"] == []
+assert "particle" not in page and "particles" not in page["maps"]
+PY
+
 # the results files were not modified by serving them
 cmp -s "$T/cube.h5" "$T/cube.copy.h5" || fail "qmap view modified the results file"
 # the servers are still alive after every bad request, and stop on SIGTERM
