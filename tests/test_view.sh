@@ -91,6 +91,17 @@ s = socket.create_connection((host, int(port)), timeout=10); s.sendall(b"\x00\xf
 try: s.recv(100)
 except Exception: pass
 s.close()
+# random paths and query values (percent-encoded bytes): only 2xx/4xx, never a crash
+import random, urllib.parse
+rnd = random.Random(17)
+for i in range(300):
+    page = rnd.choice(["api/map", "api/position", "api/region", "api/figure", "api/info", "", "api/x"])
+    keys = rnd.sample(["name", "row", "col", "r0", "r1", "c0", "c1", "label", "x"], rnd.randint(0, 5))
+    vals = [rnd.choice([str(rnd.randint(-5, 40)), "9" * rnd.randint(1, 30), "intensity", "tilt_hsv",
+                        bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 40))).decode("latin-1")]) for _ in keys]
+    q = "&".join("%s=%s" % (k, urllib.parse.quote(v, safe="")) for k, v in zip(keys, vals))
+    c, _ = get(url + page + ("?" + q if q else ""))
+    assert 200 <= c < 500, (page, q, c)
 info = json.loads(expect(url + "api/info", 200))
 f = h5py.File(path, "r")
 I = f["maps/intensity"][:]
