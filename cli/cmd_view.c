@@ -56,9 +56,10 @@ static void usage(FILE *f)
 "tilt magnitude/direction/HSV, mask, particles) with colour limits and colour map controls,\n"
 "axes in micrometres and a read-out of every map under the cursor. Click a position: its\n"
 "values, Gaussian fits and (with `qmap process --save-qspace`) the projections of its\n"
-"q-space peak with the centre of mass and the fits. Drag a rectangle, or pick a particle:\n"
-"its summed intensity, statistics (mean/std of d, strain, tilt, widths), histogram of d and\n"
-"summed q-space (regions up to 1600 positions). Every panel downloads as PNG, curves as CSV.\n"
+"q-space peak with the centre of mass and the fits. Drag a rectangle or a lasso, or pick a\n"
+"particle: its summed intensity, statistics (mean/std of d, strain, tilt, widths), a\n"
+"histogram of d and the summed q-space (regions up to 1600 positions). Every panel\n"
+"downloads as PNG, curves as CSV.\n"
 "Not shown: the per-position rocking curve (it needs the raw frames). Read-only: the\n"
 "results file is never modified. Stop with Ctrl-C.\n\n"
 "  -p, --port N     TCP port on 127.0.0.1 (default 0: any free port)\n"
@@ -144,6 +145,30 @@ static const char *name_arg(struct MHD_Connection *c, const char *name)
     return s;
 }
 
+/* A lasso: "col,row,col,row,..." (decimal numbers, at most QMAP_VIEW_MAX_POLY vertices).
+ * Returns the number of vertices, or -1 when malformed. */
+static int poly_arg(const char *s, double *poly)
+{
+    if (strlen(s) > 24 * 2 * QMAP_VIEW_MAX_POLY)
+        return -1;
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        if (n == 2 * QMAP_VIEW_MAX_POLY)
+            return -1;
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !(v > -1e6 && v < 1e6) || (*end != ',' && *end != 0))
+            return -1;
+        poly[n++] = v;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && !*p)
+            return -1;
+    }
+    return n % 2 == 0 && n >= 6 ? n / 2 : -1;
+}
+
 static enum MHD_Result send_answer(struct MHD_Connection *c, int rc, qmap_view_text *t, const char *type)
 {
     if (rc < 0) {
@@ -181,15 +206,19 @@ static enum MHD_Result route(server *s, struct MHD_Connection *c, const char *pa
         return send_answer(c, rc, &t, "application/json");
     }
     if (strcmp(path, "api/region") == 0) {
-        int r0 = 0, r1 = 0, c0 = 0, c1 = 0, label = 0;
-        if (arg(c, "label")) {
+        int r0 = 0, r1 = 0, c0 = 0, c1 = 0, label = 0, n_poly = 0;
+        double poly[2 * QMAP_VIEW_MAX_POLY];
+        if (arg(c, "poly")) {
+            if ((n_poly = poly_arg(arg(c, "poly"), poly)) < 0)
+                return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region: poly must be 3 to 256 vertices col,row,col,row,...");
+        } else if (arg(c, "label")) {
             if (int_arg(c, "label", 1, 100000000, &label) < 0)
                 return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region: label must be an integer >= 1");
         } else if (int_arg(c, "r0", 0, 1000000, &r0) < 0 || int_arg(c, "r1", 0, 1000000, &r1) < 0 ||
                    int_arg(c, "c0", 0, 1000000, &c0) < 0 || int_arg(c, "c1", 0, 1000000, &c1) < 0) {
             return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region needs r0, r1, c0, c1 (integers >= 0) or label");
         }
-        rc = qmap_view_region_json(s->view, r0, r1, c0, c1, label, &t);
+        rc = qmap_view_region_json(s->view, r0, r1, c0, c1, label, n_poly ? poly : NULL, n_poly, &t);
         return send_answer(c, rc, &t, "application/json");
     }
     if (strcmp(path, "api/figure") == 0) {

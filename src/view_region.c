@@ -244,7 +244,20 @@ static void stats_json(qmap_jbuf *b, const double *m, const uint8_t *keep, size_
     jb_raw(b, "}");
 }
 
-int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int label, qmap_view_text *out)
+/* Even-odd test of point (x, y) against the polygon of n vertices poly[2k], poly[2k+1]. */
+static int inside_polygon(const double *poly, int n, double x, double y)
+{
+    int in = 0;
+    for (int i = 0, j = n - 1; i < n; j = i++) {
+        double xi = poly[2 * i], yi = poly[2 * i + 1], xj = poly[2 * j], yj = poly[2 * j + 1];
+        if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+            in = !in;
+    }
+    return in;
+}
+
+int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int label, const double *poly,
+                          int n_poly, qmap_view_text *out)
 {
     const qmap_results *r = v->r;
     out->data = NULL;
@@ -266,6 +279,21 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
                 }
         if (r1 < 0)
             return qmap_error(QMAP_ERR_VALUE, "particle %d has no position in the label map", label);
+    } else if (poly) {
+        if (n_poly < 3 || n_poly > QMAP_VIEW_MAX_POLY)
+            return qmap_error(QMAP_ERR_VALUE, "a lasso needs 3 to %d vertices (got %d)", QMAP_VIEW_MAX_POLY, n_poly);
+        double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+        for (int k = 0; k < 2 * n_poly; k++) {
+            if (!isfinite(poly[k]))
+                return qmap_error(QMAP_ERR_VALUE, "a lasso vertex is not a finite number");
+            lo[k % 2] = fmin(lo[k % 2], poly[k]);
+            hi[k % 2] = fmax(hi[k % 2], poly[k]);
+        }
+        /* bounding box of the cells whose centre can be inside, clipped to the map */
+        c0 = (int)fmax(0, floor(lo[0] - 0.5)), c1 = (int)fmin(r->n_fast - 1, ceil(hi[0] - 0.5));
+        r0 = (int)fmax(0, floor(lo[1] - 0.5)), r1 = (int)fmin(r->n_slow - 1, ceil(hi[1] - 0.5));
+        if (c0 > c1 || r0 > r1)
+            return qmap_error(QMAP_ERR_VALUE, "the lasso lies outside the map");
     } else if (r0 < 0 || r1 >= r->n_slow || r0 > r1 || c0 < 0 || c1 >= r->n_fast || c0 > c1) {
         return qmap_error(QMAP_ERR_VALUE, "rectangle rows %d..%d, cols %d..%d is not inside the %d x %d map",
                           r0, r1, c0, c1, r->n_slow, r->n_fast);
@@ -281,6 +309,8 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
             size_t p = (size_t)i * r->n_fast + j;
             if (label > 0 && v->parts->labels[p] != label)
                 continue;
+            if (label <= 0 && poly && !inside_polygon(poly, n_poly, j + 0.5, i + 0.5))
+                continue;
             keep[p] = 1;
             n_pos++;
             n_particle += r->mask[p] != 0;
@@ -290,9 +320,10 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
             }
         }
     qmap_jbuf b = {0};
-    jb_printf(&b, "{\"r0\":%d,\"r1\":%d,\"c0\":%d,\"c1\":%d,\"label\":%d,\"n_positions\":%zu,"
+    jb_printf(&b, "{\"r0\":%d,\"r1\":%d,\"c0\":%d,\"c1\":%d,\"label\":%d,\"lasso\":%s,\"n_positions\":%zu,"
                   "\"n_in_particle\":%zu,\"n_measured\":%zu,\"sum_intensity\":",
-              r0, r1, c0, c1, label > 0 ? label : 0, n_pos, n_particle, n_finite);
+              r0, r1, c0, c1, label > 0 ? label : 0, label <= 0 && poly ? "true" : "false", n_pos, n_particle,
+              n_finite);
     jb_num(&b, sum);
     jb_raw(&b, ",\"stats\":{");
     int first = 1;

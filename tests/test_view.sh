@@ -139,6 +139,15 @@ assert math.isclose(g["sum_intensity"], np.nansum(I[3:13, 4:16]), rel_tol=1e-9)
 assert math.isclose(g["stats"]["d_spacing"]["mean"], np.nanmean(d[3:13, 4:16]), rel_tol=1e-9)
 assert math.isclose(g["stats"]["d_spacing"]["std"], np.nanstd(d[3:13, 4:16], ddof=1), rel_tol=1e-6)   # sample std (n - 1), as the report
 assert math.isclose(g["qspace"]["total"], np.nansum(f["qspace/cube"][3:13, 4:16].astype(float)), rel_tol=1e-6)
+# a lasso: the triangle (5, 3), (9, 3), (5, 7) in (col, row) cell units holds the cell centres
+# of rows 3..5: cols 5..7, 5..6 and 5
+g = json.loads(expect(url + "api/region?poly=5,3,9,3,5,7", 200))
+tri = [(3, 5), (3, 6), (3, 7), (4, 5), (4, 6), (5, 5)]
+assert g["lasso"] and g["n_positions"] == 6, g["n_positions"]
+assert math.isclose(g["sum_intensity"], np.nansum([I[a, b] for a, b in tri]), rel_tol=1e-9)
+for bad in ["5,3,9,3", "5,3,9,3,5", "5,3,9,3,5,nan", "5,3,,9,3,5,7", "5,3,9,3,5,7,", "a,b,c,d,e,f", ",".join(["1"] * 600)]:
+    expect(url + "api/region?poly=" + bad, 400)
+expect(url + "api/region?poly=-50,-50,-40,-50,-50,-40", 404)
 lab = f["particles/labels"][:]
 g = json.loads(expect(url + "api/region?label=1", 200))
 assert g["n_positions"] == int((lab == 1).sum())
@@ -199,6 +208,19 @@ shown = float(reg["sum_shown"].split(":")[1].split()[0])
 assert math.isclose(shown, want, rel_tol=1e-4), (reg["sum_shown"], want)
 assert math.isclose(float(reg["stats"]["d_spacing"][1]), np.nanmean(f["maps/d_spacing"][4:12, 5:14]), rel_tol=1e-5)
 assert reg["plots"] == ["region-proj-qx", "region-proj-qy", "region-proj-qz"]
+# the lasso: the positions whose cell centre is inside the polygon the page sent (even-odd rule)
+def inside(poly, x, y):
+    n, hit = len(poly), False
+    for i in range(n):
+        (xi, yi), (xj, yj) = poly[i], poly[i - 1]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            hit = not hit
+    return hit
+la = page["lasso"]
+cells = [(i, j) for i in range(I.shape[0]) for j in range(I.shape[1]) if inside(la["path"], j + 0.5, i + 0.5)]
+assert la["n"] == len(cells) and 0.3 * 8 * 9 < la["n"] < 0.7 * 8 * 9, (la["n"], len(cells))
+assert math.isclose(float(la["sum_value"]), np.nansum([I[i, j] for i, j in cells]), rel_tol=1e-9)
+assert la["title"].startswith("Lasso")
 lab = f["particles/labels"][:]
 assert page["particle"]["n"] == int((lab == 1).sum())
 assert math.isclose(page["particle"]["sum"], np.nansum(np.where(lab == 1, I, 0)), rel_tol=1e-9)

@@ -146,6 +146,28 @@ async function main() {
             [tr.dataset.key, Array.from(tr.children).map(td => td.textContent)])),
         plots: Array.from(document.querySelectorAll("#region-plots canvas")).map(c => c.id),
         json: window.qmapView.region })`);
+
+    // a lasso: the triangle (c0, r0), (c1 + 1, r0), (c0, r1 + 1) in cell units, drawn edge by edge
+    await evaluate(`(() => { const s = document.getElementById("select-mode"); s.value = "lasso"; s.dispatchEvent(new Event("change")); })()`);
+    const toScreen = (fc, fr) => evaluate(`(() => { const b = document.getElementById("map-overlay").getBoundingClientRect();
+        const S = window.qmapView, nr = S.info.shape[0]; return [b.left + S.L + ${fc} * S.cell, b.top + S.T + (nr - ${fr}) * S.cell]; })()`);
+    const tri = [[+c0, +r0], [+c1 + 1, +r0], [+c0, +r1 + 1]];
+    let [px, py] = await toScreen(tri[0][0], tri[0][1]);
+    await mouse("mouseMoved", px, py, 0);
+    await mouse("mousePressed", px, py, 1);
+    for (let e = 0; e < 3; e++) {
+        const [a, b] = [tri[e], tri[(e + 1) % 3]];
+        for (let k = 1; k <= 8; k++) {
+            [px, py] = await toScreen(a[0] + (b[0] - a[0]) * k / 8, a[1] + (b[1] - a[1]) * k / 8);
+            await mouse("mouseMoved", px, py, 1);
+        }
+    }
+    await mouse("mouseReleased", px, py, 0);
+    await waitFor("window.qmapView.region && window.qmapView.region.lasso === true", "the lasso region");
+    out.lasso = await evaluate(`({ title: document.getElementById("region-title").textContent, path: window.qmapView.lassoPath,
+        n: window.qmapView.region.n_positions, sum: window.qmapView.region.sum_intensity,
+        sum_value: document.getElementById("region-sum").dataset.value })`);
+
     await send("Page.captureScreenshot", { format: "png", captureBeyondViewport: false }).then(r =>
         fs.writeFileSync(shot, Buffer.from(r.data, "base64")));
 

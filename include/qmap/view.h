@@ -56,12 +56,16 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
 int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out);
 
 /* Region: the rectangle rows [r0, r1] x cols [c0, c1] (inclusive, inside the map), or,
- * with label > 0, the positions of particle `label`. Its summed intensity, per-map
+ * with label > 0, the positions of particle `label`, or, with n_poly >= 3, the positions
+ * whose cell centre (col + 0.5, row + 0.5) lies inside the polygon poly[2k] = col,
+ * poly[2k+1] = row (cell units, even-odd rule; a lasso), at most QMAP_VIEW_MAX_POLY
+ * vertices. Its summed intensity, per-map
  * statistics (qmap_distribution_stats over the finite values), a histogram of d, and,
  * with the cube, the summed q-space projections (regions of up to 1600 positions: each
  * position is one compressed chunk to read; larger ones get a "qspace_message"). */
+#define QMAP_VIEW_MAX_POLY 256
 int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int label,
-                          qmap_view_text *out);
+                          const double *poly, int n_poly, qmap_view_text *out);
 
 /* A report figure (qmap_report_figure: "drift", "rocking_curve", "qspace_overview", ...)
  * as PNG bytes at 1.5 pixels per figure unit. QMAP_ERR_VALUE for an unknown name or a
