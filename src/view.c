@@ -6,7 +6,6 @@
  * so the browser and the report show the same colours. The tilt-vector (HSV) and particle
  * maps are coloured here, with the report's own colour functions.
  */
-#define _XOPEN_SOURCE 700
 #include "view_internal.h"
 #include "view_json.h"
 #include "report_internal.h"
