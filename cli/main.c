@@ -24,6 +24,7 @@ static void usage(FILE *f)
             "  sem IMAGE        particle size distribution of an SEM image (TIFF, PNG): CSV + figure\n"
             "  hkl CIF H,K,L    d, |Q|, 2theta, |F| and ID01 angles of reflections from a CIF structure\n"
             "  powder CIF PAT   Rietveld / Le Bail refinement of a powder pattern against a CIF\n"
+            "  view RESULTS     explore a results file in the browser (maps, positions, regions)\n"
             "  version          print the version\n",
             QMAP_VERSION_STRING);
 }
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         rc = cmd_hkl(argc - 1, argv + 1);
     else if (strcmp(cmd, "powder") == 0)
         rc = cmd_powder(argc - 1, argv + 1);
+    else if (strcmp(cmd, "view") == 0)
+        rc = cmd_view(argc - 1, argv + 1);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("qmap %s\n", QMAP_VERSION_STRING);
         rc = 0;
