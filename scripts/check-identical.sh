@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# check-identical.sh -- prove that a refactoring leaves qmap's results files unchanged.
+#
+#   scripts/check-identical.sh record BUILD_DIR OUT_DIR   # write the results files of BUILD_DIR's qmap
+#   scripts/check-identical.sh compare REF_DIR NEW_DIR    # compare two such folders file by file
+#
+# `record` runs, with the qmap binary of BUILD_DIR, always on the same input paths (the results
+# file stores the input path, so the inputs must not move between the two runs):
+#   demo.h5   `qmap demo` (simulate NMC622 + process), run in a fixed work folder;
+#   bench.h5  `qmap process` of the benchmark dataset (bench/run.sh default: 50 x 50 map x 20 eta,
+#             bitshuffle-LZ4 frames), simulated once into $QMAP_IDENTITY_DATA and reused;
+#   bench-t1.h5 the same with --threads 1.
+# `compare` runs h5diff (every dataset and every attribute, exact: no tolerance) on each pair
+# and also reports whether the two files are byte-identical (cmp). Nothing is ignored: the
+# results file holds no creation time. Exit status 0 only when every pair is equal under h5diff.
+set -euo pipefail
+DATA=${QMAP_IDENTITY_DATA:-/tmp/qmap-identity}
+case "${1:-}" in
+record)
+    B=$(cd "$2" && pwd); OUT=$3; Q=$B/qmap
+    mkdir -p "$OUT" "$DATA"
+    if [ ! -f "$DATA/bench/sample_0001.h5" ]; then
+        "$Q" simulate -o "$DATA/bench" --size 50,50 --eta 20 >/dev/null
+    fi
+    rm -rf "$DATA/demo"
+    "$Q" demo -o "$DATA/demo" --quiet >/dev/null
+    cp "$DATA/demo/results.h5" "$OUT/demo.h5"
+    "$Q" process "$DATA/bench/sample_0001.h5" -o "$DATA/bench.h5" -q
+    mv "$DATA/bench.h5" "$OUT/bench.h5"
+    "$Q" process "$DATA/bench/sample_0001.h5" -o "$DATA/bench-t1.h5" -q --threads 1
+    mv "$DATA/bench-t1.h5" "$OUT/bench-t1.h5"
+    echo "recorded $(ls "$OUT" | wc -l) results files in $OUT"
+    ;;
+compare)
+    REF=$2; NEW=$3; fail=0
+    for r in "$REF"/*.h5; do
+        n="$NEW/$(basename "$r")"
+        if [ ! -f "$n" ]; then echo "MISSING $n"; fail=1; continue; fi
+        if h5diff "$r" "$n" >/dev/null 2>&1; then
+            if cmp -s "$r" "$n"; then how="byte-identical"; else how="h5diff-equal, bytes differ"; fi
+            echo "same  $(basename "$r") ($how)"
+        else
+            echo "DIFF  $(basename "$r"):"; h5diff "$r" "$n" | head -20; fail=1
+        fi
+    done
+    exit $fail
+    ;;
+*) sed -n 2,15p "$0"; exit 2 ;;
+esac
