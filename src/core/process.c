@@ -128,7 +128,7 @@ static int setup_geometry(pipeline *P)
         if (!isnan(o->center_row)) g.center_row = o->center_row;
         if (!isnan(o->center_col)) g.center_col = o->center_col;
         if (qmap_geometry_validate(&g) < 0)
-            return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: %s", o->input, si->name, qmap_error_message());
+            return qmap_error_prefix(QMAP_ERR_VALUE, "%s: scan %s", o->input, si->name);
         P->geom[s] = g;
         P->angles[s].eta = si->angles.eta - o->offset_eta;
         P->angles[s].phi = si->angles.phi - o->offset_phi;
