@@ -2,7 +2,8 @@
 # check-identical.sh -- prove that a refactoring leaves qmap's results files unchanged.
 #
 #   scripts/check-identical.sh record BUILD_DIR OUT_DIR   # write the results files of BUILD_DIR's qmap
-#   scripts/check-identical.sh compare REF_DIR NEW_DIR    # compare two such folders file by file
+#   scripts/check-identical.sh compare REF_DIR NEW_DIR    # compare two folders of .h5 files (any
+#                                                         # depth, e.g. two copies of build/test-tmp)
 #
 # `record` runs, with the qmap binary of BUILD_DIR, always on the same input paths (the results
 # file stores the input path, so the inputs must not move between the two runs):
@@ -10,9 +11,11 @@
 #   bench.h5  `qmap process` of the benchmark dataset (bench/run.sh default: 50 x 50 map x 20 eta,
 #             bitshuffle-LZ4 frames), simulated once into $QMAP_IDENTITY_DATA and reused;
 #   bench-t1.h5 the same with --threads 1.
-# `compare` runs h5diff (every dataset and every attribute, exact: no tolerance) on each pair
-# and also reports whether the two files are byte-identical (cmp). Nothing is ignored: the
-# results file holds no creation time. Exit status 0 only when every pair is equal under h5diff.
+# `compare` checks each pair twice: h5diff (every dataset, exact: no tolerance) and the text of
+# `h5dump -A` (every group, dataset type and shape and every attribute with its value) must be
+# equal. It also says whether the files are byte-identical (cmp): they usually are not, even for
+# two runs of the same binary, because HDF5 stores each object's modification time in its
+# header; those times are the only thing ignored. Exit status 0 only when every pair is equal.
 set -euo pipefail
 DATA=${QMAP_IDENTITY_DATA:-/tmp/qmap-identity}
 case "${1:-}" in
@@ -33,17 +36,18 @@ record)
     ;;
 compare)
     REF=$2; NEW=$3; fail=0
-    for r in "$REF"/*.h5; do
-        n="$NEW/$(basename "$r")"
+    while IFS= read -r rel; do
+        r="$REF/$rel"; n="$NEW/$rel"
         if [ ! -f "$n" ]; then echo "MISSING $n"; fail=1; continue; fi
-        if h5diff "$r" "$n" >/dev/null 2>&1; then
-            if cmp -s "$r" "$n"; then how="byte-identical"; else how="h5diff-equal, bytes differ"; fi
-            echo "same  $(basename "$r") ($how)"
+        if h5diff "$r" "$n" >/dev/null 2>&1 && cmp -s <(h5dump -A "$r" | tail -n +2) <(h5dump -A "$n" | tail -n +2); then
+            if cmp -s "$r" "$n"; then how="byte-identical"; else how="data and attributes equal; bytes differ: HDF5 object times"; fi
+            echo "same  $rel ($how)"
         else
-            echo "DIFF  $(basename "$r"):"; h5diff "$r" "$n" | head -20; fail=1
+            echo "DIFF  $rel:"; h5diff "$r" "$n" | head -20
+            diff <(h5dump -A "$r" | tail -n +2) <(h5dump -A "$n" | tail -n +2) | head -20; fail=1
         fi
-    done
+    done < <(cd "$REF" && find . -name '*.h5' | sed 's|^\./||' | sort)
     exit $fail
     ;;
-*) sed -n 2,15p "$0"; exit 2 ;;
+*) sed -n 2,19p "$0"; exit 2 ;;
 esac
