@@ -1,5 +1,6 @@
 /* frames_reader.h -- the frame reader's state and the helpers its files share (private to
- * frames*.c): frames.c (open, close, dispatch), frames_vds.c (VDS mappings and sources),
+ * frames*.c): frames.c (open, close, dispatch), frames_common.c (shared helpers),
+ * frames_vds.c (VDS mappings and sources),
  * frames_dense.c (whole frames: H5Dread and the raw-chunk fast path), frames_sparse.c
  * (non-zero pixels of frames, for the pipeline), frames_edf.c (SPEC input). */
 #ifndef QMAP_FRAMES_READER_H
