@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-10}; shift || true
 OUT=build-fuzz
 mkdir -p "$OUT"
-CFLAGS="-std=c11 -D_XOPEN_SOURCE=700 -DQMAP_VERSION_STRING=\"fuzz\" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude $(printf -- "-Isrc/%s " base io geometry core results report particles sem crystal simulate) -Icli -I/usr/include/hdf5/serial"
+CFLAGS="-std=c11 -D_XOPEN_SOURCE=700 -DQMAP_VERSION_STRING=\"fuzz\" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude $(printf -- "-Isrc/%s " base io geometry numeric core results report particles sem crystal simulate) -Icli -I/usr/include/hdf5/serial"
 LIBS="-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -llz4 -lpng -ltiff -lz -lm"
 declare -A SOURCES=(
     [title]="src/io/scan_title.c src/base/error.c"
