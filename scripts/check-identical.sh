@@ -39,12 +39,19 @@ compare)
     while IFS= read -r rel; do
         r="$REF/$rel"; n="$NEW/$rel"
         if [ ! -f "$n" ]; then echo "MISSING $n"; fail=1; continue; fi
+        if ! h5dump -H "$r" >/dev/null 2>&1 && ! h5dump -H "$n" >/dev/null 2>&1; then
+            # a deliberately broken test input (text, truncated, VDS with missing sources)
+            if cmp -s "$r" "$n"; then echo "same  $rel (not readable as HDF5; byte-identical)"
+            else echo "skip  $rel (not readable as HDF5 in either run: a broken test input)"; fi
+            continue
+        fi
         if h5diff "$r" "$n" >/dev/null 2>&1 && cmp -s <(h5dump -A "$r" | tail -n +2) <(h5dump -A "$n" | tail -n +2); then
             if cmp -s "$r" "$n"; then how="byte-identical"; else how="data and attributes equal; bytes differ: HDF5 object times"; fi
             echo "same  $rel ($how)"
         else
-            echo "DIFF  $rel:"; h5diff "$r" "$n" | head -20
-            diff <(h5dump -A "$r" | tail -n +2) <(h5dump -A "$n" | tail -n +2) | head -20; fail=1
+            echo "DIFF  $rel:"; { h5diff "$r" "$n" 2>&1 | head -20; } || true
+            { diff <(h5dump -A "$r" 2>&1 | tail -n +2) <(h5dump -A "$n" 2>&1 | tail -n +2) | head -20; } || true
+            fail=1
         fi
     done < <(cd "$REF" && find . -name '*.h5' | sed 's|^\./||' | sort)
     exit $fail
