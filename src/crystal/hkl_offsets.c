@@ -29,10 +29,9 @@ int qmap_reflection_offsets_compute(const qmap_crystal *c, const double hkl[3], 
     qmap_angles st[4], sm[4];
     int nt = 0, nm = 0;
     if ((rc = qmap_angles_for_q(out->q_theory, energy_ev, st, &nt)) < 0)
-        return qmap_error(rc, "reflection %g,%g,%g from the CIF: %s", hkl[0], hkl[1], hkl[2],
-                          qmap_error_message());
+        return qmap_error_prefix(rc, "reflection %g,%g,%g from the CIF", hkl[0], hkl[1], hkl[2]);
     if ((rc = qmap_angles_for_q(measured_q, energy_ev, sm, &nm)) < 0)
-        return qmap_error(rc, "measured mean Q: %s", qmap_error_message());
+        return qmap_error_prefix(rc, "measured mean Q");
     out->theory = st[0];
     int best = 0;
     for (int i = 1; i < nm; i++)

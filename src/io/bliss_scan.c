@@ -1,15 +1,11 @@
-/* dataset.c -- open a BLISS dataset file and read the metadata of its SXDM map scans.
+/* bliss_scan.c -- the metadata of one BLISS map scan, and the detector mask of a BLISS file.
  *
- * The file is opened read-only; root groups "N.1" whose title is a map command and
- * that hold a `measurement` group are the map scans (docs/sxdm-reference.md 1.1-1.2);
- * "N.2" subscans, alignment scans and interrupted scans are counted as skipped.
  * For each map scan we read the detector shape (never the frames), the calibration,
  * the angles, the recorded piezo positions (nominal grid as fallback) and optionally
- * a monitor counter. Every failure is one message naming the file, scan and dataset.
- * The file is closed again before qmap_dataset_open returns.
- * The input is recognised by content: a SPEC text file goes to dataset_spec.c, and an
- * XSOCS master/entry file (entries with instrument/detector/chan_per_deg_dim0) is read
- * entry by entry through xsocs_input.c; everything else must be a BLISS HDF5 file.
+ * a monitor counter (docs/sxdm-reference.md 1.1-1.2). Every failure is one message naming
+ * the file, scan and dataset. The per-scan readers here are also used by xsocs_input.c
+ * (detector shapes, nominal positions); dataset_open.c calls qmap_bliss_read_scan for
+ * every scan group that is not an XSOCS entry.
  */
 #include "qmap/dataset.h"
 #include "qmap/error.h"
@@ -24,19 +20,11 @@
 #include <string.h>
 
 #define PATH_LEN 256
-#define TITLE_LEN 1024
 /* More map points than this (10^4 x 10^4) is treated as a corrupt title. */
 #define MAX_MAP_POINTS 100000000L
 
 const char *const qmap_known_detectors[] = {"mpx1x4", "mpxgaas", "eiger2M", "merlin"};
 const int qmap_n_known_detectors = 4;
-
-struct qmap_dataset {
-    char *path;
-    qmap_scan_info *scans;
-    int n_scans;
-    int n_skipped;
-};
 
 /* Where we are, for error messages. */
 typedef struct {
@@ -412,284 +400,17 @@ static int read_scan(hid_t scan, const where *w, const qmap_open_options *opt,
     return rc;
 }
 
-/* ---------------------------------------------------------------- discovery */
-
-typedef struct {
-    char **names;
-    size_t n, cap;
-    int nomem;
-} name_list;
-
-static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *data)
+int qmap_bliss_is_scan(hid_t scan)
 {
-    name_list *l = data;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        char **v = realloc(l->names, cap * sizeof *v);
-        if (!v) {
-            l->nomem = 1;
-            return -1;
-        }
-        l->names = v;
-        l->cap = cap;
-    }
-    l->names[l->n] = strdup(name);
-    if (!l->names[l->n]) {
-        l->nomem = 1;
-        return -1;
-    }
-    l->n++;
-    return 0;
+    (void)scan;
+    return 1;   /* the fallback: any map scan group that no other reader claims */
 }
 
-static void free_names(name_list *l)
+int qmap_bliss_read_scan(hid_t scan, const char *file, const qmap_open_options *opt,
+                         qmap_scan_info *s)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->names[i]);
-    free(l->names);
-}
-
-/* "N.M" with decimal N, M (no signs, no spaces): 0 and sets *number, *sub. */
-static int parse_scan_name(const char *name, int *number, int *sub)
-{
-    long v[2] = {0, 0};
-    const char *p = name;
-    for (int part = 0; part < 2; part++) {
-        int digits = 0;
-        while (*p >= '0' && *p <= '9') {
-            if (++digits > 9)
-                return -1;
-            v[part] = v[part] * 10 + (*p++ - '0');
-        }
-        if (digits == 0 || (part == 0 && *p++ != '.'))
-            return -1;
-    }
-    if (*p != '\0')
-        return -1;
-    *number = (int)v[0];
-    *sub = (int)v[1];
-    return 0;
-}
-
-/* Order root names by scan number then subscan, other names last (by name). */
-static int cmp_names(const void *a, const void *b)
-{
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    int nx, sx, ny, sy;
-    int okx = parse_scan_name(x, &nx, &sx) == 0, oky = parse_scan_name(y, &ny, &sy) == 0;
-    if (okx != oky)
-        return oky - okx;
-    if (!okx)
-        return strcmp(x, y);
-    if (nx != ny)
-        return (nx > ny) - (nx < ny);
-    return (sx > sy) - (sx < sy);
-}
-
-static void free_scan(qmap_scan_info *s)
-{
-    free(s->x);
-    free(s->y);
-    free(s->monitor);
-    free(s->shift_counter);
-    s->x = s->y = s->monitor = s->shift_counter = NULL;
-}
-
-void qmap_dataset_close(qmap_dataset *ds)
-{
-    if (!ds)
-        return;
-    for (int i = 0; i < ds->n_scans; i++)
-        free_scan(&ds->scans[i]);
-    free(ds->scans);
-    free(ds->path);
-    free(ds);
-}
-
-/* 1 when root group `name` is a map scan (readable title of a map command, with a
- * measurement group); its title is parsed into *t. */
-static int is_map_scan(hid_t file, const char *name, qmap_scan_title *t)
-{
-    char path[PATH_LEN], title[TITLE_LEN];
-    if (!qmap_h5_is_group(file, name))
-        return 0;
-    snprintf(path, sizeof path, "%s/title", name);
-    if (qmap_h5_read_string(file, path, title, sizeof title, NULL) != QMAP_OK)
-        return 0;
-    if (qmap_parse_scan_title(title, t) != QMAP_OK)
-        return 0;
-    snprintf(path, sizeof path, "%s/measurement", name);
-    return qmap_h5_is_group(file, path);
-}
-
-/* Read scan `name` into a new entry of ds->scans. */
-static int add_scan(qmap_dataset *ds, hid_t file, const char *name, int number,
-                    const qmap_scan_title *t, const qmap_open_options *opt)
-{
-    qmap_scan_info *v = realloc(ds->scans, (size_t)(ds->n_scans + 1) * sizeof *v);
-    if (!v)
-        return qmap_error(QMAP_ERR_NOMEM, "%s: no memory for the scan list", ds->path);
-    ds->scans = v;
-    qmap_scan_info *s = &v[ds->n_scans++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%s", name);
-    s->number = number;
-    s->title = *t;
-    where w = {ds->path, s->name};
-    hid_t g = H5Gopen2(file, name, H5P_DEFAULT);
-    if (g < 0)
-        return qmap_error(QMAP_ERR_FORMAT, "%s: scan %s cannot be opened", ds->path, name);
-    int rc = qmap_xsocs_is_entry(g) ? qmap_xsocs_read_scan(g, ds->path, opt, s)
-                                     : read_scan(g, &w, opt, s);
-    H5Gclose(g);
-    return rc;
-}
-
-static int cmp_scan(const void *a, const void *b)
-{
-    const qmap_scan_info *x = a, *y = b;
-    return (x->number > y->number) - (x->number < y->number);
-}
-
-/* All scans must share the detector shape and the map shape of the first one. */
-static int check_consistency(const qmap_dataset *ds)
-{
-    const qmap_scan_info *r = &ds->scans[0];
-    for (int i = 1; i < ds->n_scans; i++) {
-        const qmap_scan_info *s = &ds->scans[i];
-        if (s->geom.n_rows != r->geom.n_rows || s->geom.n_cols != r->geom.n_cols)
-            return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: detector shape %d x %d differs "
-                              "from %d x %d of scan %s", ds->path, s->name, s->geom.n_rows,
-                              s->geom.n_cols, r->geom.n_rows, r->geom.n_cols, r->name);
-        if (s->title.n_fast != r->title.n_fast || s->title.n_slow != r->title.n_slow)
-            return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: map shape %d x %d (slow x fast) "
-                              "differs from %d x %d of scan %s", ds->path, s->name,
-                              s->title.n_slow, s->title.n_fast, r->title.n_slow,
-                              r->title.n_fast, r->name);
-    }
-    return QMAP_OK;
-}
-
-/* Walk the root names, reading every map scan. */
-static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
-{
-    name_list l = {0};
-    hsize_t idx = 0;
-    herr_t e = H5Literate(file, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect_name, &l);
-    if (e < 0) {
-        free_names(&l);
-        return l.nomem ? qmap_error(QMAP_ERR_NOMEM, "%s: no memory for the scan names", ds->path)
-                       : qmap_error(QMAP_ERR_FORMAT, "%s: cannot list the root group", ds->path);
-    }
-    /* Read in scan-number order so that errors name the first faulty scan. */
-    if (l.n > 1)
-        qsort(l.names, l.n, sizeof *l.names, cmp_names);
-    int n_total = 0, rc = QMAP_OK;
-    for (size_t i = 0; i < l.n && rc == QMAP_OK; i++) {
-        int number, sub;
-        qmap_scan_title t;
-        if (parse_scan_name(l.names[i], &number, &sub) != 0)
-            continue;
-        n_total++;
-        if (sub != 1 || !is_map_scan(file, l.names[i], &t))
-            ds->n_skipped++;
-        else
-            rc = add_scan(ds, file, l.names[i], number, &t, opt);
-    }
-    free_names(&l);
-    if (rc == QMAP_OK && ds->n_scans == 0)
-        rc = qmap_error(QMAP_ERR_FORMAT, "%s: no SXDM map scan (sxdm/kmap/mesh) among %d scans",
-                        ds->path, n_total);
-    return rc;
-}
-
-int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_dataset **out)
-{
-    if (!out)
-        return qmap_error(QMAP_ERR_INTERNAL, "qmap_dataset_open: no output");
-    *out = NULL;
-    qmap_open_options o = {0};
-    if (opt)
-        o = *opt;
-    qmap_dataset *ds = calloc(1, sizeof *ds);
-    if (!ds || !(ds->path = strdup(path ? path : ""))) {
-        free(ds);
-        return qmap_error(QMAP_ERR_NOMEM, "no memory to open %s", path ? path : "(null)");
-    }
-    qmap_h5_quiet q;
-    qmap_h5_quiet_begin(&q);
-    hid_t file;
-    int rc;
-    if (path && qmap_is_spec_file(path)) {
-        rc = qmap_dataset_read_spec(ds, path, &o);
-    } else if ((rc = qmap_h5_open_file(path, &file)) == QMAP_OK) {
-        rc = discover(ds, file, &o);
-        H5Fclose(file);
-    }
-    if (rc == QMAP_OK) {
-        if (ds->n_scans > 1)
-            qsort(ds->scans, (size_t)ds->n_scans, sizeof *ds->scans, cmp_scan);
-        for (int i = 0; i < ds->n_scans; i++)
-            ds->scans[i].sequence = i;
-        rc = check_consistency(ds);
-    }
-    qmap_h5_quiet_end(&q);
-    if (rc != QMAP_OK) {
-        qmap_dataset_close(ds);
-        return rc;
-    }
-    *out = ds;
-    return QMAP_OK;
-}
-
-qmap_scan_info *qmap_dataset_append_scan(qmap_dataset *ds)
-{
-    qmap_scan_info *v = realloc(ds->scans, (size_t)(ds->n_scans + 1) * sizeof *v);
-    if (!v)
-        return NULL;
-    ds->scans = v;
-    memset(&v[ds->n_scans], 0, sizeof *v);
-    return &v[ds->n_scans++];
-}
-
-void qmap_dataset_add_skipped(qmap_dataset *ds)
-{
-    ds->n_skipped++;
-}
-
-const char *qmap_dataset_path(const qmap_dataset *ds)
-{
-    return ds ? ds->path : NULL;
-}
-
-int qmap_dataset_n_scans(const qmap_dataset *ds)
-{
-    return ds ? ds->n_scans : 0;
-}
-
-const qmap_scan_info *qmap_dataset_scan(const qmap_dataset *ds, int i)
-{
-    if (!ds || i < 0 || i >= ds->n_scans)
-        return NULL;
-    return &ds->scans[i];
-}
-
-int qmap_dataset_remove_scan(qmap_dataset *ds, int i)
-{
-    if (!ds || i < 0 || i >= ds->n_scans)
-        return qmap_error(QMAP_ERR_VALUE, "qmap_dataset_remove_scan: no scan %d", i);
-    if (ds->n_scans == 1)
-        return qmap_error(QMAP_ERR_VALUE, "%s: scan %s is the only map scan left", ds->path,
-                          ds->scans[0].name);
-    free_scan(&ds->scans[i]);
-    memmove(&ds->scans[i], &ds->scans[i + 1], (size_t)(ds->n_scans - i - 1) * sizeof *ds->scans);
-    ds->n_scans--;
-    return QMAP_OK;
-}
-
-int qmap_dataset_n_skipped(const qmap_dataset *ds)
-{
-    return ds ? ds->n_skipped : 0;
+    where w = {file, s->name};
+    return read_scan(scan, &w, opt, s);
 }
 
 /* ---------------------------------------------------------------- pixel mask */
@@ -698,7 +419,7 @@ int qmap_dataset_n_skipped(const qmap_dataset *ds)
 static int scan_pixel_mask(hid_t file, const qmap_dataset *ds, const qmap_scan_info *s,
                            uint8_t *acc)
 {
-    where w = {ds->path, s->name};
+    where w = {qmap_dataset_path(ds), s->name};
     char path[PATH_LEN];
     snprintf(path, sizeof path, "%s/instrument/%s/pixel_mask", s->name, s->detector);
     if (!qmap_h5_exists(file, path))
@@ -713,7 +434,7 @@ static int scan_pixel_mask(hid_t file, const qmap_dataset *ds, const qmap_scan_i
         char shape[128];
         qmap_h5_format_shape(rank, d, shape, sizeof shape);
         return qmap_error(QMAP_ERR_VALUE, "%s: scan %s: %s has shape %s, detector is %d x %d",
-                          ds->path, s->name, rel, shape, s->geom.n_rows, s->geom.n_cols);
+                          qmap_dataset_path(ds), s->name, rel, shape, s->geom.n_rows, s->geom.n_cols);
     }
     hid_t dset = H5Dopen2(file, path, H5P_DEFAULT);
     if (dset < 0)
@@ -726,21 +447,23 @@ static int scan_pixel_mask(hid_t file, const qmap_dataset *ds, const qmap_scan_i
 
 long qmap_dataset_pixel_mask(const qmap_dataset *ds, uint8_t *mask)
 {
-    if (!ds || !mask || ds->n_scans == 0)
+    if (!ds || !mask || qmap_dataset_n_scans(ds) == 0)
         return qmap_error(QMAP_ERR_INTERNAL, "qmap_dataset_pixel_mask: no dataset or mask");
-    if (qmap_is_spec_file(ds->path))
+    const char *path = qmap_dataset_path(ds);
+    if (qmap_is_spec_file(path))
         return 0;   /* SPEC-era data stores no detector mask */
-    size_t npix = (size_t)ds->scans[0].geom.n_rows * (size_t)ds->scans[0].geom.n_cols;
+    const qmap_scan_info *s0 = qmap_dataset_scan(ds, 0);
+    size_t npix = (size_t)s0->geom.n_rows * (size_t)s0->geom.n_cols;
     uint8_t *acc = calloc(npix, 1);
     if (!acc)
-        return qmap_error(QMAP_ERR_NOMEM, "%s: no memory for the pixel mask", ds->path);
+        return qmap_error(QMAP_ERR_NOMEM, "%s: no memory for the pixel mask", path);
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);
     hid_t file;
-    int rc = qmap_h5_open_file(ds->path, &file);
+    int rc = qmap_h5_open_file(path, &file);
     if (rc == QMAP_OK) {
-        for (int i = 0; i < ds->n_scans && rc == QMAP_OK; i++)
-            rc = scan_pixel_mask(file, ds, &ds->scans[i], acc);
+        for (int i = 0; i < qmap_dataset_n_scans(ds) && rc == QMAP_OK; i++)
+            rc = scan_pixel_mask(file, ds, qmap_dataset_scan(ds, i), acc);
         H5Fclose(file);
     }
     qmap_h5_quiet_end(&q);

@@ -6,7 +6,7 @@
  * follow the natural sampling step of the data (the largest change of that q component
  * between neighbouring pixels or consecutive scans), reduced until no slab is empty.
  */
-#include "pipeline.h"
+#include "voi.h"
 #include "qmap/error.h"
 
 #include <math.h>
@@ -127,4 +127,14 @@ int qmap_choose_bins(const double voi[6], const double natural_step[3], qmap_sca
         free(slab);
     }
     return QMAP_OK;
+}
+
+void qmap_scan_plan_free(qmap_scan_plan *p)
+{
+    free(p->pix);
+    free(p->q);
+    free(p->bin3);
+    p->pix = NULL;
+    p->q = NULL;
+    p->bin3 = NULL;
 }

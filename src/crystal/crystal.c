@@ -120,7 +120,7 @@ static int read_symops(qmap_crystal *c, const qmap_cif_block *b, const char *src
         const qmap_cif_value *v = loop ? &loop->values[i * (size_t)loop->n_tags + (size_t)col] : single;
         qmap_symop *op = &c->symops[i];
         if (qmap_symop_parse(v->text, op) < 0)
-            return qmap_error(QMAP_ERR_FORMAT, "%s: line %d: %s", src, v->line, qmap_error_message());
+            return qmap_error_prefix(QMAP_ERR_FORMAT, "%s: line %d", src, v->line);
         double det = op->r[0][0] * (op->r[1][1] * op->r[2][2] - op->r[1][2] * op->r[2][1]) -
                      op->r[0][1] * (op->r[1][0] * op->r[2][2] - op->r[1][2] * op->r[2][0]) +
                      op->r[0][2] * (op->r[1][0] * op->r[2][1] - op->r[1][1] * op->r[2][0]);
@@ -274,7 +274,7 @@ qmap_crystal *qmap_crystal_from_cif(const qmap_cif_block *b, const char *src)
         if (item_number(b, src, cell_tags[i], &cell[i], &c->cell_su[i]) < 0)
             goto fail;
     if (qmap_crystal_set_cell(c, cell) < 0) {
-        qmap_error(QMAP_ERR_FORMAT, "%s: block %s: %s", src, b->name, qmap_error_message());
+        qmap_error_prefix(QMAP_ERR_FORMAT, "%s: block %s", src, b->name);
         goto fail;
     }
     static const char *const hm_tags[] = {"_symmetry_space_group_name_H-M",

@@ -34,6 +34,19 @@ int qmap_scan_detector_shape(hid_t scan, const char *file, const char *scan_name
  * ei2m), used when a scan's frames are absent; QMAP_OK or QMAP_ERR_FORMAT. */
 int qmap_known_detector_shape(const char *name, int *rows, int *cols);
 
+/* An empty dataset for path (NULL: no memory). */
+qmap_dataset *qmap_dataset_new(const char *path);
+
+/* Sort the scans by scan number and number them 0, 1, ... in that order (sequence). */
+void qmap_dataset_order_scans(qmap_dataset *ds);
+
+/* BLISS map scan (bliss_scan.c): the fallback reader of a scan group (sniff always 1); reads
+ * the detector, calibration, angles, positions and the counters asked for in opt into s
+ * (name, number and title already set). */
+int qmap_bliss_is_scan(hid_t scan);
+int qmap_bliss_read_scan(hid_t scan, const char *file, const qmap_open_options *opt,
+                         qmap_scan_info *s);
+
 /* Append a zeroed scan to ds (NULL: no memory); count a skipped scan. */
 qmap_scan_info *qmap_dataset_append_scan(qmap_dataset *ds);
 void qmap_dataset_add_skipped(qmap_dataset *ds);

@@ -1,4 +1,5 @@
-/* process_options.c -- set a pipeline option from its name and text value.
+/* process_options.c -- the options of qmap_process: defaults, checks, and setting an
+ * option from its name and text value.
  *
  * One parser for every front end: the CLI's long options and the Python binding's
  * keyword arguments use the same names (energy, voi, bins, ...), values and error
@@ -6,6 +7,7 @@
  */
 #include "qmap/error.h"
 #include "qmap/process.h"
+#include "process_options.h"
 
 #include <errno.h>
 #include <math.h>
@@ -162,5 +164,44 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
     } else {
         return qmap_error(QMAP_ERR_VALUE, "unknown option '%s'", key);
     }
+    return QMAP_OK;
+}
+
+void qmap_process_defaults(qmap_process_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->energy_ev = o->distance_m = o->pixel_m = o->center_row = o->center_col = NAN;
+    o->hot_pixels = 1;
+    o->hot_fraction = 0.9;
+    o->shift_mode = QMAP_SHIFT_AUTO;
+    o->dref = NAN;
+    o->mask_threshold = NAN;
+    o->saturation = NAN;
+}
+
+int qmap_check_process_options(const qmap_process_options *o)
+{
+    const double v[] = {o->energy_ev, o->distance_m, o->pixel_m};
+    const char *names[] = {"--energy", "--distance", "--pixel-size"};
+    for (int i = 0; i < 3; i++)
+        if (!isnan(v[i]) && !(isfinite(v[i]) && v[i] > 0))
+            return qmap_error(QMAP_ERR_VALUE, "%s must be a positive finite number, got %g", names[i], v[i]);
+    if (!(o->hot_fraction > 0 && o->hot_fraction <= 1))
+        return qmap_error(QMAP_ERR_VALUE, "hot-pixel fraction must be in (0, 1], got %g", o->hot_fraction);
+    if (o->bins_set)
+        for (int a = 0; a < 3; a++)
+            if (o->bins[a] < 2 || o->bins[a] > 1000)
+                return qmap_error(QMAP_ERR_VALUE, "--bins: each count must be 2..1000, got %d", o->bins[a]);
+    if (o->voi_set)
+        for (int a = 0; a < 3; a++)
+            if (!(isfinite(o->voi[2 * a]) && isfinite(o->voi[2 * a + 1]) && o->voi[2 * a] < o->voi[2 * a + 1]))
+                return qmap_error(QMAP_ERR_VALUE, "--voi: range %d (%g:%g) must be finite and increasing",
+                                  a, o->voi[2 * a], o->voi[2 * a + 1]);
+    if (o->shift_mode == QMAP_SHIFT_MANUAL && !(isfinite(o->shift_dx_um) && isfinite(o->shift_dy_um)))
+        return qmap_error(QMAP_ERR_VALUE, "--shift DX,DY must be finite micrometres per scan");
+    if (!isnan(o->saturation) && !(isfinite(o->saturation) && o->saturation > 0))
+        return qmap_error(QMAP_ERR_VALUE, "--saturation must be a positive finite count, got %g", o->saturation);
+    if (!isnan(o->dref) && !(isfinite(o->dref) && o->dref > 0))
+        return qmap_error(QMAP_ERR_VALUE, "--dref must be a positive d-spacing in Angstrom, got %g", o->dref);
     return QMAP_OK;
 }

@@ -85,7 +85,7 @@ int qmap_report_figure(const qmap_results *r, const char *name, const qmap_repor
         return QMAP_OK;
     qmap_figure *f = d->map >= 0 ? qmap__fig_map(r, d->map, o) : d->draw(r);
     if (!f)
-        return qmap_error(QMAP_ERR_NOMEM, "figure %s: %s", name, qmap_error_message());
+        return qmap_error_prefix(QMAP_ERR_NOMEM, "figure %s", name);
     *out = f;
     return QMAP_OK;
 }

@@ -1,4 +1,5 @@
-/* pipeline.h -- private pieces of the qmap pipeline shared by process*.c files. */
+/* pipeline.h -- private pieces of the qmap pipeline shared by the files of src/core (and the
+ * VOI types of src/geometry/voi.h). */
 #ifndef QMAP_PIPELINE_H
 #define QMAP_PIPELINE_H
 
@@ -9,21 +10,9 @@
 #include "frames_internal.h"
 #include "qmap/process.h"
 #include "qmap/qspace.h"
+#include "log.h"
+#include "voi.h"
 
-/* Pixels of one scan whose Q falls inside the VOI box (the per-scan plan). */
-typedef struct {
-    int n_pix;
-    int32_t *pix;        /* pixel index row*cols+col in the full detector frame */
-    double *q;           /* 3 per pixel: qx, qy, qz (1/Angstrom) */
-    int32_t *bin3;       /* 3 per pixel: bin index along qx, qy, qz (-1 = outside) */
-    int row0, row1;      /* detector rows to read: [row0, row1) */
-} qmap_scan_plan;
-
-void qmap_scan_plan_free(qmap_scan_plan *p);
-
-/* Report a choice through the options' log callback (printf-style). */
-void qmap_log(const qmap_process_options *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Hot pixels: a pixel is hot when it is non-zero in at least `fraction` of the sampled
  * frames AND its mean exceeds 10x (+1 count) the median of its 8 neighbours' means
@@ -31,25 +20,6 @@ void qmap_log(const qmap_process_options *o, const char *fmt, ...)
  * the number of new hot pixels. */
 long qmap_find_hot_pixels(const uint32_t *nonzero, const double *sum, int n_frames, int rows,
                           int cols, double fraction, uint8_t *mask);
-
-/* Coarse map-averaged reciprocal space over the full range of the data, used to find
- * the Bragg peak and choose the VOI. */
-typedef struct {
-    qmap_axis axes[3];
-    double *sum;     /* summed intensity per bin */
-    double *hits;    /* pixel hits per bin */
-} qmap_coarse_space;
-
-/* Automatic VOI around the strongest peak of the coarse space: box where the
- * hit-normalised projection along each axis stays above 1 % of the peak above the
- * background (median), widened by 30 %. voi = qx0,qx1,qy0,qy1,qz0,qz1. */
-int qmap_auto_voi(const qmap_coarse_space *cs, double voi[6]);
-
-/* Bins of the VOI grid: n = width/natural_step + 1 (capped to [3, 100]) along each axis,
- * then reduced while some slab along that axis holds no pixel hit. The plans'
- * bin3 are filled for the chosen axes. bins_set: keep the user's bins. */
-int qmap_choose_bins(const double voi[6], const double natural_step[3], qmap_scan_plan *plans,
-                     int n_scans, int bins_set, const int user_bins[3], qmap_axis axes[3]);
 
 /* Per-position derived maps (COM, std, fits, mask, strain, tilt) from accumulators. */
 typedef struct {
