@@ -5,7 +5,7 @@
  * across it with eta (a bending of the lattice): biased and flagged when eta is monotonic
  * in the scan sequence, unbiased when it is interleaved.
  */
-#include "drift.h"
+#include "drift_measure.h"
 #include "qmap/error.h"
 
 #include <math.h>
