@@ -1,4 +1,4 @@
-/* test_drift.c -- the pieces of the drift measurement (src/drift*.c) on maps built here
+/* test_drift.c -- the pieces of the drift measurement (src/core/drift_*.c) on maps built here
  * from closed forms with a known drift: counter names, contrast of a signal, choice of the
  * off-Bragg detector tiles, the template estimator on a drifting particle (also cut by the
  * map border), and the Bragg-map estimator on a particle whose diffracting band sweeps
