@@ -16,6 +16,7 @@
 #include "dataset_internal.h"
 #include "h5util.h"
 #include "frames_edf.h"
+#include "series_internal.h"   /* series (issue 11) */
 
 #include <limits.h>
 #include <math.h>
@@ -36,6 +37,10 @@ struct qmap_dataset {
     qmap_scan_info *scans;
     int n_scans;
     int n_skipped;
+    /* series (issue 11) */
+    qmap_other_scans other;     /* scans not read as maps, for listings and --scans checks */
+    qmap_scan_list selection;   /* --scans (n = 0: every map scan) */
+    int listing;
 };
 
 /* Where we are, for error messages. */
@@ -409,6 +414,8 @@ static int read_scan(hid_t scan, const where *w, const qmap_open_options *opt,
         rc = read_counter(scan, w, opt->monitor, "monitor", 1, &s->monitor, (size_t)npts);
     if (rc == QMAP_OK && opt->shift_counter)
         rc = read_counter(scan, w, opt->shift_counter, "shift", 0, &s->shift_counter, (size_t)npts);
+    if (rc == QMAP_OK)   /* series (issue 11) */
+        rc = qmap_scan_read_extra(scan, w->file, w->scan, s);
     return rc;
 }
 
@@ -503,7 +510,59 @@ void qmap_dataset_close(qmap_dataset *ds)
         free_scan(&ds->scans[i]);
     free(ds->scans);
     free(ds->path);
+    qmap_other_scans_free(&ds->other);      /* series (issue 11) */
+    qmap_scan_list_free(&ds->selection);
     free(ds);
+}
+
+/* ---------------------------------------------------------------- series (issue 11) */
+
+int qmap_dataset_wants(const qmap_dataset *ds, int number)
+{
+    return ds->selection.n == 0 || qmap_scan_list_has(&ds->selection, number);
+}
+
+int qmap_dataset_note_other(qmap_dataset *ds, const char *name, int number, const char *title,
+                            const char *why)
+{
+    return qmap_other_scans_add(&ds->other, name, number, title, why);
+}
+
+/* Record a non-map root group with its title (if readable). */
+static int note_other(qmap_dataset *ds, hid_t file, const char *name, int number, const char *why)
+{
+    char path[PATH_LEN], title[TITLE_LEN] = "";
+    snprintf(path, sizeof path, "%s/title", name);
+    if (qmap_h5_read_string(file, path, title, sizeof title, NULL) != QMAP_OK)
+        title[0] = '\0';
+    return qmap_dataset_note_other(ds, name, number, title, why);
+}
+
+int qmap_dataset_drop_failed(qmap_dataset *ds, const char *name, int number, const char *title)
+{
+    char why[600];
+    snprintf(why, sizeof why, "unreadable: %s", qmap_error_message());
+    free_scan(&ds->scans[ds->n_scans - 1]);
+    ds->n_scans--;
+    return qmap_dataset_note_other(ds, name, number, title, why);
+}
+
+int qmap_dataset_n_other(const qmap_dataset *ds)
+{
+    return ds ? ds->other.n : 0;
+}
+
+int qmap_dataset_other(const qmap_dataset *ds, int i, const char **name, int *number,
+                       const char **title, const char **why)
+{
+    if (!ds || i < 0 || i >= ds->other.n)
+        return QMAP_ERR_VALUE;
+    const qmap_other_scan *o = &ds->other.v[i];
+    if (name) *name = o->name;
+    if (number) *number = o->number;
+    if (title) *title = o->title;
+    if (why) *why = o->why;
+    return QMAP_OK;
 }
 
 /* 1 when root group `name` is a map scan (readable title of a map command, with a
@@ -532,6 +591,7 @@ static int add_scan(qmap_dataset *ds, hid_t file, const char *name, int number,
     ds->scans = v;
     qmap_scan_info *s = &v[ds->n_scans++];
     memset(s, 0, sizeof *s);
+    s->mpxy = s->mpxz = NAN;   /* series (issue 11): not recorded until read */
     snprintf(s->name, sizeof s->name, "%s", name);
     s->number = number;
     s->title = *t;
@@ -541,6 +601,8 @@ static int add_scan(qmap_dataset *ds, hid_t file, const char *name, int number,
         return qmap_error(QMAP_ERR_FORMAT, "%s: scan %s cannot be opened", ds->path, name);
     int rc = qmap_xsocs_is_entry(g) ? qmap_xsocs_read_scan(g, ds->path, opt, s)
                                      : read_scan(g, &w, opt, s);
+    if (rc == QMAP_OK && !s->start_time[0])   /* series (issue 11): XSOCS entries */
+        rc = qmap_scan_read_extra(g, ds->path, name, s);
     H5Gclose(g);
     return rc;
 }
@@ -591,13 +653,20 @@ static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
         if (parse_scan_name(l.names[i], &number, &sub) != 0)
             continue;
         n_total++;
-        if (sub != 1 || !is_map_scan(file, l.names[i], &t))
+        /* series (issue 11): only the scans of --scans; others are listed with a reason */
+        if (!qmap_dataset_wants(ds, number))
+            continue;
+        if (sub != 1 || !is_map_scan(file, l.names[i], &t)) {
             ds->n_skipped++;
-        else
+            rc = note_other(ds, file, l.names[i], number, sub != 1 ? "subscan" : "not an SXDM map");
+        } else {
             rc = add_scan(ds, file, l.names[i], number, &t, opt);
+            if (rc != QMAP_OK && ds->listing && rc != QMAP_ERR_NOMEM)
+                rc = qmap_dataset_drop_failed(ds, l.names[i], number, t.command);
+        }
     }
     free_names(&l);
-    if (rc == QMAP_OK && ds->n_scans == 0)
+    if (rc == QMAP_OK && ds->n_scans == 0 && !ds->listing && ds->selection.n == 0)
         rc = qmap_error(QMAP_ERR_FORMAT, "%s: no SXDM map scan (sxdm/kmap/mesh) among %d scans",
                         ds->path, n_total);
     return rc;
@@ -619,10 +688,12 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);
     hid_t file;
-    int rc;
-    if (path && qmap_is_spec_file(path)) {
+    /* series (issue 11): the scan list */
+    ds->listing = o.listing;
+    int rc = o.scans ? qmap_scan_list_parse(o.scans, &ds->selection) : QMAP_OK;
+    if (rc == QMAP_OK && path && qmap_is_spec_file(path)) {
         rc = qmap_dataset_read_spec(ds, path, &o);
-    } else if ((rc = qmap_h5_open_file(path, &file)) == QMAP_OK) {
+    } else if (rc == QMAP_OK && (rc = qmap_h5_open_file(path, &file)) == QMAP_OK) {
         rc = discover(ds, file, &o);
         H5Fclose(file);
     }
@@ -631,7 +702,12 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
             qsort(ds->scans, (size_t)ds->n_scans, sizeof *ds->scans, cmp_scan);
         for (int i = 0; i < ds->n_scans; i++)
             ds->scans[i].sequence = i;
-        rc = check_consistency(ds);
+        /* series (issue 11): --scans must name existing map scans that form one series;
+         * without it the file must hold one series */
+        if (!ds->listing)
+            rc = qmap_series_check_dataset(ds, &ds->selection, o.scans);
+        if (rc == QMAP_OK && !ds->listing)
+            rc = check_consistency(ds);
     }
     qmap_h5_quiet_end(&q);
     if (rc != QMAP_OK) {

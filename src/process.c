@@ -1142,7 +1142,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         return rc;
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
-    qmap_open_options oo = {o->detector, o->monitor, o->shift_counter};
+    qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
+                            .shift_counter = o->shift_counter, .scans = o->scans /* series (issue 11) */};
     pipeline P = {.o = o};
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
     if (rc < 0)
