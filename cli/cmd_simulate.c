@@ -27,10 +27,19 @@ static void usage(FILE *f)
 "      --hot-pixels N     number of hot pixels (default 5)\n"
 "      --compression C    bslz4 (default), gzip or none\n"
 "      --seed N           random seed (default 1)\n"
+"      --series N         1 (default) or 2: a second particle at another map origin, after an\n"
+"                           alignment ascan, as a second series (qmap process --scans selects\n"
+"                           one); its truth is DIR/ground_truth_series2.h5\n"
+"      --beam ROW,COL     direct-beam pixel at zero angles = where the peak falls on the\n"
+"                           detector (default 200.4,320.7; e.g. 257.5,257.5 on the chip gaps)\n"
+"      --ideal-frames     store one value per physical pixel; by default the frames have the\n"
+"                           LIMA Maxipix 2x2 layout: the 3-pixel-wide chip-edge pixels 255 and\n"
+"                           260 hold the counts of their 3 positions and 256-259 are zero\n"
 "  -h, --help             this help\n");
 }
 
-enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED };
+enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED,
+       O_SERIES, O_BEAM, O_IDEAL };
 
 int cmd_simulate(int argc, char **argv)
 {
@@ -40,7 +49,9 @@ int cmd_simulate(int argc, char **argv)
         {"drift", required_argument, 0, O_DRIFT}, {"tilt", required_argument, 0, O_TILT},
         {"strain", required_argument, 0, O_STRAIN}, {"counts", required_argument, 0, O_COUNTS},
         {"hot-pixels", required_argument, 0, O_HOT}, {"compression", required_argument, 0, O_COMP},
-        {"seed", required_argument, 0, O_SEED}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"seed", required_argument, 0, O_SEED}, {"series", required_argument, 0, O_SERIES},
+        {"beam", required_argument, 0, O_BEAM}, {"ideal-frames", no_argument, 0, O_IDEAL},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     qmap_sim_params p;
     qmap_sim_defaults(&p);
     const char *dir = NULL;
@@ -66,6 +77,15 @@ int cmd_simulate(int argc, char **argv)
         case O_STRAIN: bad = parse_double("--strain", optarg, &p.strain_amplitude); break;
         case O_COUNTS: bad = parse_double("--counts", optarg, &p.peak_counts); break;
         case O_HOT: bad = parse_int("--hot-pixels", optarg, 0, 10000, &p.hot_pixels); break;
+        case O_SERIES: bad = parse_int("--series", optarg, 1, 2, &p.n_series); break;
+        case O_IDEAL: p.ideal_frames = 1; break;
+        case O_BEAM: {
+            double b[2];
+            bad = parse_doubles("--beam", optarg, ',', 2, b);
+            p.beam_row = b[0];
+            p.beam_col = b[1];
+            break;
+        }
         case O_SEED: bad = parse_int("--seed", optarg, 0, 2000000000, &seed); p.seed = (unsigned long)seed; break;
         case O_COMP:
             if (strcmp(optarg, "bslz4") == 0) p.compression = 0;

@@ -17,6 +17,9 @@
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
 #include "qmap/shift.h"
+#include "qmap/series.h"   /* series (issue 11) */
+#include "gap_setup.h"        /* gaps (issue 11) */
+#include "gap_sparse.h"
 
 #include <math.h>
 #include <omp.h>
@@ -82,6 +85,8 @@ typedef struct {
     int *row_shift, *col_shift;     /* per scan: raw index = ref index + shift */
     double *sat_limit;              /* per scan: readings >= this are saturated (INFINITY: none) */
     qmap_results *r;
+    qmap_gap_layout gaps;           /* gaps (issue 11): chip-gap layout, corrected when gaps_on */
+    int gaps_on;
 } pipeline;
 
 static int check_option_values(const qmap_process_options *o)
@@ -429,7 +434,8 @@ static int quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         missing += P->n_pos - nf;
         memset(bad, 0, (size_t)nth * sizeof *bad);
         quick_look_pass Q = {P, s, map, fsum, absent, bad};
-        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick};
+        qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
+        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
         qmap_frame_reader_close(rd);
@@ -879,7 +885,8 @@ static int accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         memset(scan_tot, 0, nth * sizeof *scan_tot);
         memset(bad, 0, (size_t)nth * sizeof *bad);
         accumulate_pass S = {P, pl, A, s, slot, cubes, scan_tot, ncube, bad};
-        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick};
+        qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
+        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
         qmap_frame_reader_close(rd);
@@ -1005,6 +1012,9 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK) rc = setup_saturation(P);
     if (rc == QMAP_OK) rc = setup_monitor(P);
     if (rc == QMAP_OK) rc = build_mask(P);
+    if (rc == QMAP_OK)   /* gaps (issue 11) */
+        rc = qmap_gap_choose(o, qmap_dataset_scan(P->ds, 0)->detector, P->rows, P->cols, P->mask,
+                             P->r, &P->gaps, &P->gaps_on);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = q_range(P, lo, hi, step);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
@@ -1134,6 +1144,25 @@ static void fill_positions(pipeline *P)
     }
 }
 
+/* series (issue 11): the series being processed, and the split of its scans over MPI ranks. */
+static void log_series(pipeline *P)
+{
+    qmap_series *sv = NULL;
+    int ns = 0;
+    if (qmap_series_find(P->ds, &sv, &ns) == QMAP_OK && ns == 1) {
+        char line[512];
+        qmap_series_describe(P->ds, &sv[0], line, sizeof line);
+        qmap_log(P->o, "series %s%s", line, P->o->scans ? " (as selected)" : " (the file's only series)");
+        qmap_results_param(P->r, "series", "%s", sv[0].scans);
+    }
+    free(sv);
+    if (qmap_mpi_size() > 1) {
+        char split[2048];
+        qmap_series_rank_split(P->ds, qmap_mpi_size(), split, sizeof split);
+        qmap_log(P->o, "MPI: %d ranks share the %d scans: %s", qmap_mpi_size(), P->n_scans, split);
+    }
+}
+
 int qmap_process(const qmap_process_options *o, qmap_results **out)
 {
     *out = NULL;
@@ -1179,6 +1208,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
             qmap_results_param(P.r, "skipped_scans", "%s", skipped);
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
+        log_series(&P);   /* series (issue 11) */
         qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
                  s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
                  s0->title.slow_motor, P.n_pos);

@@ -330,3 +330,24 @@ void qmap_series_describe(const qmap_dataset *ds, const qmap_series *s, char *ou
              s->fast_hi, a->title.slow_motor, s->slow_lo, s->slow_hi, a->title.n_slow,
              a->title.n_fast);
 }
+
+void qmap_series_rank_split(const qmap_dataset *ds, int n_ranks, char *out, size_t size)
+{
+    int n = qmap_dataset_n_scans(ds);
+    size_t len = 0;
+    out[0] = '\0';
+    for (int r = 0; r < n_ranks && len < size; r++) {
+        int lo = (int)((long)n * r / n_ranks), hi = (int)((long)n * (r + 1) / n_ranks);
+        int w;
+        if (hi <= lo)
+            w = snprintf(out + len, size - len, "%srank %d: no scan", r ? "; " : "", r);
+        else if (hi - lo == 1)
+            w = snprintf(out + len, size - len, "%srank %d: scan %s", r ? "; " : "", r,
+                         qmap_dataset_scan(ds, lo)->name);
+        else
+            w = snprintf(out + len, size - len, "%srank %d: scans %s..%s (%d)", r ? "; " : "", r,
+                         qmap_dataset_scan(ds, lo)->name, qmap_dataset_scan(ds, hi - 1)->name,
+                         hi - lo);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}

@@ -10,6 +10,7 @@
  * skips. Every frame has its own RNG stream, so output does not depend on threads.
  */
 #include "simulate_internal.h"
+#include "qmap/gaps.h"   /* gaps (issue 11) */
 #include "qmap/error.h"
 
 #include <math.h>
@@ -233,6 +234,10 @@ void qmap_sim_frame(const qmap_sim_model *m, int scan, int frame, int32_t *img, 
         img[m->hot_idx[h]] = qmap_sim_poisson(&r, m->hot_level[h]);
     for (int h = 0; h < QMAP_SIM_NDEAD; h++)
         img[m->dead_idx[h]] = 0;
+    qmap_gap_layout gaps;   /* gaps (issue 11): LIMA's Maxipix layout of wide edge pixels */
+    if (!m->p.ideal_frames &&
+        qmap_gap_layout_known(QMAP_SIM_DETECTOR, QMAP_SIM_ROWS, QMAP_SIM_COLS, &gaps))
+        qmap_gap_fold_frame(&gaps, img);
     for (size_t i = 0; i < npix; i++)
         s += img[i];
     *sum = s;
@@ -452,8 +457,8 @@ static void particle_placement(qmap_sim_model *m)
     const qmap_sim_params *p = &m->p;
     double ex = (p->n_fast - 1) * p->step_um, ey = (p->n_slow - 1) * p->step_um;
     double mid = 0.5 * (p->n_eta - 1);
-    m->x0 = 25.0;
-    m->y0 = 40.0;
+    m->x0 = p->origin_um[0];
+    m->y0 = p->origin_um[1];
     m->cx = m->x0 + 0.5 * ex - mid * p->drift_um[0];
     m->cy = m->y0 + 0.5 * ey - mid * p->drift_um[1];
     m->ax = p->particle_axes[0] * ex;
@@ -484,6 +489,7 @@ int qmap_sim_model_init(qmap_sim_model *m, const qmap_sim_params *p)
     memset(m, 0, sizeof *m);
     m->p = *p;
     m->npts = p->n_fast * p->n_slow;
+    m->number0 = 2;
     size_t n = (size_t)p->n_eta * m->npts;
     m->eta = malloc(sizeof(double) * p->n_eta);
     m->box = calloc(p->n_eta, sizeof *m->box);

@@ -39,9 +39,21 @@ typedef struct {
     double sigma_qz_growth;     /* relative growth of sigma_qz at the edge (default 0.3) */
     double particle_axes[2];    /* ellipse semi-axes as fractions of the map extent
                                    (x, y; default 0.25, 0.30) */
+    /* issue 11 */
+    double origin_um[2];        /* nominal map start (pix, piy), micrometres (default 25, 40) */
+    int ideal_frames;           /* 0 (default): frames in the LIMA Maxipix 2x2 layout (each wide
+                                   chip-edge pixel 255/260 holds the counts of its 3 physical
+                                   positions, 256-259 are zero); 1: one value per physical pixel */
+    int n_series;               /* 1 (default) or 2: a second particle mapped at another origin
+                                   (origin + 2 map widths in x) with another seed and d-spacing
+                                   x (1 + 1e-3), after an alignment ascan; its scans follow the
+                                   first series' and its truth is ground_truth_series2.h5 */
 } qmap_sim_params;
 
 void qmap_sim_defaults(qmap_sim_params *p);
+
+/* The parameters of series k (0 or 1) of a simulation with n_series = 2 (issue 11). */
+void qmap_sim_series_params(const qmap_sim_params *p, int k, qmap_sim_params *out);
 
 /* Write the dataset into directory dir (created if needed): dir/sample_0001.h5,
  * dir/scanNNNN/mpx1x4_0000.h5 (NNNN = 2 .. n_eta+1) and dir/ground_truth.h5. Files are

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test_series.sh -- several 5D series in one file (issue 11).
+# A simulated file holds two series of two different particles (different map origins,
+# seeds and d-spacings) with an alignment ascan between them. Checks: `qmap info` lists both
+# with their --scans options; `qmap process` without --scans refuses with one line naming
+# both and writes nothing; bad --scans lists are one-line errors with no output;
+# `--scans` of the second series recovers the second particle's ground truth (and not the
+# first one's, which shows the comparison can fail).
+set -u
+QMAP=${QMAP_BIN:?}
+T=${QMAP_TEST_TMP:-/tmp}/series
+rm -rf "$T" && mkdir -p "$T"
+fail=0
+"$QMAP" simulate -o "$T/sim" --series 2 >/dev/null || { echo "simulate failed"; exit 1; }
+IN="$T/sim/sample_0001.h5"
+
+"$QMAP" info "$IN" > "$T/info.txt" || { echo "FAIL: info exit status"; fail=1; }
+for w in "in 2 series" "series 1   --scans 2-14: 13 scans, eta" "series 2   --scans 16-28: 13 scans, eta" \
+         "a new series: map region" "15.1     ascan eta" "needs --scans"; do
+    grep -qF -- "$w" "$T/info.txt" || { echo "FAIL: info lacks '$w'"; fail=1; }
+done
+
+# expect NAME WORDS -- process arguments: one-line error containing WORDS, no output left
+expect() {
+    local name=$1 words=$2; shift 3
+    rm -f "$T/out-$name.h5"*
+    "$QMAP" process "$IN" -o "$T/out-$name.h5" "$@" >/dev/null 2>"$T/$name.err"
+    local rc=$? lines; lines=$(grep -c . "$T/$name.err")
+    if [ $rc -eq 0 ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$words" "$T/$name.err" ||
+       ls "$T/out-$name.h5"* >/dev/null 2>&1; then
+        echo "FAIL $name (rc $rc, $lines lines, want '$words'):"; cat "$T/$name.err"; fail=1
+    else
+        echo "ok   $name: $(cat "$T/$name.err")"
+    fi
+}
+expect no_scans "choose one: --scans 2-14 (eta" --
+expect no_scans2 "--scans 16-28 (eta" --
+expect missing "no scan 99-100 in the file" -- --scans 2-14,99-100
+expect ascan "not SXDM map scans: 15.1 (ascan" -- --scans 15-28
+expect overlap "scan 5 is named twice" -- --scans 2-6,5-14
+expect empty "empty scan list" -- --scans ""
+expect reversed "range 14-2 is empty" -- --scans 14-2
+expect trailing "unexpected ','" -- --scans 2-14,
+expect two_series "spans 2 series" -- --scans 2-14,16-28
+expect letters "expected a scan number" -- --scans abc
+
+# the second series alone, against its own truth
+"$QMAP" process "$IN" --scans 16-28 --hkl 0,0,3 --shift-counter fluo -q -o "$T/s2.h5" ||
+    { echo "FAIL: process --scans 16-28"; fail=1; }
+"$QMAP" compare "$T/s2.h5" "$T/sim/ground_truth_series2.h5" > "$T/cmp2.txt" ||
+    { echo "FAIL: series 2 does not match its truth"; cat "$T/cmp2.txt"; fail=1; }
+if "$QMAP" compare "$T/s2.h5" "$T/sim/ground_truth.h5" > "$T/cmp1.txt"; then
+    echo "FAIL: series 2 results also match the first particle's truth (test cannot fail)"; fail=1
+fi
+"$PYTHON" - "$T/s2.h5" <<'PY' || fail=1
+import sys, h5py
+p = h5py.File(sys.argv[1], "r")["parameters"]
+def get(k):
+    v = p[k][()] if k in p else p.attrs.get(k)
+    return v.decode() if isinstance(v, bytes) else str(v)
+s = get("series"); sc = get("scans")
+ok = s == "16-28" and sc.startswith("16.1,") and sc.endswith(",28.1")
+print(("ok  " if ok else "FAIL") + f" /parameters series={s} scans={sc[:30]}...")
+sys.exit(0 if ok else 1)
+PY
+[ $fail -eq 0 ] && echo "test_series: all ok"
+exit $fail
