@@ -189,15 +189,25 @@ void qmap_gap_fold_frame(const qmap_gap_layout *g, int32_t *img)
 
 /* ---------------------------------------------------------------- profile split */
 
+/* 1 when sample i is to be preferred to sample j for target t: nearer to t, and on a tie
+ * nearer to the gap centre mid (so that the split is mirror-symmetric about the gap). */
+static int nearer(const double *pos, int i, int j, double t, double mid)
+{
+    double di = fabs(pos[i] - t), dj = fabs(pos[j] - t);
+    if (fabs(di - dj) > 1e-9)
+        return di < dj;
+    return fabs(pos[i] - mid) < fabs(pos[j] - mid);
+}
+
 /* Lagrange interpolation at t through the (up to 4) known samples nearest to t. */
-static double interpolate(const double *pos, const double *val, int n, double t)
+static double interpolate(const double *pos, const double *val, int n, double t, double mid)
 {
     int pick[4], k = 0;
     int used[2 * NEIGHBOURS + 2] = {0};
     for (; k < 4 && k < n; k++) {
         int best = -1;
         for (int i = 0; i < n; i++)
-            if (!used[i] && (best < 0 || fabs(pos[i] - t) < fabs(pos[best] - t)))
+            if (!used[i] && (best < 0 || nearer(pos, i, best, t, mid)))
                 best = i;
         used[best] = 1;
         pick[k] = best;
@@ -253,13 +263,13 @@ static void split_gap(const line_view *L, int a, int b)
     if (okB) { iB = n; pos[n] = b - 0.5 * (w - 1); val[n++] = B / w; }
     for (int d = 1; d <= NEIGHBOURS; d++)
         if (good_value(L, b + d, &val[n])) pos[n++] = b + d;
-    double fA[WIDE_MAX], fB[WIDE_MAX];
+    double fA[WIDE_MAX], fB[WIDE_MAX], mid = 0.5 * (a + b);
     int smooth = n >= 3;
     for (int it = 0; smooth && it < ITERATIONS; it++) {
         double mA = 0, mB = 0;
         for (int k = 0; k < w; k++) {
-            fA[k] = interpolate(pos, val, n, a + k);
-            fB[k] = interpolate(pos, val, n, b - w + 1 + k);
+            fA[k] = interpolate(pos, val, n, a + k, mid);
+            fB[k] = interpolate(pos, val, n, b - w + 1 + k, mid);
             mA += fA[k] / w;
             mB += fB[k] / w;
         }
@@ -273,7 +283,7 @@ static void split_gap(const line_view *L, int a, int b)
         if (!ok || total == 0)
             continue;
         for (int k = 0; k < w; k++) {
-            f[k] = smooth ? fmax(interpolate(pos, val, n, first + k), 0.0) : 1.0;
+            f[k] = smooth ? fmax(interpolate(pos, val, n, first + k, mid), 0.0) : 1.0;
             sum += f[k];
         }
         for (int k = 0; k < w; k++)
