@@ -20,6 +20,7 @@
 #include "qmap/series.h"   /* series (issue 11) */
 #include "gap_setup.h"        /* gaps (issue 11) */
 #include "gap_sparse.h"
+#include "calib_setup.h"       /* calibration (issue 11) */
 
 #include <math.h>
 #include <omp.h>
@@ -87,6 +88,7 @@ typedef struct {
     qmap_results *r;
     qmap_gap_layout gaps;           /* gaps (issue 11): chip-gap layout, corrected when gaps_on */
     int gaps_on;
+    qmap_detector_calib *calib;     /* calibration (issue 11): per scan mu, detrot, tilt, azimuth */
 } pipeline;
 
 static int check_option_values(const qmap_process_options *o)
@@ -154,7 +156,10 @@ static int setup_geometry(pipeline *P)
     qmap_log(o, "angles: eta %.4f .. %.4f deg over %d scans, phi %.4f, nu %.4f, delta %.4f (offsets subtracted)",
              P->angles[0].eta, P->angles[P->n_scans - 1].eta, P->n_scans, P->angles[0].phi,
              P->angles[0].nu, P->angles[0].delta);
-    return QMAP_OK;
+    /* calibration (issue 11): mu, detrot/tilt/tiltazimuth, detector translations */
+    if (!(P->calib = calloc(P->n_scans, sizeof *P->calib)))
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    return qmap_calib_choose(o, P->ds, P->r, P->calib);
 }
 
 /* Per-scan saturation limit: --saturation, else the scan's saturation_value, else none. */
@@ -301,7 +306,7 @@ static int build_mask(pipeline *P)
 static void scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
 {
     qmap_q_transform t;
-    qmap_q_transform_init(&t, &P->geom[s], &P->angles[s]);
+    qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
     qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
 }
 
@@ -793,6 +798,9 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
     h = qmap_fingerprint(h, P->row_shift, P->n_scans * sizeof *P->row_shift);
     h = qmap_fingerprint(h, P->col_shift, P->n_scans * sizeof *P->col_shift);
     h = qmap_fingerprint(h, P->sat_limit, P->n_scans * sizeof *P->sat_limit);
+    h = qmap_fingerprint(h, &P->gaps_on, sizeof P->gaps_on);   /* gaps (issue 11) */
+    if (P->gaps_on)
+        h = qmap_fingerprint(h, &P->gaps, sizeof P->gaps);
     for (int s = 0; s < P->n_scans; s++) {
         const qmap_scan_plan *pl = &plans[s];
         int dims[3] = {pl->n_pix, pl->row0, pl->row1};
@@ -1223,6 +1231,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     qmap_results_free(P.r);
     free(P.geom);
     free(P.angles);
+    free(P.calib);   /* calibration (issue 11) */
     free(P.mask);
     free(P.row_shift);
     free(P.col_shift);
