@@ -63,5 +63,21 @@ ok = s == "16-28" and sc.startswith("16.1,") and sc.endswith(",28.1")
 print(("ok  " if ok else "FAIL") + f" /parameters series={s} scans={sc[:30]}...")
 sys.exit(0 if ok else 1)
 PY
+# the real files of ../shared/data: info lists them sensibly and never refuses them
+S=${QMAP_SHARED:?}/data
+"$QMAP" info "$S/id01-bliss-ascan/PTO_STO_SL_0001.h5" > "$T/real1.txt" 2>&1 ||
+    { echo "FAIL: info refused the BLISS ascan file"; fail=1; }
+grep -q "20.1     ascan eta 15.24 19.24 50 1" "$T/real1.txt" && grep -q "no SXDM map scan" "$T/real1.txt" ||
+    { echo "FAIL: info on the ascan file"; cat "$T/real1.txt"; fail=1; }
+"$QMAP" info "$S/id01-spec-pscan/ALIGNMENT_2021_03_14_140646_fast_00004.spec" > "$T/real2.txt" 2>&1
+for w in "in 3 series" "--scans 0-2: 3 scans" "map shape 100 x 100 instead of 100 x 50" "--scans 4: 1 scan" \
+         "needs --scans"; do
+    grep -qF -- "$w" "$T/real2.txt" || { echo "FAIL: SPEC info lacks '$w'"; fail=1; }
+done
+"$QMAP" info "$S/id01-xsocs-ingan/sample_0001_master.h5" > "$T/real3.txt" 2>&1
+for w in "--scans 1-5: 5 scans, eta 92.8220..93.8220 step +0.2500 deg" \
+         "linked file $S/id01-xsocs-ingan/./data/MA1234/id01/20230710/sample/sample_0001/sample_0001.h5 is missing"; do
+    grep -qF -- "$w" "$T/real3.txt" || { echo "FAIL: XSOCS info lacks '$w'"; cat "$T/real3.txt"; fail=1; }
+done
 [ $fail -eq 0 ] && echo "test_series: all ok"
 exit $fail
