@@ -32,6 +32,10 @@ static void usage(FILE *f)
 "                           one); its truth is DIR/ground_truth_series2.h5\n"
 "      --beam ROW,COL     direct-beam pixel at zero angles = where the peak falls on the\n"
 "                           detector (default 200.4,320.7; e.g. 257.5,257.5 on the chip gaps)\n"
+"      --mu DEG           sample circle mu in degrees, recorded in the file (default 0)\n"
+"      --detector-calib DETROT,TILT,TILTAZIMUTH  calibration angles of the simulated detector\n"
+"                           in degrees (xrayutilities init_area meaning; not recorded in the\n"
+"                           file: qmap process needs --detrot/--tilt/--tiltazimuth)\n"
 "      --ideal-frames     store one value per physical pixel; by default the frames have the\n"
 "                           LIMA Maxipix 2x2 layout: the 3-pixel-wide chip-edge pixels 255 and\n"
 "                           260 hold the counts of their 3 positions and 256-259 are zero\n"
@@ -39,7 +43,7 @@ static void usage(FILE *f)
 }
 
 enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED,
-       O_SERIES, O_BEAM, O_IDEAL };
+       O_SERIES, O_BEAM, O_IDEAL, O_MU, O_DCALIB };
 
 int cmd_simulate(int argc, char **argv)
 {
@@ -51,6 +55,7 @@ int cmd_simulate(int argc, char **argv)
         {"hot-pixels", required_argument, 0, O_HOT}, {"compression", required_argument, 0, O_COMP},
         {"seed", required_argument, 0, O_SEED}, {"series", required_argument, 0, O_SERIES},
         {"beam", required_argument, 0, O_BEAM}, {"ideal-frames", no_argument, 0, O_IDEAL},
+        {"mu", required_argument, 0, O_MU}, {"detector-calib", required_argument, 0, O_DCALIB},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     qmap_sim_params p;
     qmap_sim_defaults(&p);
@@ -79,6 +84,8 @@ int cmd_simulate(int argc, char **argv)
         case O_HOT: bad = parse_int("--hot-pixels", optarg, 0, 10000, &p.hot_pixels); break;
         case O_SERIES: bad = parse_int("--series", optarg, 1, 2, &p.n_series); break;
         case O_IDEAL: p.ideal_frames = 1; break;
+        case O_MU: bad = parse_double("--mu", optarg, &p.mu_deg); break;
+        case O_DCALIB: bad = parse_doubles("--detector-calib", optarg, ',', 3, p.detector_calib_deg); break;
         case O_BEAM: {
             double b[2];
             bad = parse_doubles("--beam", optarg, ',', 2, b);

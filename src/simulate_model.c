@@ -11,6 +11,7 @@
  */
 #include "simulate_internal.h"
 #include "qmap/gaps.h"   /* gaps (issue 11) */
+#include "qmap/geometry_calib.h"   /* calibration (issue 11) */
 #include "qmap/error.h"
 
 #include <math.h>
@@ -283,13 +284,18 @@ int qmap_sim_check_params(const qmap_sim_params *p)
         return qmap_error(QMAP_ERR_VALUE, "hot_pixels = %d must be 0 .. 1000", p->hot_pixels);
     if (p->compression < 0 || p->compression > 2)
         return qmap_error(QMAP_ERR_VALUE, "compression = %d must be 0, 1 or 2", p->compression);
-    return QMAP_OK;
+    qmap_detector_calib c = {p->mu_deg, p->detector_calib_deg[0], p->detector_calib_deg[1],
+                             p->detector_calib_deg[2]};   /* calibration (issue 11) */
+    return qmap_detector_calib_validate(&c);
 }
 
 static void scan_transform(const qmap_sim_model *m, int scan, qmap_q_transform *t)
 {
     qmap_angles a = {m->eta[scan], 0.0, 0.0, m->delta_deg};
-    qmap_q_transform_init(t, &m->geom, &a);
+    /* calibration (issue 11): mu and the detector's calibration angles */
+    qmap_detector_calib c = {m->p.mu_deg, m->p.detector_calib_deg[0], m->p.detector_calib_deg[1],
+                             m->p.detector_calib_deg[2]};
+    qmap_q_transform_init_calib(t, &m->geom, &a, &c);
 }
 
 /* Range of Q0 over the particle, widened by WINDOW_SIGMAS of the widest peak. */

@@ -413,7 +413,7 @@ static int write_positioners(const qmap_sim_model *m, hid_t g, int scan, int alt
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/phi", 0.0);
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/nu", 0.0);
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/delta", m->delta_deg);
-    if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mu", 0.0);
+    if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mu", m->p.mu_deg);
     /* issue 11: the detector translations a real ID01 file records (values of the example
      * file, docs/sxdm-reference.md 1.2); the simulated calibration holds at this position */
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mpxy", -7.8);

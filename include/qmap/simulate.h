@@ -48,6 +48,10 @@ typedef struct {
                                    (origin + 2 map widths in x) with another seed and d-spacing
                                    x (1 + 1e-3), after an alignment ascan; its scans follow the
                                    first series' and its truth is ground_truth_series2.h5 */
+    double mu_deg;              /* sample circle mu (z-, outermost), recorded (default 0) */
+    double detector_calib_deg[3]; /* detrot, tilt, tiltazimuth of the simulated detector
+                                   (xrayutilities init_area meaning; default 0, 0, 0); not
+                                   recorded in the file, as at the beamline */
 } qmap_sim_params;
 
 void qmap_sim_defaults(qmap_sim_params *p);
