@@ -199,8 +199,11 @@ static int nearer(const double *pos, int i, int j, double t, double mid)
     return fabs(pos[i] - mid) < fabs(pos[j] - mid);
 }
 
-/* Lagrange interpolation at t through the (up to 4) known samples nearest to t. */
-static double interpolate(const double *pos, const double *val, int n, double t, double mid)
+/* Weights wt[0..n) such that the interpolated profile at t is sum wt[i] val[i]: Lagrange
+ * interpolation through the (up to 4) known samples nearest to t. They depend on the sample
+ * positions only, so they are computed once per line and reused while the wide pixels'
+ * centre values are refined. */
+static void interpolation_weights(const double *pos, int n, double t, double mid, double *wt)
 {
     int pick[4], k = 0;
     int used[2 * NEIGHBOURS + 2] = {0};
@@ -212,14 +215,22 @@ static double interpolate(const double *pos, const double *val, int n, double t,
         used[best] = 1;
         pick[k] = best;
     }
-    double f = 0;
+    for (int i = 0; i < n; i++)
+        wt[i] = 0;
     for (int i = 0; i < k; i++) {
         double l = 1;
         for (int j = 0; j < k; j++)
             if (j != i)
                 l *= (t - pos[pick[j]]) / (pos[pick[i]] - pos[pick[j]]);
-        f += l * val[pick[i]];
+        wt[pick[i]] = l;
     }
+}
+
+static double weighted(const double *wt, const double *val, int n)
+{
+    double f = 0;
+    for (int i = 0; i < n; i++)
+        f += wt[i] * val[i];
     return f;
 }
 
@@ -257,21 +268,39 @@ static void split_gap(const line_view *L, int a, int b)
     /* samples: NEIGHBOURS measured pixels each side, and the two wide pixels' centres */
     double pos[2 * NEIGHBOURS + 2], val[2 * NEIGHBOURS + 2];
     int n = 0, iA = -1, iB = -1;
-    for (int d = NEIGHBOURS; d >= 1; d--)
-        if (good_value(L, a - d, &val[n])) pos[n++] = a - d;
-    if (okA) { iA = n; pos[n] = a + 0.5 * (w - 1); val[n++] = A / w; }
-    if (okB) { iB = n; pos[n] = b - 0.5 * (w - 1); val[n++] = B / w; }
-    for (int d = 1; d <= NEIGHBOURS; d++)
-        if (good_value(L, b + d, &val[n])) pos[n++] = b + d;
-    double fA[WIDE_MAX], fB[WIDE_MAX], mid = 0.5 * (a + b);
+    unsigned pattern = 0;   /* which samples are known: the weights depend on nothing else */
+    for (int d = NEIGHBOURS; d >= 1; d--, pattern <<= 1)
+        if (good_value(L, a - d, &val[n])) { pos[n++] = a - d; pattern |= 1; }
+    if (okA) { iA = n; pos[n] = a + 0.5 * (w - 1); val[n++] = A / w; pattern |= 1; }
+    pattern <<= 1;
+    if (okB) { iB = n; pos[n] = b - 0.5 * (w - 1); val[n++] = B / w; pattern |= 1; }
+    for (int d = 1; d <= NEIGHBOURS; d++) {
+        pattern <<= 1;
+        if (good_value(L, b + d, &val[n])) { pos[n++] = b + d; pattern |= 1; }
+    }
+    double mid = 0.5 * (a + b), f[WIDE_MAX];
+    /* per-thread cache of the weights for the last (gap width, pattern) */
+    static _Thread_local struct {
+        int w, valid;
+        unsigned pattern;
+        double wtA[WIDE_MAX][2 * NEIGHBOURS + 2], wtB[WIDE_MAX][2 * NEIGHBOURS + 2];
+    } cache;
+    double (*wtA)[2 * NEIGHBOURS + 2] = cache.wtA, (*wtB)[2 * NEIGHBOURS + 2] = cache.wtB;
     int smooth = n >= 3;
+    if (smooth && !(cache.valid && cache.w == w && cache.pattern == pattern)) {
+        for (int k = 0; k < w; k++) {   /* relative positions: the weights do not depend on a */
+            interpolation_weights(pos, n, a + k, mid, wtA[k]);
+            interpolation_weights(pos, n, b - w + 1 + k, mid, wtB[k]);
+        }
+        cache.valid = 1;
+        cache.w = w;
+        cache.pattern = pattern;
+    }
     for (int it = 0; smooth && it < ITERATIONS; it++) {
         double mA = 0, mB = 0;
         for (int k = 0; k < w; k++) {
-            fA[k] = interpolate(pos, val, n, a + k, mid);
-            fB[k] = interpolate(pos, val, n, b - w + 1 + k, mid);
-            mA += fA[k] / w;
-            mB += fB[k] / w;
+            mA += weighted(wtA[k], val, n) / w;
+            mB += weighted(wtB[k], val, n) / w;
         }
         /* move the centre values so the profile's box means equal the measured means */
         if (iA >= 0) val[iA] += A / w - mA;
@@ -279,16 +308,33 @@ static void split_gap(const line_view *L, int a, int b)
     }
     for (int e = 0; e < 2; e++) {
         int ok = e ? okB : okA, first = e ? b - w + 1 : a;
-        double total = e ? B : A, *f = e ? fB : fA, sum = 0;
+        double total = e ? B : A, sum = 0;
         if (!ok || total == 0)
             continue;
         for (int k = 0; k < w; k++) {
-            f[k] = smooth ? fmax(interpolate(pos, val, n, first + k, mid), 0.0) : 1.0;
+            f[k] = smooth ? fmax(weighted(e ? wtB[k] : wtA[k], val, n), 0.0) : 1.0;
             sum += f[k];
         }
         for (int k = 0; k < w; k++)
             L->base[(long)(first + k) * L->stride] = (float)(sum > 0 ? total * f[k] / sum : total / w);
     }
+}
+
+void qmap_gap_correct_row_line(const qmap_gap_layout *g, int gap, int col, const uint8_t *mask,
+                               int row0, int row1, double limit, float *img)
+{
+    if (row0 < 0) row0 = 0;
+    if (row1 > g->rows) row1 = g->rows;
+    line_view L = {img + col, g->cols, row0, row1, mask ? mask + col : NULL, limit};
+    split_gap(&L, g->row[gap][0], g->row[gap][1]);
+}
+
+void qmap_gap_correct_col_line(const qmap_gap_layout *g, int gap, int row, const uint8_t *mask,
+                               double limit, float *img)
+{
+    size_t off = (size_t)row * g->cols;
+    line_view L = {img + off, 1, 0, g->cols, mask ? mask + off : NULL, limit};
+    split_gap(&L, g->col[gap][0], g->col[gap][1]);
 }
 
 void qmap_gap_correct_dense(const qmap_gap_layout *g, const uint8_t *mask, int row0, int row1,
@@ -301,18 +347,11 @@ void qmap_gap_correct_dense(const qmap_gap_layout *g, const uint8_t *mask, int r
         int a = g->row[i][0], b = g->row[i][1];
         if (b + NEIGHBOURS < row0 || a - NEIGHBOURS >= row1)
             continue;
-        for (int c = 0; c < g->cols; c++) {
-            line_view L = {img + c, g->cols, row0, row1, mask ? mask + c : NULL, limit};
-            split_gap(&L, a, b);
-        }
+        for (int c = 0; c < g->cols; c++)
+            qmap_gap_correct_row_line(g, i, c, mask, row0, row1, limit, img);
     }
     /* then across column gaps: one line per row (rows just filled included) */
-    for (int i = 0; i < g->n_col; i++) {
-        int a = g->col[i][0], b = g->col[i][1];
-        for (int r = row0; r < row1; r++) {
-            size_t off = (size_t)r * g->cols;
-            line_view L = {img + off, 1, 0, g->cols, mask ? mask + off : NULL, limit};
-            split_gap(&L, a, b);
-        }
-    }
+    for (int i = 0; i < g->n_col; i++)
+        for (int r = row0; r < row1; r++)
+            qmap_gap_correct_col_line(g, i, r, mask, limit, img);
 }

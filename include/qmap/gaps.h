@@ -62,6 +62,14 @@ void qmap_gap_fold_frame(const qmap_gap_layout *g, int32_t *img);
 void qmap_gap_correct_dense(const qmap_gap_layout *g, const uint8_t *mask, int row0, int row1,
                             double limit, float *img);
 
+/* The two steps of qmap_gap_correct_dense for one line (used on sparse frames): across row
+ * gap `gap` along column col (rows [row0, row1) hold data), then across column gap `gap`
+ * along row `row`. All row-gap lines must be done before the column-gap lines. */
+void qmap_gap_correct_row_line(const qmap_gap_layout *g, int gap, int col, const uint8_t *mask,
+                               int row0, int row1, double limit, float *img);
+void qmap_gap_correct_col_line(const qmap_gap_layout *g, int gap, int row, const uint8_t *mask,
+                               double limit, float *img);
+
 #ifdef __cplusplus
 }
 #endif
