@@ -17,6 +17,7 @@
 #include "h5util.h"
 #include "frames_edf.h"
 #include "series_internal.h"   /* series (issue 11) */
+#include "link_check.h"
 
 #include <limits.h>
 #include <math.h>
@@ -656,6 +657,15 @@ static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
         /* series (issue 11): only the scans of --scans; others are listed with a reason */
         if (!qmap_dataset_wants(ds, number))
             continue;
+        char missing[1536];   /* an entry behind a dangling external link (XSOCS master) */
+        if (!qmap_h5_is_group(file, l.names[i]) &&
+            qmap_h5_find_missing_link(file, ds->path, l.names[i], missing, sizeof missing)) {
+            if (!ds->listing)
+                rc = qmap_error(QMAP_ERR_IO, "%s: scan %s: %s", ds->path, l.names[i], missing);
+            else
+                rc = qmap_dataset_note_other(ds, l.names[i], number, "", missing);
+            continue;
+        }
         if (sub != 1 || !is_map_scan(file, l.names[i], &t)) {
             ds->n_skipped++;
             rc = note_other(ds, file, l.names[i], number, sub != 1 ? "subscan" : "not an SXDM map");

@@ -440,7 +440,7 @@ static int open_dataset(qmap_frame_reader *r, char *dpath, size_t dpath_size)
     r->dset = H5Dopen2(r->file, dpath, H5P_DEFAULT);
     if (r->dset < 0) {
         char missing[1536];   /* series (issue 11): name the absent linked file */
-        if (qmap_h5_find_missing_link(r->path, dpath, missing, sizeof missing))
+        if (qmap_h5_find_missing_link(r->file, r->path, dpath, missing, sizeof missing))
             return reader_error(r, QMAP_ERR_IO, "%s", missing);
         return reader_error(r, QMAP_ERR_FORMAT, "not a dataset");
     }

@@ -26,11 +26,14 @@ static void dir_of(const char *file, char *out, size_t size)
 
 /* Follow obj (absolute path) inside file holder; 1 with out set when a missing linked file
  * was found. */
-static int walk(const char *holder, const char *obj, int depth, char *out, size_t size)
+static int walk(hid_t open_file, const char *holder, const char *obj, int depth, char *out,
+                size_t size)
 {
     if (depth > DEPTH_MAX)
         return 0;
-    hid_t f = H5Fopen(holder, H5F_ACC_RDONLY, H5P_DEFAULT);
+    /* a file the caller holds open is used as it is (reopening it with other access
+     * properties would fail) */
+    hid_t f = open_file >= 0 ? open_file : H5Fopen(holder, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return 0;
     char prefix[1024] = "";
@@ -67,22 +70,24 @@ static int walk(const char *holder, const char *obj, int depth, char *out, size_
                              path, prefix, holder);
                     found = 1;
                 } else {
-                    found = walk(path, rest, depth + 1, out, size);
+                    found = walk(H5I_INVALID_HID, path, rest, depth + 1, out, size);
                 }
             }
             free(buf);
             break;   /* the rest of the path lives in the target file */
         }
     }
-    H5Fclose(f);
+    if (f != open_file)
+        H5Fclose(f);
     return found;
 }
 
-int qmap_h5_find_missing_link(const char *file, const char *obj, char *out, size_t size)
+int qmap_h5_find_missing_link(int64_t open_file, const char *file, const char *obj, char *out,
+                              size_t size)
 {
     int found;
     H5E_BEGIN_TRY {
-        found = walk(file, obj, 0, out, size);
+        found = walk((hid_t)open_file, file, obj, 0, out, size);
     } H5E_END_TRY;
     return found;
 }

@@ -79,5 +79,14 @@ for w in "--scans 1-5: 5 scans, eta 92.8220..93.8220 step +0.2500 deg" \
          "linked file $S/id01-xsocs-ingan/./data/MA1234/id01/20230710/sample/sample_0001/sample_0001.h5 is missing"; do
     grep -qF -- "$w" "$T/real3.txt" || { echo "FAIL: XSOCS info lacks '$w'"; cat "$T/real3.txt"; fail=1; }
 done
+# an XSOCS master whose entry files are absent (only entry 2 copied): info names them,
+# process refuses (never a silent subset), --scans 2 names the missing raw file
+mkdir -p "$T/xm" && cp "$S/id01-xsocs-ingan/sample_0001_master.h5" "$S/id01-xsocs-ingan/sample_0001_2.1.h5" "$T/xm/"
+"$QMAP" info "$T/xm/sample_0001_master.h5" > "$T/xm.txt" 2>&1
+grep -qF "linked file $T/xm/sample_0001_1.1.h5 is missing" "$T/xm.txt" ||
+    { echo "FAIL: info does not name the missing entry file"; cat "$T/xm.txt"; fail=1; }
+IN="$T/xm/sample_0001_master.h5"
+expect xsocs_entry_missing "scan 1.1: linked file $T/xm/sample_0001_1.1.h5 is missing" --
+expect xsocs_raw_missing "sample_0001.h5 is missing (external link /2.1/measurement/image/data" -- --scans 2
 [ $fail -eq 0 ] && echo "test_series: all ok"
 exit $fail
