@@ -548,6 +548,24 @@ int qmap_dataset_drop_failed(qmap_dataset *ds, const char *name, int number, con
     return qmap_dataset_note_other(ds, name, number, title, why);
 }
 
+/* The scans' positions in their rocking curve (one series), a missing step skipped. */
+static int set_sequence(qmap_dataset *ds)
+{
+    qmap_series *sv = NULL;
+    int ns = 0, rc = qmap_series_find(ds, &sv, &ns);
+    int *seq = rc == QMAP_OK && ns == 1 ? malloc((size_t)ds->n_scans * sizeof *seq) : NULL;
+    if (seq) {
+        qmap_series_sequence(ds, &sv[0], seq);
+        for (int i = 0; i < ds->n_scans; i++)
+            ds->scans[i].sequence = seq[i];
+    } else if (rc == QMAP_OK && ns == 1) {
+        rc = qmap_error(QMAP_ERR_NOMEM, "%s: no memory", ds->path);
+    }
+    free(seq);
+    free(sv);
+    return rc;
+}
+
 int qmap_dataset_n_other(const qmap_dataset *ds)
 {
     return ds ? ds->other.n : 0;
@@ -716,6 +734,8 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
          * without it the file must hold one series */
         if (!ds->listing)
             rc = qmap_series_check_dataset(ds, &ds->selection, o.scans);
+        if (rc == QMAP_OK && !ds->listing)
+            rc = set_sequence(ds);
         if (rc == QMAP_OK && !ds->listing)
             rc = check_consistency(ds);
     }

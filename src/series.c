@@ -351,3 +351,22 @@ void qmap_series_rank_split(const qmap_dataset *ds, int n_ranks, char *out, size
         len += w > 0 ? (size_t)w : 0;
     }
 }
+
+void qmap_series_sequence(const qmap_dataset *ds, const qmap_series *se, int *seq)
+{
+    int axis = -1;
+    for (int a = 0; a < QMAP_SERIES_N_AXES; a++)
+        if (se->rocking[0] && strcmp(se->rocking, axis_names[a]) == 0)
+            axis = a;
+    seq[0] = 0;
+    for (int i = 1; i < se->count; i++) {
+        long k = 1;
+        if (axis >= 0 && se->rock_step != 0) {
+            double vp[QMAP_SERIES_N_AXES], vs[QMAP_SERIES_N_AXES];
+            qmap_series_axis_values(qmap_dataset_scan(ds, se->first + i - 1), vp);
+            qmap_series_axis_values(qmap_dataset_scan(ds, se->first + i), vs);
+            k = lrint((vs[axis] - vp[axis]) / se->rock_step);
+        }
+        seq[i] = seq[i - 1] + (int)(k > 1 ? k : 1);
+    }
+}

@@ -63,6 +63,18 @@ ok = s == "16-28" and sc.startswith("16.1,") and sc.endswith(",28.1")
 print(("ok  " if ok else "FAIL") + f" /parameters series={s} scans={sc[:30]}...")
 sys.exit(0 if ok else 1)
 PY
+# a scan left out of the series (21): the drift stays linear in the rocking-curve steps
+"$QMAP" process "$IN" --scans 16-20,22-28 --shift-counter fluo -q -o "$T/skip.h5" ||
+    { echo "FAIL: process --scans 16-20,22-28"; fail=1; }
+"$PYTHON" - "$T/skip.h5" <<'PY' || fail=1
+import sys, h5py, numpy as np
+x = h5py.File(sys.argv[1], "r")["shift/x"][()]
+steps = np.rint(x / x[1]).astype(int).tolist()
+ok = steps == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]
+print(("ok  " if ok else "FAIL") + f" drift steps with scan 21 left out: {steps}")
+sys.exit(0 if ok else 1)
+PY
+
 # the real files of ../shared/data: info lists them sensibly and never refuses them
 S=${QMAP_SHARED:?}/data
 "$QMAP" info "$S/id01-bliss-ascan/PTO_STO_SL_0001.h5" > "$T/real1.txt" 2>&1 ||

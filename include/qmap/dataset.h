@@ -35,9 +35,11 @@ int qmap_parse_scan_title(const char *title, qmap_scan_title *out);
 typedef struct {
     char name[QMAP_NAME_MAX];         /* HDF5 group, e.g. "3.1" */
     int number;                       /* scan number N of "N.1" */
-    int sequence;                     /* index among the map scans as found in the file; kept
-                                         when scans are removed, so a linear drift per scan
-                                         stays linear across a removed scan */
+    int sequence;                     /* position in the rocking curve in steps (0, 1, ...; a
+                                         scan missing from the series, e.g. left out of
+                                         --scans, skips a step); kept when scans are removed,
+                                         so a linear drift per scan stays linear across a
+                                         removed scan */
     qmap_scan_title title;
     char detector[QMAP_NAME_MAX];     /* "mpx1x4", "mpxgaas", "eiger2M", "merlin" */
     qmap_detector_geometry geom;      /* from instrument/<det>/ and monochromator/Energy */

@@ -59,6 +59,11 @@ void qmap_series_axis_values(const qmap_scan_info *s, double v[QMAP_SERIES_N_AXE
  * map pix 25..28 um x piy 40..42 um". */
 void qmap_series_describe(const qmap_dataset *ds, const qmap_series *s, char *out, size_t size);
 
+/* Position of each scan of series se in its rocking curve, counted in steps: 0, 1, 2, ...
+ * with a skipped step where a scan is missing (e.g. --scans 2-9,11-14), so that a drift
+ * linear in time stays linear (seq: se->count entries). */
+void qmap_series_sequence(const qmap_dataset *ds, const qmap_series *se, int *seq);
+
 /* How the scans of ds are shared over n_ranks MPI ranks (the split of
  * qmap_mpi_scan_range): "rank 0: scans 2.1..4.1 (3); rank 1: ...". */
 void qmap_series_rank_split(const qmap_dataset *ds, int n_ranks, char *out, size_t size);
