@@ -734,6 +734,8 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
          * without it the file must hold one series */
         if (!ds->listing)
             rc = qmap_series_check_dataset(ds, &ds->selection, o.scans);
+        else if (ds->selection.n > 0)
+            rc = qmap_series_check_selection(ds, &ds->selection, o.scans);
         if (rc == QMAP_OK && !ds->listing)
             rc = set_sequence(ds);
         if (rc == QMAP_OK && !ds->listing)

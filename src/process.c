@@ -17,7 +17,7 @@
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
 #include "qmap/shift.h"
-#include "qmap/series.h"   /* series (issue 11) */
+#include "series_log.h"      /* series (issue 11) */
 #include "gap_setup.h"        /* gaps (issue 11) */
 #include "gap_sparse.h"
 #include "calib_setup.h"       /* calibration (issue 11) */
@@ -1152,25 +1152,6 @@ static void fill_positions(pipeline *P)
     }
 }
 
-/* series (issue 11): the series being processed, and the split of its scans over MPI ranks. */
-static void log_series(pipeline *P)
-{
-    qmap_series *sv = NULL;
-    int ns = 0;
-    if (qmap_series_find(P->ds, &sv, &ns) == QMAP_OK && ns == 1) {
-        char line[512];
-        qmap_series_describe(P->ds, &sv[0], line, sizeof line);
-        qmap_log(P->o, "series %s%s", line, P->o->scans ? " (as selected)" : " (the file's only series)");
-        qmap_results_param(P->r, "series", "%s", sv[0].scans);
-    }
-    free(sv);
-    if (qmap_mpi_size() > 1) {
-        char split[2048];
-        qmap_series_rank_split(P->ds, qmap_mpi_size(), split, sizeof split);
-        qmap_log(P->o, "MPI: %d ranks share the %d scans: %s", qmap_mpi_size(), P->n_scans, split);
-    }
-}
-
 int qmap_process(const qmap_process_options *o, qmap_results **out)
 {
     *out = NULL;
@@ -1216,7 +1197,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
             qmap_results_param(P.r, "skipped_scans", "%s", skipped);
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
-        log_series(&P);   /* series (issue 11) */
+        qmap_series_log(o, P.ds, P.r);   /* series (issue 11) */
         qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
                  s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
                  s0->title.slow_motor, P.n_pos);

@@ -66,7 +66,7 @@ static void append(char *buf, size_t size, const char *fmt, const char *a, const
 }
 
 /* Every number of sel is a map scan of ds. */
-static int check_selection(const qmap_dataset *ds, const qmap_scan_list *sel, const char *text)
+int qmap_series_check_selection(const qmap_dataset *ds, const qmap_scan_list *sel, const char *text)
 {
     int *missing = malloc((size_t)sel->n * sizeof *missing);
     if (!missing)
@@ -85,7 +85,10 @@ static int check_selection(const qmap_dataset *ds, const qmap_scan_list *sel, co
         const char *name, *title, *why;
         qmap_dataset_other(ds, o, &name, NULL, &title, &why);
         char what[200];
-        snprintf(what, sizeof what, "%s (%.60s)", name, title[0] ? title : why);
+        if (title[0] && strncmp(why, "unreadable", 10) != 0)
+            snprintf(what, sizeof what, "%s (%.60s)", name, title);
+        else
+            snprintf(what, sizeof what, "%s (%.120s)", name, why);
         append(nonmap, sizeof nonmap, "%s%s", nonmap[0] ? ", " : "", what);
     }
     int rc = QMAP_OK;
@@ -95,7 +98,7 @@ static int check_selection(const qmap_dataset *ds, const qmap_scan_list *sel, co
         rc = qmap_error(QMAP_ERR_VALUE, "%s: --scans %s: %s%s%s%s%s", qmap_dataset_path(ds), text,
                         n_missing ? "no scan " : "", list, n_missing ? " in the file" : "",
                         n_missing && nonmap[0] ? "; " : "",
-                        nonmap[0] ? "not SXDM map scans: " : "");
+                        nonmap[0] ? "not readable SXDM map scans: " : "");
         if (nonmap[0]) {
             char msg[1024];
             snprintf(msg, sizeof msg, "%s%s", qmap_error_message(), nonmap);
@@ -110,7 +113,7 @@ int qmap_series_check_dataset(const qmap_dataset *ds, const qmap_scan_list *sel,
                               const char *text)
 {
     if (sel->n > 0) {
-        int rc = check_selection(ds, sel, text ? text : "");
+        int rc = qmap_series_check_selection(ds, sel, text ? text : "");
         if (rc != QMAP_OK)
             return rc;
     }

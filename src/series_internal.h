@@ -41,6 +41,10 @@ int qmap_dataset_drop_failed(qmap_dataset *ds, const char *name, int number, con
 int qmap_series_check_dataset(const qmap_dataset *ds, const qmap_scan_list *sel,
                               const char *text);
 
+/* Only the first check: every number of sel is a map scan of ds (for `qmap info --scans`). */
+int qmap_series_check_selection(const qmap_dataset *ds, const qmap_scan_list *sel,
+                                const char *text);
+
 /* BLISS/XSOCS scan group: start_time, end_time, positioners mu, mpxy, mpxz (optional). */
 int qmap_scan_read_extra(hid_t scan, const char *file, const char *scan_name,
                          qmap_scan_info *s);

@@ -20,6 +20,13 @@ for w in "in 2 series" "series 1   --scans 2-14: 13 scans, eta" "series 2   --sc
     grep -qF -- "$w" "$T/info.txt" || { echo "FAIL: info lacks '$w'"; fail=1; }
 done
 
+"$QMAP" info "$IN" --scans 16-28 > "$T/info2.txt" || { echo "FAIL: info --scans 16-28"; fail=1; }
+grep -q "in 1 series" "$T/info2.txt" && grep -qF "series 1   --scans 16-28" "$T/info2.txt" ||
+    { echo "FAIL: info --scans 16-28 lists more than the second series"; fail=1; }
+if "$QMAP" info "$IN" --scans 99 > /dev/null 2> "$T/info99.err" || ! grep -q "no scan 99 in the file" "$T/info99.err"; then
+    echo "FAIL: info --scans 99 accepted"; cat "$T/info99.err"; fail=1
+fi
+
 # expect NAME WORDS -- process arguments: one-line error containing WORDS, no output left
 expect() {
     local name=$1 words=$2; shift 3
@@ -36,7 +43,7 @@ expect() {
 expect no_scans "choose one: --scans 2-14 (eta" --
 expect no_scans2 "--scans 16-28 (eta" --
 expect missing "no scan 99-100 in the file" -- --scans 2-14,99-100
-expect ascan "not SXDM map scans: 15.1 (ascan" -- --scans 15-28
+expect ascan "not readable SXDM map scans: 15.1 (ascan" -- --scans 15-28
 expect overlap "scan 5 is named twice" -- --scans 2-6,5-14
 expect empty "empty scan list" -- --scans ""
 expect reversed "range 14-2 is empty" -- --scans 14-2
