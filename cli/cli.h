@@ -12,6 +12,7 @@ int cmd_particles(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
 int cmd_hkl(int argc, char **argv);
 int cmd_powder(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 
 /* Parsing of option values; each prints "qmap: --opt: ..." to stderr and returns -1
  * on a malformed value. */

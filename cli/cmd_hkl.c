@@ -4,6 +4,7 @@
  * calc_refl_id01 of sxdm, without numerical fitting). */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "qmap/anomalous.h"
 #include "qmap/crystal.h"
 #include "qmap/error.h"
 #include "qmap/geometry.h"
@@ -20,10 +21,14 @@ static void usage(FILE *f)
 "usage: qmap hkl FILE.cif H,K,L [H,K,L ...] --energy EV [--ip-dir H,K,L] [--oop-dir H,K,L]\n\n"
 "Reads the crystal structure (cell, symmetry operations, atom sites) from a CIF and prints,\n"
 "for each reflection, d (Angstrom), |Q| = 2 pi/d (1/Angstrom), the Bragg angle 2theta,\n"
-"|F| (electrons: Cromer-Mann f0, occupancies and isotropic Debye-Waller factors; no\n"
-"anomalous dispersion) and the ID01 angles eta, phi, nu = 0, delta (degrees) within\n"
-"eta [-2, 120], phi [-180, 180], delta [-2, 130], as sxdm's calc_refl_id01.\n\n"
-"      --energy EV        photon energy in eV (required)\n"
+"|F| (electrons: Cromer-Mann f0 plus the anomalous f'(E) + i f''(E) of Kissel's tables,\n"
+"occupancies and isotropic Debye-Waller factors) and the ID01 angles eta, phi, nu = 0,\n"
+"delta (degrees) within eta [-2, 120], phi [-180, 180], delta [-2, 130], as sxdm's\n"
+"calc_refl_id01. First it lists f0(sin theta/lambda = 0), f' and f'' (electrons) of each\n"
+"atom type at the energy, with a warning when an absorption edge is within 1 %%.\n"
+"Systematically absent reflections (screw axis, glide, centring) and reflections whose\n"
+"|F| is zero by the structure are flagged on their line instead of given angles.\n\n"
+"      --energy EV        photon energy in eV (required; 1000 to 1e6, the tables' range)\n"
 "      --ip-dir H,K,L     in-plane reference direction, along the beam at eta = phi = 0\n"
 "                         (reciprocal-lattice direction; default 1,0,0)\n"
 "      --oop-dir H,K,L    sample surface normal (reciprocal-lattice direction; default 0,0,1)\n"
@@ -57,6 +62,46 @@ static void print_crystal(const qmap_crystal *c, const char *path)
             printf("(su %.2g)", c->cell_su[i]);
     }
     printf("\n");
+}
+
+/* f0 at s = 0, f', f'' of each distinct atom type at the energy, and edge warnings. */
+static void print_dispersion(const qmap_crystal *c, double energy)
+{
+    printf("scattering factors at %.6g eV (f0 at sin(theta)/lambda = 0; f', f'' from Kissel's "
+           "tables, free atoms):\n", energy);
+    for (int s = 0; s < c->n_sites; s++) {
+        int seen = 0;
+        for (int t = 0; t < s && !seen; t++)
+            seen = c->sites[t].form_factor == c->sites[s].form_factor;
+        if (seen)
+            continue;
+        int ff = c->sites[s].form_factor, z = qmap_form_factor_z(ff);
+        double f1 = 0, f2 = 0;
+        if (qmap_anomalous_factors(z, energy, &f1, &f2) < 0)
+            qmap_error_clear();
+        printf("  %-8s Z %-3d f0 %8.4f  f' %8.4f  f'' %8.4f\n", qmap_form_factor_name(ff), z,
+               qmap_form_factor(ff, 0.0), f1, f2);
+        double edge = qmap_anomalous_near_edge(z, energy, 0.01);
+        if (edge > 0)
+            printf("  warning: %s has an absorption edge at %.1f eV (table), within 1 %% of the "
+                   "energy: free-atom f', f'' are uncertain there\n", qmap_form_factor_name(ff), edge);
+    }
+}
+
+static double s_of(double d)
+{
+    return 1.0 / (2.0 * d);
+}
+
+/* sum of occ |f0(s)| over the cell: the scale against which |F| counts as zero */
+static double structure_scale(const qmap_crystal *c, double s)
+{
+    double sum = 0.0;
+    for (int a = 0; a < c->n_atoms; a++) {
+        const qmap_atom_site *site = &c->sites[c->atoms[a].site];
+        sum += site->occupancy * fabs(qmap_form_factor(site->form_factor, s));
+    }
+    return sum;
 }
 
 /* Value of option opt at argv[*i] ("--opt V" or "--opt=V"), advancing *i; NULL if argv[*i]
@@ -123,9 +168,12 @@ int cmd_hkl(int argc, char **argv)
         fprintf(stderr, "qmap hkl: expected a CIF file and at least one H,K,L; see qmap hkl --help\n");
         rc = 2;
     }
-    if (rc == 0 && !(energy > 100 && energy < 1e6)) {
-        fprintf(stderr, "qmap: --energy: %s eV (required, between 100 eV and 1 MeV)\n",
-                isnan(energy) ? "missing" : "out of range");
+    if (rc == 0 && isnan(energy)) {
+        fprintf(stderr, "qmap: --energy: missing (photon energy in eV is required)\n");
+        rc = 2;
+    }
+    if (rc == 0 && !qmap_anomalous_energy_ok(energy)) {
+        print_crystal_error("--energy: ");
         rc = 2;
     }
     qmap_crystal *cr = NULL;
@@ -141,6 +189,7 @@ int cmd_hkl(int argc, char **argv)
     if (rc == 0) {
         double lambda = QMAP_HC_EV_ANGSTROM / energy;
         print_crystal(cr, cif);
+        print_dispersion(cr, energy);
         printf("energy %.6g eV (lambda %.6f A), in-plane %d,%d,%d, out-of-plane %d,%d,%d\n", energy,
                lambda, ip[0], ip[1], ip[2], oop[0], oop[1], oop[2]);
         printf("%-12s %10s %10s %10s %10s %10s %10s %6s %10s\n", "h,k,l", "d(A)", "|Q|(1/A)",
@@ -148,7 +197,7 @@ int cmd_hkl(int argc, char **argv)
         for (int r = 0; r < n_refl; r++) {
             double h[3] = {hkl[r][0], hkl[r][1], hkl[r][2]}, re, im;
             double d = qmap_crystal_d(cr, h), q = 2 * M_PI / d;
-            qmap_crystal_structure_factor(cr, h, &re, &im);
+            qmap_crystal_structure_factor(cr, h, energy, &re, &im);
             char name[48];
             snprintf(name, sizeof name, "%d,%d,%d", hkl[r][0], hkl[r][1], hkl[r][2]);
             double s = lambda / (2 * d);
@@ -158,6 +207,17 @@ int cmd_hkl(int argc, char **argv)
             else
                 printf("%10s ", "-");
             printf("%10.3f ", hypot(re, im));
+            int op = -1;
+            if (qmap_crystal_is_absent(cr, hkl[r], &op)) {
+                printf("systematically absent (symmetry operation %d of the CIF: h.t = %g)\n",
+                       op + 1, h[0] * cr->symops[op].t[0] + h[1] * cr->symops[op].t[1] +
+                       h[2] * cr->symops[op].t[2]);
+                continue;
+            }
+            if (hypot(re, im) <= 1e-6 * structure_scale(cr, s_of(d))) {
+                printf("|F| = 0 (extinct by the atom positions)\n");
+                continue;
+            }
             qmap_angles sol[4];
             int n = 0;
             qmap_crystal_sample_q(cr, h, ipd, oopd, qs);

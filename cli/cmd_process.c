@@ -86,7 +86,7 @@ enum { O_LIB = 256, O_NOHOT, O_SAVE_QSPACE, O_REPORT, O_CIF, O_IP_DIR, O_OOP_DIR
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
-static const char *xsocs_qspace_path;   /* --xsocs-qspace FILE (src/xsocs_write.c) */
+static const char *xsocs_qspace_path;   /* --xsocs-qspace FILE (src/results/xsocs_write.c) */
 qmap_crystal *hkl_process_reference(const char *cif, const int hkl[3], double *dref);
 void hkl_process_offsets(const qmap_crystal *c, const char *cif, const int hkl[3],
                          const int ip[3], const int oop[3], qmap_results *r, int quiet);

@@ -1,4 +1,5 @@
-/* main.c -- qmap command-line entry point: dispatches to one file per subcommand. */
+/* main.c -- qmap command-line entry point: a table of the subcommands (one file each) gives
+ * both the dispatch and the usage text. */
 #include "cli.h"
 #include "qmap/error.h"
 #include "qmap/mpi.h"
@@ -8,24 +9,49 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The subcommands: name, the function that runs it (argv[0] = the name), its line of the
+ * usage text. */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"info", cmd_info,
+     "  info FILE        scans, detector, calibration, angles and map shape of a BLISS dataset"},
+    {"process", cmd_process,
+     "  process FILE     the whole pipeline: mask, drift, VOI, per-position peak maps -> results file"},
+    {"simulate", cmd_simulate,
+     "  simulate -o DIR  write a synthetic ID01 dataset with known ground truth"},
+    {"demo", cmd_demo,
+     "  demo             simulate, process and compare the recovered maps with the truth"},
+    {"compare", cmd_compare,
+     "  compare R T      recovered maps R against the ground truth T of a simulation"},
+    {"report", cmd_report,
+     "  report RESULTS   figures (PNG, SVG) and report.html of a results file"},
+    {"particles", cmd_particles,
+     "  particles RESULTS  label the particles of a results map; per-particle table (+ CSV)"},
+    {"sem", cmd_sem,
+     "  sem IMAGE        particle size distribution of an SEM image (TIFF, PNG): CSV + figure"},
+    {"hkl", cmd_hkl,
+     "  hkl CIF H,K,L    d, |Q|, 2theta, |F| and ID01 angles of reflections from a CIF structure"},
+    {"powder", cmd_powder,
+     "  powder CIF PAT   Rietveld / Le Bail refinement of a powder pattern against a CIF"},
+    {"view", cmd_view,
+     "  view RESULTS     explore a results file in the browser (maps, positions, regions)"},
+};
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "qmap %s -- SXDM (ESRF ID01) data to strain, tilt and width maps\n\n"
             "usage: qmap COMMAND [options]   (qmap COMMAND --help for its options)\n\n"
-            "commands:\n"
-            "  info FILE        scans, detector, calibration, angles and map shape of a BLISS dataset\n"
-            "  process FILE     the whole pipeline: mask, drift, VOI, per-position peak maps -> results file\n"
-            "  simulate -o DIR  write a synthetic ID01 dataset with known ground truth\n"
-            "  demo             simulate, process and compare the recovered maps with the truth\n"
-            "  compare R T      recovered maps R against the ground truth T of a simulation\n"
-            "  report RESULTS   figures (PNG, SVG) and report.html of a results file\n"
-            "  particles RESULTS  label the particles of a results map; per-particle table (+ CSV)\n"
-            "  sem IMAGE        particle size distribution of an SEM image (TIFF, PNG): CSV + figure\n"
-            "  hkl CIF H,K,L    d, |Q|, 2theta, |F| and ID01 angles of reflections from a CIF structure\n"
-            "  powder CIF PAT   Rietveld / Le Bail refinement of a powder pattern against a CIF\n"
-            "  version          print the version\n",
+            "commands:\n",
             QMAP_VERSION_STRING);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "%s\n", commands[i].help);
+    fprintf(f, "  version          print the version\n");
 }
 
 int main(int argc, char **argv)
@@ -44,26 +70,12 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     int rc;
-    if (strcmp(cmd, "info") == 0)
-        rc = cmd_info(argc - 1, argv + 1);
-    else if (strcmp(cmd, "process") == 0)
-        rc = cmd_process(argc - 1, argv + 1);
-    else if (strcmp(cmd, "simulate") == 0)
-        rc = cmd_simulate(argc - 1, argv + 1);
-    else if (strcmp(cmd, "demo") == 0)
-        rc = cmd_demo(argc - 1, argv + 1);
-    else if (strcmp(cmd, "compare") == 0)
-        rc = cmd_compare(argc - 1, argv + 1);
-    else if (strcmp(cmd, "report") == 0)
-        rc = cmd_report(argc - 1, argv + 1);
-    else if (strcmp(cmd, "particles") == 0)
-        rc = cmd_particles(argc - 1, argv + 1);
-    else if (strcmp(cmd, "sem") == 0)
-        rc = cmd_sem(argc - 1, argv + 1);
-    else if (strcmp(cmd, "hkl") == 0)
-        rc = cmd_hkl(argc - 1, argv + 1);
-    else if (strcmp(cmd, "powder") == 0)
-        rc = cmd_powder(argc - 1, argv + 1);
+    const command *run = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            run = &commands[i];
+    if (run)
+        rc = run->run(argc - 1, argv + 1);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("qmap %s\n", QMAP_VERSION_STRING);
         rc = 0;

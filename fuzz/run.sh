@@ -8,18 +8,18 @@ cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-10}; shift || true
 OUT=build-fuzz
 mkdir -p "$OUT"
-CFLAGS="-std=c11 -D_XOPEN_SOURCE=700 -DQMAP_VERSION_STRING=\"fuzz\" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc -Icli -I/usr/include/hdf5/serial"
+CFLAGS="-std=c11 -D_XOPEN_SOURCE=700 -DQMAP_VERSION_STRING=\"fuzz\" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude $(printf -- "-Isrc/%s " base io geometry numeric core results report particles sem crystal simulate) -Icli -I/usr/include/hdf5/serial"
 LIBS="-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -llz4 -lpng -ltiff -lz -lm"
 declare -A SOURCES=(
-    [title]="src/scan_title.c src/error.c"
-    [bshuf_lz4]="src/bshuf_lz4.c src/lz4_sparse.c src/error.c"
-    [mask_png]="src/mask_file.c src/h5util.c src/error.c"
+    [title]="src/io/scan_title.c src/base/error.c"
+    [bshuf_lz4]="src/io/bshuf_lz4.c src/io/lz4_sparse.c src/base/error.c"
+    [mask_png]="src/io/mask_file.c src/io/h5util.c src/base/error.c"
     [cli_values]="cli/util.c"
-    [spec]="src/spec_file.c src/error.c"
-    [edf]="src/edf.c src/error.c"
-    [cif]="src/cif_parse.c src/cif_lookup.c src/crystal.c src/crystal_lattice.c src/crystal_symop.c src/formfactor.c src/formfactor_table.c src/error.c"
-    [image]="src/image_io.c src/image_io_png.c src/image_io_tiff.c src/error.c"
-    [bshuf_lz4_sparse]="src/bshuf_lz4.c src/lz4_sparse.c src/error.c"
+    [spec]="src/io/spec_file.c src/base/error.c"
+    [edf]="src/io/edf.c src/base/error.c"
+    [cif]="src/crystal/cif_parse.c src/crystal/cif_lookup.c src/crystal/crystal.c src/crystal/crystal_lattice.c src/crystal/crystal_symop.c src/crystal/formfactor.c src/crystal/formfactor_table.c src/base/error.c"
+    [image]="src/io/image_io.c src/io/image_io_png.c src/io/image_io_tiff.c src/io/sem_tags.c src/base/error.c"
+    [bshuf_lz4_sparse]="src/io/bshuf_lz4.c src/io/lz4_sparse.c src/base/error.c"
 )
 # Extra libFuzzer options per harness. The image readers allocate the size a header
 # declares (up to QMAP_IMAGE_MAX_PIXELS doubles, 8 GiB) before reading any rows, so a

@@ -8,4 +8,7 @@ cmake --build build-asan -j"$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-cd build-asan && ctest --output-on-failure -j2
+rc=0
+(cd build-asan && ctest --output-on-failure -j2) 2>&1 | tee build-asan/ctest.log || rc=$?
+./scripts/skipped-summary.sh build-asan/ctest.log "$(realpath -m "$(sed -n 's/^QMAP_SHARED_DIR:[A-Z]*=//p' build-asan/CMakeCache.txt)")"
+exit $rc

@@ -50,7 +50,7 @@ static void try_input(const char *buf, size_t n)
         qmap_crystal *c = qmap_crystal_from_cif(&cif->blocks[b], "fuzz.cif");
         if (c) {
             double re, im, hkl[3] = {1, 0, 4};
-            qmap_crystal_structure_factor(c, hkl, &re, &im);
+            qmap_crystal_structure_factor(c, hkl, 0.0, &re, &im);
             (void)qmap_crystal_d(c, hkl);
         } else {
             CHECK(qmap_error_message()[0] != '\0', "crystal rejection without a message");

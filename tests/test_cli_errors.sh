@@ -7,6 +7,7 @@ PY=${PYTHON:-/usr/bin/python3}
 T=${QMAP_TEST_TMP:-/tmp}/cli-errors
 rm -rf "$T" && mkdir -p "$T"
 fail=0
+. "$(dirname "$0")/shared_data.sh"
 
 "$QMAP" simulate -o "$T/good" --size 10,8 --eta 5 --seed 3 >/dev/null || { echo "simulate failed"; exit 1; }
 GOOD="$T/good/sample_0001.h5"
@@ -53,7 +54,9 @@ rm -rf "$T/missing_lima" && cp -r "$T/good" "$T/missing_lima" && rm -f "$T"/miss
 expect missing_file "does-not-exist" -- process "$T/does-not-exist.h5"
 expect not_hdf5 "text.h5" -- process "$T/text.h5"
 expect truncated "truncated.h5" -- process "$T/truncated.h5"
-expect real_no_sxdm "no SXDM" -- process "${QMAP_SHARED:?}/data/id01-bliss-ascan/PTO_STO_SL_0001.h5"
+if shared_folder test_cli_errors data "the real BLISS ascan file"; then
+    expect real_no_sxdm "no SXDM" -- process "$SHARED/data/id01-bliss-ascan/PTO_STO_SL_0001.h5"
+fi
 expect no_sxdm "no SXDM" -- process "$T/no_sxdm/sample_0001.h5"
 expect different_shapes "3.1" -- process "$T/different_shapes/sample_0001.h5"
 expect no_distance "distance" -- process "$T/no_distance/sample_0001.h5"
@@ -132,4 +135,4 @@ sum_after=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)
 [ -f "$T/ok.h5" ] && ! ls "$T"/ok.h5.tmp-* >/dev/null 2>&1 || { echo "FAIL: results file missing or temp left"; fail=1; }
 
 [ $fail -eq 0 ] && echo "all bad inputs rejected cleanly"
-exit $fail
+shared_exit $fail

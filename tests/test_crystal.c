@@ -74,11 +74,11 @@ static void test_linio2(void)
     }
     /* R-3m reflection condition -h+k+l = 3n: 100 and 001 are extinct */
     double re, im, h100[3] = {1, 0, 0}, h001[3] = {0, 0, 1}, h003[3] = {0, 0, 3};
-    qmap_crystal_structure_factor(c, h100, &re, &im);
+    qmap_crystal_structure_factor(c, h100, 0.0, &re, &im);
     CHECK(hypot(re, im) < 1e-9, "|F(100)| = %g, extinct in R-3m", hypot(re, im));
-    qmap_crystal_structure_factor(c, h001, &re, &im);
+    qmap_crystal_structure_factor(c, h001, 0.0, &re, &im);
     CHECK(hypot(re, im) < 1e-9, "|F(001)| = %g", hypot(re, im));
-    qmap_crystal_structure_factor(c, h003, &re, &im);
+    qmap_crystal_structure_factor(c, h003, 0.0, &re, &im);
     CHECK(hypot(re, im) > 10, "|F(003)| = %g", hypot(re, im));
     qmap_crystal_free(c);
 }
@@ -105,7 +105,7 @@ static void test_nmc_si(void)
               c->hm_symbol);
         double h[3] = {1, 1, 1}, h2[3] = {2, 0, 0}, re, im;
         CHECK(fabs(qmap_crystal_d(c, h) - 5.4309 / sqrt(3)) < 1e-12, "Si d111");
-        qmap_crystal_structure_factor(c, h2, &re, &im);
+        qmap_crystal_structure_factor(c, h2, 0.0, &re, &im);
         CHECK(hypot(re, im) < 1e-9, "Si 200 forbidden, |F| %g", hypot(re, im));
         qmap_crystal_free(c);
     }
@@ -134,7 +134,7 @@ static void test_against_xu(const char *name, const char *hkls)
         double hkl[3] = {h, k, l}, re, im, qv[3];
         qmap_crystal_q(c, hkl, qv);
         double mine_d = qmap_crystal_d(c, hkl), mine_q = sqrt(qv[0] * qv[0] + qv[1] * qv[1] + qv[2] * qv[2]);
-        qmap_crystal_structure_factor(c, hkl, &re, &im);
+        qmap_crystal_structure_factor(c, hkl, 0.0, &re, &im);
         double mine_f = hypot(re, im);
         CHECK(fabs(mine_d - d) < 1e-10 * d, "%s %d%d%d: d %.15g, xu %.15g", name, h, k, l, mine_d, d);
         CHECK(fabs(mine_q - q) < 1e-10 * q, "%s %d%d%d: Q %.15g, xu %.15g", name, h, k, l, mine_q, q);

@@ -6,7 +6,7 @@
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "qmap/simulate.h"
-#include "../src/frames_edf.h"
+#include "frames_edf.h"
 #include "check.h"
 
 #include <math.h>

@@ -28,6 +28,7 @@
 #define LIMA_DSET "/entry_0000/instrument/mpx1x4/data"
 
 #include "check.h"
+#include "shared_data.h"
 
 enum storage { ST_BSHUF, ST_GZIP, ST_CHUNKED, ST_CONTIG };
 
@@ -380,15 +381,11 @@ static void check_missing_source(const char *master)
 
 static void check_real_pto(void)
 {
-    const char *shared = getenv("QMAP_SHARED");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/data/id01-bliss-ascan/PTO_STO_SL_0001.h5", shared ? shared : "/work/shared");
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "note: %s not found, PTO check skipped\n", path);
+    const char *shared = shared_folder("test_frames", "data", "the real BLISS ascan file");
+    if (!shared)
         return;
-    }
-    fclose(f);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data/id01-bliss-ascan/PTO_STO_SL_0001.h5", shared);
     qmap_frame_reader *r = NULL;
     int st = qmap_frame_reader_open(path, "20.1", "mpx1x4", &r);
     CHECK(st == QMAP_ERR_IO && r == NULL, "PTO: status %d", st);
@@ -462,5 +459,5 @@ int main(void)
     check_corrupt_chunk();
     check_open_errors(master);
     if (failures) fprintf(stderr, "%d failures\n", failures);
-    return failures ? 1 : 0;
+    return shared_exit_status(failures);
 }

@@ -2,7 +2,11 @@
 # test_hkl_cli.sh -- `qmap hkl`: the printed d, |Q|, 2theta and angles for LiNiO2 003
 # against closed forms (d = c/3, 2theta = 2 asin(lambda/2d), specular eta = theta), and
 # every bad input (missing or malformed CIF, bad reflection, missing energy, parallel
-# directions, unknown option) gives one line on stderr starting "qmap" and a non-zero exit.
+# directions, unknown option, energy outside the f', f'' tables) gives one line on stderr
+# starting "qmap" and a non-zero exit. The f0, f', f'' table and |F| with dispersion against
+# xrayutilities (tests/xu_dispersion_ref.py); systematically absent (LiNiO2 0,0,1) and
+# structure-extinct (Si 2,2,2) reflections are flagged instead of given angles; an energy
+# within 1 % of the Ni K edge is warned about.
 set -u
 QMAP=${QMAP_BIN:?}
 SRC=${QMAP_SRC:?}
@@ -21,6 +25,28 @@ awk -v l="$line" 'BEGIN {
          (f[6] - tth / 2)^2 < 1e-8 && f[7] == 0 && (f[9] - tth)^2 < 1e-8;
     if (!ok) { print "FAIL: 003 line: " l " (want d " d " 2theta " tth ")"; exit 1 } }' || fail=1
 echo "$out" | grep -q '^-1,0,2 .*phi -180' || { echo "FAIL: -1,0,2 (negative index) not listed with both phi"; fail=1; }
+
+# dispersion: f', f'' of Ni and |F(003)| at 9000 eV against xrayutilities
+PY=${PYTHON:-/usr/bin/python3}
+ref=$("$PY" "$SRC/tests/xu_dispersion_ref.py" "$CIF" 9000 0,0,3) || { echo "FAIL: xu_dispersion_ref.py"; fail=1; }
+ni=$(echo "$out" | awk '$1 == "Ni3+" {print $7, $9}')
+xni=$(echo "$ref" | awk '$1 == "atom" && $2 == 28 {print $4, $5}')
+awk -v a="$ni" -v b="$xni" 'BEGIN { split(a, m, " "); split(b, x, " ");
+    exit !(m[1] != "" && (m[1] - x[1])^2 < 1e-4 && (m[2] - x[2])^2 < 1e-4) }' \
+    && echo "ok   Ni f', f'' at 9000 eV: $ni (xrayutilities $xni)" || { echo "FAIL Ni f', f'': '$ni', xu '$xni'"; fail=1; }
+f=$(echo "$out" | awk '$1 == "0,0,3" {print $5}')
+xf=$(echo "$ref" | awk '$1 == "refl" {print $6}')
+awk -v a="$f" -v b="$xf" 'BEGIN { exit !(a != "" && (a - b)^2 < (0.01 * b)^2) }' \
+    && echo "ok   |F(003)| at 9000 eV = $f (xrayutilities $xf)" || { echo "FAIL |F(003)| $f, xu $xf"; fail=1; }
+# absent and extinct reflections are flagged, not given angles
+out2=$("$QMAP" hkl "$CIF" 0,0,1 0,0,3 --energy 8047.78)
+echo "$out2" | grep -q '^0,0,1 .*systematically absent' || { echo "FAIL: 0,0,1 not flagged absent"; echo "$out2"; fail=1; }
+echo "$out2" | grep '^0,0,1 ' | grep -q 'eta\|[0-9] *0\.0 ' && { echo "FAIL: angles printed for 0,0,1"; fail=1; }
+out3=$("$QMAP" hkl "$SRC/tests/data/Si_cod.cif" 2,2,2 1,1,1 --energy 8047.78)
+echo "$out3" | grep -q '^2,2,2 .*|F| = 0' || { echo "FAIL: Si 2,2,2 not flagged |F| = 0"; echo "$out3"; fail=1; }
+echo "$out3" | grep -q '^1,1,1 .* 0\.0 ' || { echo "FAIL: Si 1,1,1 lost its angles"; echo "$out3"; fail=1; }
+"$QMAP" hkl "$CIF" 0,0,3 --energy 8340 | grep -q 'warning: Ni3+ has an absorption edge' \
+    || { echo "FAIL: no edge warning at 8340 eV"; fail=1; }
 
 # expect NAME WORDS -- arguments
 expect() {
@@ -52,6 +78,7 @@ expect no-energy     "energy"             -- "$CIF" 0,0,3
 expect bad-energy    "energy"             -- "$CIF" 0,0,3 --energy 9keV
 expect no-hkl        "H,K,L"              -- "$CIF" --energy 9000
 expect parallel-dirs "parallel"           -- "$CIF" 0,0,3 --energy 9000 --ip-dir 0,0,2
+expect low-energy    "outside the anomalous" -- "$CIF" 0,0,3 --energy 500
 expect unknown-opt   "unknown option"     -- "$CIF" 0,0,3 --energy 9000 --bogus
 expect missing-value "needs a value"      -- "$CIF" 0,0,3 --energy
 exit $fail

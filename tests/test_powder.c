@@ -101,7 +101,8 @@ static void compare_lines(const char *name)
         worst_pos = fmax(worst_pos, dp);
         worst_int = fmax(worst_int, di);
         CHECK(dp < 1e-8, "%s: xu line at 2theta %.10f, nearest qmap line %.10f", name, xt[j], tth[best]);
-        CHECK(di < 1e-6, "%s: line %.4f: relative intensity %.8f, xu %.8f", name, xt[j],
+        /* f', f'' interpolated from the thinned table (qmap) vs the full one (xu): 1e-4 */
+        CHECK(di < 5e-4, "%s: line %.4f: relative intensity %.8f, xu %.8f", name, xt[j],
               r[best] / rmax, xr[j] / xmax);
         matched++;
     }

@@ -10,6 +10,7 @@
  */
 #include "qmap/geometry.h"
 #include "qmap/qspace.h"
+#include "shared_data.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -567,25 +568,25 @@ static void test_estimate_analytic(void)
 
 int main(void)
 {
-    const char *shared = getenv("QMAP_SHARED");
     char path[4096];
-    if (!shared) {
-        printf("FAIL QMAP_SHARED is not set\n");
-        return 1;
-    }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     test_edge_rules();
     test_estimate_analytic();
-    test_ingan(shared);
-    snprintf(path, sizeof path, "%s/reference/grid_ref.h5", shared);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        CHECK(0, "open %s", path);
-    } else {
-        test_grid_small(f);
-        test_grid_full(f);
-        H5Fclose(f);
+    const char *shared = shared_folder("test_qspace", "data", "the real InGaN XSOCS scans");
+    if (shared && shared_folder("test_qspace", "reference", "the xrayutilities InGaN pixels"))
+        test_ingan(shared);
+    shared = shared_folder("test_qspace", "reference", "the xrayutilities Gridder3D reference");
+    if (shared) {
+        snprintf(path, sizeof path, "%s/reference/grid_ref.h5", shared);
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) {
+            CHECK(0, "open %s", path);
+        } else {
+            test_grid_small(f);
+            test_grid_full(f);
+            H5Fclose(f);
+        }
     }
     printf("%s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
-    return failures ? 1 : 0;
+    return shared_exit_status(failures);
 }

@@ -4,6 +4,7 @@
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "check.h"
+#include "shared_data.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -12,11 +13,9 @@
 
 int main(void)
 {
-    const char *shared = getenv("QMAP_SHARED");
-    if (!shared) {
-        fprintf(stderr, "test_xsocs_input: QMAP_SHARED must be set\n");
-        return 1;
-    }
+    const char *shared = shared_folder("test_xsocs_input", "data", "the real XSOCS master file");
+    if (!shared)
+        return shared_exit_status(0);
     char path[1024];
     snprintf(path, sizeof path, "%s/data/id01-xsocs-ingan/sample_0001_master.h5", shared);
     qmap_dataset *ds = NULL;
@@ -59,5 +58,5 @@ int main(void)
           strstr(qmap_error_message(), "image/data"), "message names the file: %s",
           qmap_error_message());
     qmap_dataset_close(ds);
-    return failures != 0;
+    return shared_exit_status(failures);
 }

@@ -10,7 +10,8 @@ QConversion(['y-','z-'], ['z-','y-'], [1,0,0]), Q2AngFit with bounds eta (-2, 12
 phi (-180, 180), nu = 0, delta (-2, 130)) and Q in that sample frame:
   angles H K L eta phi nu delta qerror qx qy qz
 absF_f0 is |F| from xrayutilities' Crystal.StructureFactor with the anomalous terms
-f', f'' switched off (qmap uses f0 only), Debye-Waller from the CIF's B/U_iso.
+f', f'' switched off (qmap's f0-only structure factor, energy 0; the dispersion is
+tested against xrayutilities in test_anomalous.c), Debye-Waller from the CIF's B/U_iso.
 Exit status 2 when xrayutilities is missing (the caller must treat that as a failure).
 """
 import sys
@@ -39,7 +40,7 @@ def main():
         del args[i:i + 2]
     cif, energy = args[0], float(args[1])
     reflections = args[2:]
-    # qmap has no anomalous dispersion: compare the f0-only structure factor
+    # compare qmap's f0-only structure factor (energy 0)
     xu.materials.atom.Atom.f = lambda self, q, en='config': self.f0(q)
     # xrayutilities 1.7 caches form factors per atomic number in Crystal._get_f, so two
     # ions of one element (Ni2+ and Ni3+ in NMC622) would share the first one's f0:

@@ -6,8 +6,8 @@ usage: xu_powder_ref.py CIF ENERGY_EV TTH_MAX_DEG
 prints one line per powder line (xu merges lines at equal Q):
   line TWO_THETA_DEG Q_INVA R
 R = sum over hkl of |F|^2 times the Lorentz-polarisation factor (1 + cos^2 2t)/2 /
-(sin^2 t cos t) / V^2. As in xu_crystal_ref.py, f' and f'' are switched off (qmap uses
-f0 only) and form factors are cached per species, not per atomic number.
+(sin^2 t cos t) / V^2, with xrayutilities' default f', f'' (as qmap). Form factors
+are cached per species, not per atomic number.
 Exit status 2 when xrayutilities is missing.
 """
 import sys
@@ -30,7 +30,6 @@ def get_f_by_species(self, q, en):
 
 def main():
     cif, energy, ttmax = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-    xu.materials.atom.Atom.f = lambda self, q, en='config': self.f0(q)
     xu.materials.Crystal._get_f = get_f_by_species
     mat = xu.materials.Crystal.fromCIF(cif)
     pd = xu.simpack.PowderDiffraction(xu.simpack.Powder(mat, 1), en=energy, tt_cutoff=ttmax)

@@ -5,8 +5,9 @@
  * Cartesian frame (as xrayutilities' Lattice): a along x, b in the xy plane, c completing
  * a right-handed set. Fractional coordinates of expanded atoms are wrapped to [0, 1).
  * Structure factors use neutral-atom or ion Cromer-Mann form factors (International
- * Tables vol. C, table 6.1.1.4) without anomalous dispersion, and an isotropic
- * Debye-Waller factor exp(-B s^2), B = 8 pi^2 U_iso, s = sin(theta)/lambda = |Q|/(4 pi).
+ * Tables vol. C, table 6.1.1.4) plus the anomalous terms f'(E) + i f''(E) of the element
+ * (qmap/anomalous.h, Kissel's tables), and an isotropic Debye-Waller factor exp(-B s^2),
+ * B = 8 pi^2 U_iso, s = sin(theta)/lambda = |Q|/(4 pi).
  */
 #ifndef QMAP_CRYSTAL_H
 #define QMAP_CRYSTAL_H
@@ -66,6 +67,10 @@ void qmap_crystal_free(qmap_crystal *c);
 /* Deep copy (free with qmap_crystal_free), or NULL (QMAP_ERR_NOMEM). */
 qmap_crystal *qmap_crystal_copy(const qmap_crystal *c);
 
+/* Append an atom site (label, type, form_factor, xyz, occupancy, u_iso set by the caller)
+ * and re-expand the cell. 0 or QMAP_ERR_NOMEM. */
+int qmap_crystal_add_site(qmap_crystal *c, const qmap_atom_site *site);
+
 /* Parse one symmetry operation "x,y,z", "-x+1/2,y,-z", "x-y,x,z+2/3" (case and spaces
  * free). Returns 0 or QMAP_ERR_FORMAT naming the text. */
 int qmap_symop_parse(const char *text, qmap_symop *op);
@@ -79,12 +84,29 @@ void qmap_crystal_q(const qmap_crystal *c, const double hkl[3], double q[3]);
 /* d-spacing (Angstrom) of hkl; infinity for 0,0,0. */
 double qmap_crystal_d(const qmap_crystal *c, const double hkl[3]);
 
-/* Structure factor F(hkl) = sum_j occ_j f_j(s) exp(-B_j s^2) exp(2 pi i h.x_j), real and
- * imaginary parts (electrons). */
-void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double *re,
-                                   double *im);
+/* Structure factor F(hkl) = sum_j occ_j (f0_j(s) + f'_j(E) + i f''_j(E)) exp(-B_j s^2)
+ * exp(2 pi i h.x_j), real and imaginary parts (electrons), at photon energy energy_ev.
+ * energy_ev <= 0 (or outside the anomalous tables, see qmap_anomalous_energy_ok) leaves
+ * out f' and f'' (f0 only). */
+void qmap_crystal_structure_factor(const qmap_crystal *c, const double hkl[3], double energy_ev,
+                                   double *re, double *im);
 
-/* ID01 diffractometer angles for a reflection (docs/sxdm-reference.md sections 3, 4):
+/* 1 when reflection h is systematically absent (an operation (R, t) with h R = h and h.t
+ * not an integer), its index in c->symops into *op_index when op_index is not NULL; else 0. */
+int qmap_crystal_is_absent(const qmap_crystal *c, const int h[3], int *op_index);
+
+/* The same with f' and f'' per site given (f1[n_sites], f2[n_sites] from
+ * qmap_crystal_dispersion, or NULL for none): for many reflections at one energy. NaN
+ * when memory runs out (more than 64 sites). */
+void qmap_crystal_structure_factor_dispersed(const qmap_crystal *c, const double hkl[3],
+                                             const double *f1, const double *f2, double *re,
+                                             double *im);
+
+/* f' and f'' of every site's element at energy_ev into f1[n_sites], f2[n_sites] (zeros when
+ * energy_ev <= 0 or outside the tables). */
+void qmap_crystal_dispersion(const qmap_crystal *c, double energy_ev, double *f1, double *f2);
+
+/* ID01 diffractometer angles for a reflection (docs/conventions.md section 1):
  * sample circles eta (y-), phi (z-), detector nu (z-) = 0, delta (y-), the convention
  * of xu.QConversion(['y-','z-'], ['z-','y-'], [1,0,0]) and sxdm's calc_refl_id01.
  * Sample frame at zero angles: x along the in-plane direction ip (made perpendicular to
@@ -137,6 +159,9 @@ int qmap_form_factor_lookup(const char *type_symbol);
 
 /* Name of table entry idx ("Ni3+"). */
 const char *qmap_form_factor_name(int idx);
+
+/* Atomic number of table entry idx (0 when idx is not an entry). */
+int qmap_form_factor_z(int idx);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,7 @@
  * A BLISS dataset file holds scans "N.1"; the SXDM map scans are those whose title
  * starts with sxdm/asxdm/dsxdm/kmap/mesh (BLISS "cmd( m0, s, e, n, m1, s, e, n, t )"
  * or SPEC-like "cmd m0 s e n m1 s e n t" form). Each holds one XY raster at one eta.
- * Layout: docs/sxdm-reference.md section 1.2. Files are opened read-only.
+ * Layout: README, "What the pipeline does". Files are opened read-only.
  */
 #ifndef QMAP_DATASET_H
 #define QMAP_DATASET_H

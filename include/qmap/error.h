@@ -27,6 +27,12 @@ typedef enum {
 /* Record an error message (printf-style) for the calling thread; returns code. */
 int qmap_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Put a context (printf-style) in front of the message already recorded on this thread:
+ * the message becomes "<context>: <earlier message>"; returns code. Use this instead of
+ * passing qmap_error_message() back into qmap_error(), which would read and write the same
+ * buffer. */
+int qmap_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The last message recorded on this thread ("" when none). Owned by qmap. */
 const char *qmap_error_message(void);
 

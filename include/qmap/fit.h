@@ -1,7 +1,7 @@
 /* fit.h -- 1D peak fitting and thresholds used on per-position projections.
  *
- * The Gaussian model and initial guess follow XSOCS PeakFitter (docs/sxdm-reference.md
- * section 8.2): f(x) = A/(sqrt(2 pi) s) exp(-(x-c)^2/(2 s^2)),
+ * The Gaussian model and initial guess follow XSOCS PeakFitter (docs/conventions.md
+ * section 2): f(x) = A/(sqrt(2 pi) s) exp(-(x-c)^2/(2 s^2)),
  * A0 = sum(P)*(x_last-x_first)/N, c0 = x[argmax P], s0 = A0/(max P sqrt(2 pi)).
  * Solved with GSL's Levenberg-Marquardt (gsl_multifit_nlinear).
  */

@@ -1,6 +1,6 @@
 /* geometry.h -- detector pixel to reciprocal-space vector, ESRF ID01 convention.
  *
- * Convention (docs/sxdm-reference.md section 4, identical to xrayutilities
+ * Convention (docs/conventions.md section 1, identical to xrayutilities
  * QConversion(['y-','z-'], ['z-','y-'], [1,0,0]) with init_area('z-','y+')):
  * lab x = beam, z = up; sample circles eta (y-) then phi (z-); detector circles
  * nu (z-) then delta (y-); detector rows run along -z, columns along +y.

@@ -1,7 +1,7 @@
 /* process.h -- the qmap pipeline: raw ID01 5D-SXDM dataset -> per-position peak maps.
  *
- * Steps (docs/sxdm-reference.md): detector mask (file pixel_mask, user mask, hot
- * pixels found automatically), per-scan pixel -> Q plan, quick-look pass giving the
+ * Steps (README "What the pipeline does", docs/conventions.md): detector mask (file
+ * pixel_mask, user mask, hot pixels found automatically), per-scan pixel -> Q plan, quick-look pass giving the
  * per-scan intensity maps and the map-averaged reciprocal space, linear drift
  * correction by phase correlation (re-indexing of positions, no resampling), automatic
  * VOI and bins, then one streaming pass over the frames accumulating, per map position,

@@ -2,7 +2,7 @@
  *
  * An axis of n bins over [min, max] has step (max-min)/(n-1) and centres min + k*step;
  * a value goes to bin rint((x-min)/step), values outside [min, max] are skipped
- * (docs/sxdm-reference.md section 6).
+ * (docs/conventions.md section 5).
  *
  * Edge rules, as read in the sources:
  * - xrayutilities Gridder3D (gridder3d.c, gridder_utils.c): skip when x < min || x > max

@@ -5,7 +5,7 @@
  *   #S N command...       one scan: #P0.. motor positions (names from the #O lines),
  *   #N n  #L labels       column labels (separated by two spaces), then data lines.
  * File-header lines (#O, #U, #C before the first #S of a #F block) apply to every scan of
- * the block; a scan's own #U lines take precedence. docs/sxdm-reference.md 1.1-1.3.
+ * the block; a scan's own #U lines take precedence. README, "SPEC-era and XSOCS input".
  * The parser takes untrusted bytes of any length (it is fuzzed): everything is bounded.
  */
 #ifndef QMAP_SPEC_H

@@ -1,0 +1,97 @@
+/* pipeline.h -- private pieces of the qmap pipeline shared by the files of src/core (and the
+ * VOI types of src/geometry/voi.h). */
+#ifndef QMAP_PIPELINE_H
+#define QMAP_PIPELINE_H
+
+#include <math.h>
+#include <stdint.h>
+#include "qmap/dataset.h"
+#include "qmap/frames.h"
+#include "frames_internal.h"
+#include "qmap/process.h"
+#include "qmap/qspace.h"
+#include "log.h"
+#include "voi.h"
+
+
+/* Hot pixels: a pixel is hot when it is non-zero in at least `fraction` of the sampled
+ * frames AND its mean exceeds 10x (+1 count) the median of its 8 neighbours' means
+ * (isolated, unlike a Bragg peak, which spans several pixels). ORs into mask; returns
+ * the number of new hot pixels. */
+long qmap_find_hot_pixels(const uint32_t *nonzero, const double *sum, int n_frames, int rows,
+                          int cols, double fraction, uint8_t *mask);
+
+/* Per-position derived maps (COM, std, fits, mask, strain, tilt) from accumulators. */
+typedef struct {
+    int n_pos;
+    int n_bins[3];
+    double qc[3];            /* reference point the moments are taken around */
+    double *s0;              /* n_pos: summed intensity */
+    double *s1;              /* 3*n_pos: sum I*(q-qc) */
+    double *s2;              /* 3*n_pos: sum I*(q-qc)^2 */
+    double *proj[3];         /* n_pos*n_bins[a]: summed intensity per bin along each axis */
+    double *hits_proj[3];    /* n_bins[a]: pixel hits per slab */
+    int *contrib;            /* n_pos: number of scans that measured the position */
+    int n_scans;
+} qmap_accumulators;
+
+int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
+                     qmap_results *r);
+
+/* Bad pixel readings: negative (dead-pixel markers of int32 frames), at or above the
+ * saturation limit, or non-finite (float frames). Such a reading is ignored, as if the
+ * pixel were masked for that frame. Counted per thread, summed in thread order. */
+typedef struct {
+    long negative, saturated, nonfinite;
+} qmap_bad_counts;
+
+/* 1 (and counted) when the non-zero reading v is bad; limit = saturation (INFINITY: none).
+ * One comparison pair on the good path. */
+static inline int qmap_bad_value(float v, double limit, qmap_bad_counts *c)
+{
+    if (v > 0 && v < limit)
+        return 0;
+    if (!isfinite(v)) c->nonfinite++;
+    else if (v < 0) c->negative++;
+    else c->saturated++;
+    return 1;
+}
+
+/* Sum of n per-thread counts (in thread order) into *total. */
+void qmap_bad_counts_sum(const qmap_bad_counts *per_thread, int n, qmap_bad_counts *total);
+
+/* Per-frame passes over sparse frames on all OpenMP threads (frame_loop.c). */
+typedef struct qmap_frame_workers qmap_frame_workers;   /* one sparse reader buffer per thread */
+qmap_frame_workers *qmap_frame_workers_new(void);
+void qmap_frame_workers_free(qmap_frame_workers *ws);
+int qmap_frame_workers_count(const qmap_frame_workers *ws);
+
+typedef struct {
+    void *ctx;
+    /* 1 = do not read frame f (optional) */
+    int (*skip)(void *ctx, int f);
+    /* the non-zero pixels of frame f, on thread `thread`; a negative status stops the pass */
+    int (*frame)(void *ctx, int thread, int f, const qmap_sparse_frame *fr);
+    /* progress within the scan, from thread 0 (optional) */
+    void (*tick)(void *ctx, double fraction);
+    /* gaps (issue 11): chip-gap correction applied to each frame before `frame` (NULL: none) */
+    const struct qmap_gap_setup_s *gaps;
+} qmap_frame_pass;
+
+/* Frames [0, n_frames), detector rows [row0, row1), dealt to the threads in fixed chunks;
+ * the first error (lowest frame) is returned. */
+int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
+                        int row1, const qmap_frame_pass *pass);
+
+/* MPI (mpi_reduce.c): without MPI, or when the process was not started by mpirun, one
+ * rank. Scans [*lo, *hi) are this rank's share. */
+void qmap_mpi_scan_range(int n_scans, int *lo, int *hi);
+/* Element-wise sums over all ranks, in place on every rank (no-ops on one rank). */
+int qmap_mpi_sum_doubles(double *v, size_t n);
+int qmap_mpi_sum_floats(float *v, size_t n);
+int qmap_mpi_sum_ints(int *v, size_t n);
+/* Collective status: every rank learns whether some rank failed; the failure of the
+ * lowest such rank (its code and message) becomes every rank's error. */
+int qmap_mpi_agree(int rc);
+
+#endif

@@ -1,0 +1,172 @@
+/* process.c -- orchestration of the qmap pipeline (see include/qmap/process.h).
+ *
+ * Two streaming passes over the raw frames, each frame read and decoded once per pass, as
+ * its non-zero pixels only (photon-counting frames are sparse; see frame_loop.c):
+ * pass 1 (quick look) gives per-scan intensity maps for the drift correction and the
+ * map-averaged reciprocal space for the VOI; pass 2 reads only the detector rows that
+ * reach the VOI and accumulates, per map position, exact Q moments and projections.
+ * Frames run on all OpenMP threads with per-thread partial sums; under mpirun the scans
+ * are split over the ranks and the sums reduced (mpi_reduce.c).
+ * Memory is bounded by the map size times the number of bins, never by the frame count.
+ * The cancel flag is polled between frame batches and stages (QMAP_ERR_CANCELLED), and the
+ * accumulation pass can save its sums after every scan and resume from them (checkpoint.c).
+ *
+ * This file only sequences the stages, each in its own file of src/core (see
+ * docs/architecture.md): setup.c, detector_mask.c, quicklook.c + select_voi.c, drift.c,
+ * plan.c, accumulate.c, peak_maps.c (maps and fits).
+ */
+#include "accumulate.h"
+#include "detector_mask.h"
+#include "drift.h"
+#include "log.h"
+#include "plan.h"
+#include "process_options.h"
+#include "quicklook.h"
+#include "select_voi.h"
+#include "setup.h"
+#include "series_log.h"    /* series (issue 11) */
+#include "gap_setup.h"     /* gaps (issue 11) */
+#include "qmap/error.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int run(pipeline *P, qmap_results **out)
+{
+    const qmap_process_options *o = P->o;
+    double lo[3], hi[3], step[3], voi[6];
+    qmap_coarse_space cs = {0};
+    double *scan_maps = NULL;
+    qmap_scan_plan *plans = calloc(P->n_scans, sizeof *plans);
+    qmap_accumulators A = {0};
+    int rc = plans ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    if (rc == QMAP_OK) rc = qmap_setup_geometry(P);
+    if (rc == QMAP_OK) rc = qmap_setup_saturation(P);
+    if (rc == QMAP_OK) rc = qmap_setup_monitor(P);
+    if (rc == QMAP_OK) rc = qmap_build_mask(P);
+    if (rc == QMAP_OK)   /* gaps (issue 11) */
+        rc = qmap_gap_choose(o, qmap_dataset_scan(P->ds, 0)->detector, P->rows, P->cols, P->mask,
+                             P->r, &P->gaps, &P->gaps_on);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
+    if (rc == QMAP_OK) rc = qmap_q_range(P, lo, hi, step);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
+    if (rc == QMAP_OK) rc = qmap_choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
+    if (rc == QMAP_OK) rc = qmap_drift(P, scan_maps);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
+    if (rc == QMAP_OK) rc = qmap_build_plans(P, voi, plans);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
+    if (rc == QMAP_OK) {
+        long n = 0;
+        for (int s = 0; s < P->n_scans; s++)
+            n += plans[s].n_pix;
+        if (n == 0)
+            rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
+                            voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
+    }
+    if (rc == QMAP_OK) {
+        qmap_clip_and_report_voi(P, plans, voi, lo, hi);
+        memcpy(P->r->voi, voi, sizeof P->r->voi);
+        memcpy(P->r->overview_axes, cs.axes, sizeof cs.axes);
+        P->r->overview_sum = cs.sum;      /* ownership moves to the results */
+        P->r->overview_hits = cs.hits;
+        cs.sum = cs.hits = NULL;
+    }
+    if (rc == QMAP_OK)
+        rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);
+    if (rc == QMAP_OK) {
+        qmap_compact_plans(plans, P->n_scans);
+        qmap_log(o, "bins (%s): --bins %d,%d,%d (steps %.3g, %.3g, %.3g 1/A; natural sampling %.3g, %.3g, %.3g)",
+                 o->bins_set ? "user" : "auto", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n,
+                 qmap_axis_step(&P->r->axes[0]), qmap_axis_step(&P->r->axes[1]), qmap_axis_step(&P->r->axes[2]),
+                 step[0], step[1], step[2]);
+        qmap_results_param(P->r, "bins", "%d,%d,%d", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n);
+        rc = qmap_accumulators_alloc(P, voi, &A);
+    }
+    if (rc == QMAP_OK && o->save_qspace) rc = qmap_alloc_qspace_cube(P, &A);
+    if (rc == QMAP_OK) rc = qmap_accumulate(P, plans, &A);
+    if (rc == QMAP_OK) rc = qmap_check_cancel();
+    if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
+    qmap_accumulators_free(&A);
+    for (int s = 0; plans && s < P->n_scans; s++)
+        qmap_scan_plan_free(&plans[s]);
+    free(plans);
+    free(cs.sum);
+    free(cs.hits);
+    free(scan_maps);
+    if (rc == QMAP_OK) {
+        *out = P->r;
+        P->r = NULL;
+    }
+    return rc;
+}
+
+int qmap_process(const qmap_process_options *o, qmap_results **out)
+{
+    *out = NULL;
+    int rc = qmap_check_process_options(o);
+    if (rc < 0)
+        return rc;
+    if (o->threads > 0)
+        omp_set_num_threads(o->threads);
+    qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
+                            .shift_counter = o->shift_counter, .scans = o->scans /* series (issue 11) */};
+    pipeline P = {.o = o};
+    rc = qmap_dataset_open(o->input, &oo, &P.ds);
+    if (rc < 0)
+        return rc;
+    char skipped[4096] = "";
+    if (o->skip_bad_scans && (rc = qmap_drop_unreadable_scans(o, P.ds, skipped, sizeof skipped)) < 0) {
+        qmap_dataset_close(P.ds);
+        return rc;
+    }
+    P.n_scans = qmap_dataset_n_scans(P.ds);
+    const qmap_scan_info *s0 = qmap_dataset_scan(P.ds, 0);
+    P.rows = s0->geom.n_rows;
+    P.cols = s0->geom.n_cols;
+    P.n_pix = (size_t)P.rows * P.cols;
+    P.n_fast = s0->title.n_fast;
+    P.n_slow = s0->title.n_slow;
+    P.n_pos = P.n_fast * P.n_slow;
+    P.r = qmap_results_new(P.n_fast, P.n_slow, P.n_scans, o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0);
+    P.row_shift = calloc(P.n_scans, sizeof(int));
+    P.col_shift = calloc(P.n_scans, sizeof(int));
+    if (!P.r || !P.row_shift || !P.col_shift) {
+        rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a %d x %d map", P.n_slow, P.n_fast);
+    } else {
+        qmap_results_param(P.r, "input", "%s", o->input);
+        qmap_results_param(P.r, "detector", "%s", s0->detector);
+        char scans[4096] = "";
+        for (int s = 0; s < P.n_scans; s++) {
+            size_t l = strlen(scans);
+            snprintf(scans + l, sizeof scans - l, "%s%s", s ? "," : "", qmap_dataset_scan(P.ds, s)->name);
+        }
+        qmap_results_param(P.r, "scans", "%s", scans);
+        if (skipped[0])
+            qmap_results_param(P.r, "skipped_scans", "%s", skipped);
+        qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
+                 qmap_dataset_n_skipped(P.ds));
+        qmap_series_log(o, P.ds, P.r);   /* series (issue 11) */
+        qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
+                 s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
+                 s0->title.slow_motor, P.n_pos);
+        if (o->hkl_set) {
+            qmap_results_param(P.r, "hkl", "%d,%d,%d", o->hkl[0], o->hkl[1], o->hkl[2]);
+            if (o->hkl[0] || o->hkl[1])
+                qmap_log(o, "hkl %d,%d,%d is not 0,0,l: no c map", o->hkl[0], o->hkl[1], o->hkl[2]);
+        }
+        qmap_fill_positions(&P);
+        rc = run(&P, out);
+    }
+    qmap_results_free(P.r);
+    free(P.geom);
+    free(P.angles);
+    free(P.calib);   /* calibration (issue 11) */
+    free(P.mask);
+    free(P.row_shift);
+    free(P.col_shift);
+    free(P.sat_limit);
+    qmap_dataset_close(P.ds);
+    return rc;
+}

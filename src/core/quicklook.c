@@ -1,0 +1,176 @@
+/* quicklook.c -- stage 3 of qmap_process: the q range of the data and pass 1 over the frames
+ * (quick look): per-scan intensity maps for the drift, and the coarse map-averaged
+ * reciprocal space for the VOI. Each frame is read once, as its non-zero pixels.
+ */
+#include "quicklook.h"
+#include "log.h"
+#include "gap_sparse.h"   /* gaps (issue 11) */
+#include "qmap/error.h"
+#include "qmap/frames.h"
+#include "qmap/mpi.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Range of Q over unmasked pixels of all scans and the natural sampling step. */
+int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
+{
+    double *q = malloc(6 * P->n_pix * sizeof *q);
+    if (!q)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (q arrays)");
+    double *cur = q, *prev = q + 3 * P->n_pix;
+    for (int a = 0; a < 3; a++) {
+        lo[a] = INFINITY;
+        hi[a] = -INFINITY;
+        step[a] = 0;
+    }
+    for (int s = 0; s < P->n_scans; s++) {
+        qmap_scan_q(P, s, cur, cur + P->n_pix, cur + 2 * P->n_pix);
+        for (int a = 0; a < 3; a++) {
+            const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
+            double l = lo[a], h = hi[a], st = step[a];   /* min/max: exact in any order */
+#pragma omp parallel for schedule(static) reduction(min : l) reduction(max : h, st)
+            for (int i = 0; i < P->rows; i++)
+                for (int j = 0; j < P->cols; j++) {
+                    size_t p = (size_t)i * P->cols + j;
+                    if (P->mask[p])
+                        continue;
+                    l = fmin(l, c[p]);
+                    h = fmax(h, c[p]);
+                    if (j + 1 < P->cols) st = fmax(st, fabs(c[p + 1] - c[p]));
+                    if (i + 1 < P->rows) st = fmax(st, fabs(c[p + P->cols] - c[p]));
+                    if (s > 0) st = fmax(st, fabs(c[p] - pv[p]));
+                }
+            lo[a] = l;
+            hi[a] = h;
+            step[a] = st;
+        }
+        double *t = cur;
+        cur = prev;
+        prev = t;
+    }
+    free(q);
+    return QMAP_OK;
+}
+
+/* Pass 1 state: per-thread per-pixel frame sums of the scan being read. */
+typedef struct {
+    const pipeline *P;
+    int s;
+    double *map;          /* this scan's masked intensity map */
+    double *fsum;         /* threads x n_pix */
+    long *absent;         /* per thread: frames without data */
+    qmap_bad_counts *bad; /* per thread: bad readings of unmasked pixels */
+} quick_look_pass;
+
+static int quick_look_frame(void *ctx, int thread, int f, const qmap_sparse_frame *fr)
+{
+    quick_look_pass *Q = ctx;
+    const pipeline *P = Q->P;
+    if (fr->absent) {
+        Q->absent[thread]++;
+        Q->map[f] = NAN;
+        return QMAP_OK;
+    }
+    double w = qmap_frame_factor(P, Q->s, f), t = 0, lim = P->sat_limit[Q->s];
+    double *fs = Q->fsum + (size_t)thread * P->n_pix;
+    qmap_bad_counts *bad = &Q->bad[thread];
+    for (int k = 0; k < fr->n; k++) {
+        int32_t p = fr->idx[k];
+        if (P->mask[p] || qmap_bad_value(fr->val[k], lim, bad))
+            continue;
+        t += fr->val[k];
+        fs[p] += fr->val[k] * w;
+    }
+    Q->map[f] = w > 0 ? t * w : NAN;
+    return QMAP_OK;
+}
+
+static void quick_look_tick(void *ctx, double fraction)
+{
+    const quick_look_pass *Q = ctx;
+    qmap_stage_progress(Q->P->o, "quick look", (Q->s + fraction) / Q->P->n_scans);
+}
+
+/* Pass 1: per-scan masked intensity maps and the coarse map-averaged reciprocal space,
+ * from the non-zero pixels of every frame. With MPI each rank reads its scans and the
+ * sums are reduced over the ranks. */
+int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
+{
+    size_t nb = (size_t)cs->axes[0].n * cs->axes[1].n * cs->axes[2].n;
+    qmap_frame_workers *ws = qmap_frame_workers_new();
+    int nth = ws ? qmap_frame_workers_count(ws) : 1;
+    cs->sum = calloc(nb, sizeof(double));
+    cs->hits = calloc(nb, sizeof(double));
+    double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
+    double *q = malloc(3 * P->n_pix * sizeof *q);
+    int64_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
+    long *absent = calloc((size_t)nth, sizeof *absent);
+    qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
+    *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
+    int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
+                 ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
+    double missing = 0;
+    int s_lo = 0, s_hi = 0;
+    qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
+        double *map = *scan_maps + (size_t)s * P->n_pos;
+        for (int p = 0; p < P->n_pos; p++)
+            map[p] = NAN;
+        memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
+        memset(absent, 0, (size_t)nth * sizeof *absent);
+        qmap_frame_reader *rd = NULL;
+        int nf = 0;
+        rc = qmap_stage_open_reader(P, s, &rd, &nf);
+        missing += P->n_pos - nf;
+        memset(bad, 0, (size_t)nth * sizeof *bad);
+        quick_look_pass Q = {P, s, map, fsum, absent, bad};
+        qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
+        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL};
+        if (rc == QMAP_OK)
+            rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
+        qmap_frame_reader_close(rd);
+        if (rc < 0)
+            break;
+        for (int t = 0; t < nth; t++)
+            missing += absent[t];
+        qmap_bad_counts_sum(bad, nth, &bad_total);
+        for (int t = 1; t < nth; t++)
+            for (size_t p = 0; p < P->n_pix; p++)
+                fsum[p] += fsum[(size_t)t * P->n_pix + p];
+        qmap_scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
+#pragma omp parallel for schedule(static)
+        for (size_t p = 0; p < P->n_pix; p++) {
+            int b0 = qmap_axis_bin(&cs->axes[0], q[p]);
+            int b1 = qmap_axis_bin(&cs->axes[1], q[P->n_pix + p]);
+            int b2 = qmap_axis_bin(&cs->axes[2], q[2 * P->n_pix + p]);
+            bin[p] = P->mask[p] || b0 < 0 || b1 < 0 || b2 < 0
+                         ? -1 : ((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
+        }
+        for (size_t p = 0; p < P->n_pix; p++)
+            if (bin[p] >= 0) {
+                cs->sum[bin[p]] += fsum[p];
+                cs->hits[bin[p]] += 1;
+            }
+    }
+    /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
+    rc = qmap_mpi_agree(rc);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(*scan_maps, (size_t)P->n_scans * P->n_pos);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
+    if (rc == QMAP_OK && missing > 0)
+        qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
+                       "those positions are NaN", (long)missing);
+    if (rc == QMAP_OK)
+        rc = qmap_report_bad_values(P, &bad_total, "quick-look pass: unmasked pixels of every frame",
+                               "bad_pixel_values");
+    qmap_frame_workers_free(ws);
+    free(fsum);
+    free(q);
+    free(bin);
+    free(absent);
+    free(bad);
+    return rc;
+}

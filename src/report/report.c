@@ -1,0 +1,426 @@
+/* report.c -- `qmap report`: the figure table, the overview page and the output folder.
+ *
+ * Figures are a table {name, caption, draw}: adding one is one line. All files are made in
+ * "DIR.tmp-PID" beside the report folder and moved into it when every one is complete, so
+ * a failed report leaves no new file in DIR. The particles figure and table (report_particles.c)
+ * are added when the results file has /particles: they need that group, not only qmap_results.
+ */
+#include "report_internal.h"
+#include "qmap/error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *name, *caption;
+    int map;   /* map index for single maps, -1 otherwise */
+    qmap_figure *(*draw)(const qmap_results *r);
+} figure_def;
+
+static qmap_figure *fig_sigma(const qmap_results *r) { return qmap__fig_widths(r, 0); }
+static qmap_figure *fig_std(const qmap_results *r) { return qmap__fig_widths(r, 1); }
+
+static const figure_def figures[] = {
+    {"map_intensity", "Integrated intensity inside the VOI per map position (all positions shown).", QMAP_MAP_INTENSITY, NULL},
+    {"map_d_spacing", "d-spacing 2\u03c0/|Q| of the peak centre of mass over the particle.", QMAP_MAP_D, NULL},
+    {"map_strain", "Lattice strain (d \u2212 d_ref)/d_ref, diverging colours centred on 0.", QMAP_MAP_STRAIN, NULL},
+    {"map_c", "Lattice parameter c = l\u00b7d (00l reflection).", QMAP_MAP_C, NULL},
+    {"map_q", "|Q| of the peak centre of mass.", QMAP_MAP_Q, NULL},
+    {"widths_sigma", "Gaussian-fit \u03c3 of the peak along qx, qy, qz and their mean (XSOCS PeakFitter model).", -1, fig_sigma},
+    {"widths_std", "Second-moment standard deviation of the peak along qx, qy, qz (exact over detector pixels) and their mean.", -1, fig_std},
+    {"tilt_magnitude", "Tilt magnitude: angle between the local Q and the mean Q over the particle.", -1, qmap__fig_tilt_magnitude},
+    {"tilt_direction", "Tilt direction atan2(qx \u2212 \u27e8qx\u27e9, qy \u2212 \u27e8qy\u27e9), cyclic colours.", -1, qmap__fig_tilt_direction},
+    {"tilt_hsv", "Tilt vector map: hue = direction, saturation = magnitude / maximum (sxdm colours), with the colour-wheel key.", -1, qmap__fig_tilt_hsv},
+    {"tilt_polar", "Every particle position at angle = tilt direction and radius = tilt magnitude, coloured as the tilt vector map.", -1, qmap__fig_tilt_polar},
+    {"distribution", "Histogram over the particle of c (or d without c) with mean, standard deviation and FWHM, beside its map.", -1, qmap__fig_distribution},
+    {"qspace_overview", "Three projections of the map-averaged reciprocal space over the whole sampled q range, VOI box in red.", -1, qmap__fig_qspace},
+    {"drift", "Per-scan drift measured by image registration (markers) and the fitted straight line applied (lines).", -1, qmap__fig_drift},
+    {"rocking_curve", "Rocking curve: VOI intensity summed over the map versus eta.", -1, qmap__fig_rocking},
+};
+enum { N_FIGURES = sizeof figures / sizeof figures[0] };
+
+void qmap_report_defaults(qmap_report_options *o)
+{
+    o->log_intensity = 0;
+    o->png_scale = 2;
+    o->svg = 1;
+}
+
+int qmap_report_n_figures(void) { return N_FIGURES; }
+const char *qmap_report_figure_name(int i) { return i >= 0 && i < N_FIGURES ? figures[i].name : NULL; }
+
+static const figure_def *find(const char *name)
+{
+    for (int i = 0; i < N_FIGURES; i++)
+        if (strcmp(figures[i].name, name) == 0)
+            return &figures[i];
+    return NULL;
+}
+
+const char *qmap_report_figure_caption(const char *name)
+{
+    const figure_def *d = find(name);
+    return d ? d->caption : NULL;
+}
+
+int qmap_report_figure(const qmap_results *r, const char *name, const qmap_report_options *o,
+                       qmap_figure **out)
+{
+    *out = NULL;
+    const figure_def *d = find(name);
+    if (!d)
+        return qmap_error(QMAP_ERR_VALUE, "unknown figure '%s'", name);
+    qmap_report_options def;
+    if (!o) {
+        qmap_report_defaults(&def);
+        o = &def;
+    }
+    if (d->map >= 0 && !r->maps[d->map])
+        return QMAP_OK;
+    qmap_figure *f = d->map >= 0 ? qmap__fig_map(r, d->map, o) : d->draw(r);
+    if (!f)
+        return qmap_error_prefix(QMAP_ERR_NOMEM, "figure %s", name);
+    *out = f;
+    return QMAP_OK;
+}
+
+void qmap_report_default_dir(const char *results_path, char *out, size_t size)
+{
+    size_t n = strlen(results_path);
+    if (n > 3 && strcmp(results_path + n - 3, ".h5") == 0)
+        n -= 3;
+    snprintf(out, size, "%.*s_report", (int)n, results_path);
+}
+
+/* ---- output folder ---- */
+
+typedef struct {
+    char tmpdir[4200], dir[4096];
+    char **files;   /* names made in tmpdir */
+    int n_files;
+} outdir;
+
+static int add_file(outdir *d, const char *name)
+{
+    char **f = realloc(d->files, (d->n_files + 1) * sizeof *f);
+    if (!f || !(f[d->n_files] = strdup(name))) {
+        if (f) d->files = f;
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    }
+    d->files = f;
+    d->n_files++;
+    return QMAP_OK;
+}
+
+static void path_in(const char *dir, const char *name, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", dir, name);
+}
+
+static void outdir_discard(outdir *d)
+{
+    char p[8400];
+    for (int i = 0; i < d->n_files; i++) {
+        path_in(d->tmpdir, d->files[i], p, sizeof p);
+        unlink(p);
+        free(d->files[i]);
+    }
+    free(d->files);
+    d->files = NULL;
+    d->n_files = 0;
+    rmdir(d->tmpdir);
+}
+
+static int outdir_commit(outdir *d)
+{
+    struct stat st;
+    if (stat(d->dir, &st) != 0 && mkdir(d->dir, 0777) != 0 && errno != EEXIST)
+        return qmap_error(QMAP_ERR_IO, "cannot create report folder %s: %s", d->dir, strerror(errno));
+    char a[8400], b[8400];
+    for (int i = 0; i < d->n_files; i++) {
+        path_in(d->tmpdir, d->files[i], a, sizeof a);
+        path_in(d->dir, d->files[i], b, sizeof b);
+        if (rename(a, b) != 0)
+            return qmap_error(QMAP_ERR_IO, "cannot move %s to %s: %s", a, b, strerror(errno));
+    }
+    for (int i = 0; i < d->n_files; i++)
+        free(d->files[i]);
+    free(d->files);
+    d->files = NULL;
+    d->n_files = 0;
+    rmdir(d->tmpdir);
+    return QMAP_OK;
+}
+
+static int write_figure(outdir *d, qmap_figure *f, const char *name, const qmap_report_options *o, int svg)
+{
+    char file[256], p[8400];
+    snprintf(file, sizeof file, "%s.png", name);
+    path_in(d->tmpdir, file, p, sizeof p);
+    int rc = qmap_figure_write_png(f, p, o->png_scale);
+    if (rc >= 0) rc = add_file(d, file);
+    if (rc >= 0 && svg) {
+        snprintf(file, sizeof file, "%s.svg", name);
+        path_in(d->tmpdir, file, p, sizeof p);
+        rc = qmap_figure_write_svg(f, p);
+        if (rc >= 0) rc = add_file(d, file);
+    }
+    return rc;
+}
+
+/* All figures on one page: rows of up to three, each scaled to a common row height. */
+static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
+{
+    const double width = 1800, gap = 16, top = 44;
+    double y = top, x = 0, row_h = 0, scale_h = 380;
+    typedef struct { double x, y, s; } place;
+    place *pl = calloc(n ? n : 1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (!figs[i])
+            continue;
+        double s = scale_h / qmap_figure_height(figs[i]);
+        double w = qmap_figure_width(figs[i]) * s;
+        if (w > width) {
+            s *= width / w;
+            w = width;
+        }
+        if (x > 0 && x + w > width) {
+            y += row_h + gap;
+            x = 0;
+            row_h = 0;
+        }
+        pl[i] = (place){x, y, s};
+        x += w + gap;
+        row_h = fmax(row_h, qmap_figure_height(figs[i]) * s);
+    }
+    qmap_figure *f = qmap_figure_new(width, y + row_h + gap);
+    if (f) {
+        qmap_figure_text(f, 12, 10, 0, 0, 15, 1, title);
+        for (int i = 0; i < n; i++)
+            if (figs[i])
+                qmap_figure_place(f, figs[i], pl[i].x, pl[i].y, pl[i].s);
+    }
+    free(pl);
+    return f;
+}
+
+/* ---- HTML ---- */
+
+static void html_escape(FILE *o, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '&') fputs("&amp;", o);
+        else if (*s == '<') fputs("&lt;", o);
+        else if (*s == '>') fputs("&gt;", o);
+        else if (*s == '"') fputs("&quot;", o);
+        else fputc(*s, o);
+    }
+}
+
+static int base64_file(FILE *o, const char *path)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return qmap_error(QMAP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    unsigned char b[3];
+    size_t n;
+    while ((n = fread(b, 1, 3, in)) > 0) {
+        if (n < 3) b[2] = 0;
+        if (n < 2) b[1] = 0;
+        fputc(tab[b[0] >> 2], o);
+        fputc(tab[((b[0] & 3) << 4) | (b[1] >> 4)], o);
+        fputc(n > 1 ? tab[((b[1] & 15) << 2) | (b[2] >> 6)] : '=', o);
+        fputc(n > 2 ? tab[b[2] & 63] : '=', o);
+    }
+    fclose(in);
+    return QMAP_OK;
+}
+
+/* The particles section: the label map and /particles/table, one row per particle. */
+static int write_particles_html(FILE *h, outdir *d, const qmap_report_particles *p, qmap_figure *fig,
+                                const qmap_report_options *o)
+{
+    char png[8400];
+    path_in(d->tmpdir, "particles.png", png, sizeof png);
+    fprintf(h, "<h2 id=\"particles\">particles</h2>\n<figure><img alt=\"particles\" width=\"%d\" height=\"%d\" "
+               "src=\"data:image/png;base64,", (int)lround(qmap_figure_width(fig)), (int)lround(qmap_figure_height(fig)));
+    int rc = base64_file(h, png);
+    fputs("\">\n<figcaption>", h);
+    html_escape(h, qmap__particles_caption);
+    if (o->svg)
+        fputs(" Files: <a href=\"particles.png\">particles.png</a>, <a href=\"particles.svg\">particles.svg</a>.", h);
+    fprintf(h, "</figcaption></figure>\n<div style=\"overflow-x:auto\"><table class=\"particles\">\n<tr>");
+    for (int k = 0; k < p->n_columns; k++) {
+        fputs("<th>", h);
+        html_escape(h, p->names[k]);
+        if (p->units[k][0]) {
+            fputs(" (", h);
+            html_escape(h, p->units[k]);
+            fputs(")", h);
+        }
+        fputs("</th>", h);
+    }
+    fputs("</tr>\n", h);
+    for (int i = 0; i < p->n_particles; i++) {
+        fputs("<tr class=\"particle\">", h);
+        for (int k = 0; k < p->n_columns; k++) {
+            double v = p->values[(size_t)k * p->n_particles + i];
+            if (strcmp(p->names[k], "label") == 0 || strcmp(p->names[k], "n_positions") == 0)
+                fprintf(h, "<td>%.0f</td>", v);
+            else
+                fprintf(h, "<td>%.6g</td>", v);
+        }
+        fputs("</tr>\n", h);
+    }
+    if (p->n_particles == 0)
+        fprintf(h, "<tr><td colspan=\"%d\">(no particles)</td></tr>\n", p->n_columns > 0 ? p->n_columns : 1);
+    fputs("</table></div>\n", h);
+    return rc;
+}
+
+static int write_html(outdir *d, const qmap_results *r, const char *results_path, qmap_figure **figs,
+                      const qmap_report_options *o, const qmap_report_particles *particles)
+{
+    char p[8400], tmp[8500], png[8400];
+    path_in(d->tmpdir, "report.html", p, sizeof p);
+    snprintf(tmp, sizeof tmp, "%s.part", p);
+    FILE *h = fopen(tmp, "w");
+    if (!h)
+        return qmap_error(QMAP_ERR_IO, "cannot write %s: %s", p, strerror(errno));
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>qmap report: ", h);
+    html_escape(h, results_path);
+    fputs("</title>\n<style>\nbody{font-family:'DejaVu Sans',sans-serif;margin:24px;color:#222;max-width:1900px}\n"
+          "h1{font-size:22px}h2{font-size:17px;margin:28px 0 6px}\n"
+          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\n"
+          "th{background:#f2f2f2}td.v{font-family:'DejaVu Sans Mono',monospace;word-break:break-all}\n"
+          "figure{margin:0 0 12px}img{max-width:100%;height:auto;border:1px solid #eee}\n"
+          "figcaption{font-size:13px;color:#444;margin-top:4px}nav a{margin-right:10px;font-size:13px}\n</style>\n</head><body>\n", h);
+    fputs("<h1>qmap report</h1>\n<p>Results file: <code>", h);
+    html_escape(h, results_path);
+    fprintf(h, "</code>; map %d \u00d7 %d positions (fast \u00d7 slow), %d eta scans.</p>\n<nav>", r->n_fast, r->n_slow, r->n_scans);
+    for (int i = 0; i < N_FIGURES; i++)
+        if (figs[i])
+            fprintf(h, "<a href=\"#%s\">%s</a>", figures[i].name, figures[i].name);
+    if (particles)
+        fputs("<a href=\"#particles\">particles</a>", h);
+    fputs("</nav>\n<h2 id=\"parameters\">Processing parameters</h2>\n<table><tr><th>parameter</th><th>value</th></tr>\n", h);
+    for (int i = 0; i < r->n_params; i++) {
+        fputs("<tr><td>", h);
+        html_escape(h, r->param_keys[i]);
+        fputs("</td><td class=\"v\">", h);
+        html_escape(h, r->param_values[i]);
+        fputs("</td></tr>\n", h);
+    }
+    if (r->n_params == 0)
+        fputs("<tr><td colspan=\"2\">(no /parameters in this results file)</td></tr>\n", h);
+    fputs("</table>\n", h);
+    int rc = QMAP_OK;
+    for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
+        if (!figs[i])
+            continue;
+        char file[256];
+        snprintf(file, sizeof file, "%s.png", figures[i].name);
+        path_in(d->tmpdir, file, png, sizeof png);
+        fprintf(h, "<h2 id=\"%s\">%s</h2>\n<figure><img alt=\"%s\" width=\"%d\" height=\"%d\" src=\"data:image/png;base64,",
+                figures[i].name, figures[i].name, figures[i].name, (int)lround(qmap_figure_width(figs[i])),
+                (int)lround(qmap_figure_height(figs[i])));
+        rc = base64_file(h, png);
+        fputs("\">\n<figcaption>", h);
+        html_escape(h, figures[i].caption);
+        if (o->svg)
+            fprintf(h, " Files: <a href=\"%s.png\">%s.png</a>, <a href=\"%s.svg\">%s.svg</a>.", figures[i].name,
+                    figures[i].name, figures[i].name, figures[i].name);
+        fputs("</figcaption></figure>\n", h);
+    }
+    if (rc >= 0 && particles)
+        rc = write_particles_html(h, d, particles, figs[N_FIGURES], o);
+    fputs("</body></html>\n", h);
+    int bad = ferror(h);
+    if (fclose(h) != 0 || bad) {
+        if (rc >= 0)
+            rc = qmap_error(QMAP_ERR_IO, "cannot write %s", p);
+    }
+    snprintf(tmp, sizeof tmp, "%s.part", p);
+    if (rc >= 0 && rename(tmp, p) != 0)
+        rc = qmap_error(QMAP_ERR_IO, "cannot write %s: %s", p, strerror(errno));
+    if (rc < 0) {
+        unlink(tmp);
+        return rc;
+    }
+    return add_file(d, "report.html");
+}
+
+int qmap_report_write(const char *results_path, const char *out_dir, const qmap_report_options *o)
+{
+    qmap_report_options def;
+    if (!o) {
+        qmap_report_defaults(&def);
+        o = &def;
+    }
+    outdir d = {0};
+    if (out_dir)
+        snprintf(d.dir, sizeof d.dir, "%s", out_dir);
+    else
+        qmap_report_default_dir(results_path, d.dir, sizeof d.dir);
+    while (strlen(d.dir) > 1 && d.dir[strlen(d.dir) - 1] == '/')
+        d.dir[strlen(d.dir) - 1] = '\0';
+    struct stat st;
+    if (stat(d.dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return qmap_error(QMAP_ERR_IO, "report folder %s exists and is not a folder", d.dir);
+    qmap_results *r = NULL;
+    int rc = qmap_report_load(results_path, &r);
+    if (rc < 0)
+        return rc;
+    snprintf(d.tmpdir, sizeof d.tmpdir, "%s.tmp-%ld", d.dir, (long)getpid());
+    if (mkdir(d.tmpdir, 0777) != 0) {
+        rc = qmap_error(QMAP_ERR_IO, "cannot create %s: %s", d.tmpdir, strerror(errno));
+        qmap_results_free(r);
+        return rc;
+    }
+    qmap_figure *figs[N_FIGURES + 1] = {0};   /* the last: particles, when the file has them */
+    for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
+        rc = qmap_report_figure(r, figures[i].name, o, &figs[i]);
+        if (rc >= 0 && figs[i])
+            rc = write_figure(&d, figs[i], figures[i].name, o, o->svg);
+    }
+    qmap_report_particles *particles = NULL;
+    if (rc >= 0)
+        rc = qmap_report_particles_load(results_path, &particles);
+    if (rc >= 0 && particles) {
+        if (particles->n_fast != r->n_fast || particles->n_slow != r->n_slow)
+            rc = qmap_error(QMAP_ERR_FORMAT, "%s: /particles/labels is %d x %d, /maps are %d x %d", results_path,
+                            particles->n_slow, particles->n_fast, r->n_slow, r->n_fast);
+        else
+            rc = qmap_report_particles_figure(r, particles, &figs[N_FIGURES]);
+        if (rc >= 0)
+            rc = write_figure(&d, figs[N_FIGURES], "particles", o, o->svg);
+    }
+    if (rc >= 0) {
+        char title[4400], esc[4300];
+        qmap_markup_escape(results_path, esc, sizeof esc);
+        snprintf(title, sizeof title, "qmap report: %s", esc);
+        qmap_figure *ov = overview(figs, N_FIGURES + 1, title);
+        rc = ov ? write_figure(&d, ov, "overview", o, 0) : qmap_error(QMAP_ERR_NOMEM, "out of memory for the overview");
+        qmap_figure_free(ov);
+    }
+    if (rc >= 0)
+        rc = write_html(&d, r, results_path, figs, o, particles);
+    for (int i = 0; i <= N_FIGURES; i++)
+        qmap_figure_free(figs[i]);
+    qmap_report_particles_free(particles);
+    qmap_results_free(r);
+    if (rc >= 0)
+        rc = outdir_commit(&d);
+    if (rc < 0)
+        outdir_discard(&d);
+    return rc;
+}

@@ -1,0 +1,387 @@
+/* view.c -- open a results file for `qmap view`; the file summary, maps and report
+ * figures as answers for the browser (see include/qmap/view.h).
+ *
+ * Maps go out as plain numbers with the colour limits the report would use; the page
+ * colours them with the colour-map tables sent once in the summary (qmap_colormap_eval),
+ * so the browser and the report show the same colours. The tilt-vector (HSV) and particle
+ * maps are coloured here, with the report's own colour functions.
+ */
+#include "view_internal.h"
+#include "view_json.h"
+#include "report_internal.h"
+#include "h5util.h"
+#include "qmap/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const cmap_names[QMAP_N_COLORMAPS] = {"viridis", "diverging", "cyclic"};
+
+int qmap__view_map_index(const char *name)
+{
+    for (int k = 0; k < QMAP_N_MAPS; k++)
+        if (strcmp(name, qmap_map_name(k)) == 0)
+            return k;
+    return -1;
+}
+
+/* The cube dataset when the file has one of the expected shape; its bins sum along the
+ * other two axes of /qspace/hits give the projections' normalisation. */
+static int open_cube(qmap_view *v)
+{
+    const qmap_results *r = v->r;
+    if (!qmap_h5_exists(v->file, "/qspace/cube"))
+        return QMAP_OK;
+    int rank = 0;
+    hsize_t d[5];
+    const char *why = NULL;
+    if (qmap_h5_shape(v->file, "/qspace/cube", 5, &rank, d, &why) < 0 || rank != 5 ||
+        d[0] != (hsize_t)r->n_slow || d[1] != (hsize_t)r->n_fast || d[2] != (hsize_t)r->axes[0].n ||
+        d[3] != (hsize_t)r->axes[1].n || d[4] != (hsize_t)r->axes[2].n || !r->qspace_hits)
+        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace/cube does not have the shape (n_slow, n_fast, nx, ny, nz) "
+                          "of the maps and /qspace axes", v->path);
+    v->cube = H5Dopen2(v->file, "/qspace/cube", H5P_DEFAULT);
+    if (v->cube < 0)
+        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace/cube cannot be opened", v->path);
+    for (int a = 0; a < 3; a++)
+        v->nb[a] = r->axes[a].n;
+    for (int a = 0; a < 3; a++)
+        if (!(v->hits_proj[a] = calloc(v->nb[a], sizeof(double))))
+            return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < v->nb[0]; i++)
+        for (int j = 0; j < v->nb[1]; j++)
+            for (int k = 0; k < v->nb[2]; k++) {
+                double h = r->qspace_hits[((size_t)i * v->nb[1] + j) * v->nb[2] + k];
+                v->hits_proj[0][i] += h;
+                v->hits_proj[1][j] += h;
+                v->hits_proj[2][k] += h;
+            }
+    return QMAP_OK;
+}
+
+/* /fit (qmap_report_load leaves it out): the per-position Gaussian fits, optional. */
+static int load_fit(qmap_view *v)
+{
+    qmap_results *r = v->r;
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    static const char *axes[3] = {"qx", "qy", "qz"};
+    static const char *fields[4] = {"center", "sigma", "area", "status"};
+    for (int a = 0; a < 3; a++)
+        for (int k = 0; k < 4; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "/fit/%s/%s", axes[a], fields[k]);
+            if (!qmap_h5_exists(v->file, name))
+                continue;   /* older files: the panel says the fit is missing */
+            double *d = NULL;
+            size_t m = 0;
+            const char *why = NULL;
+            if (qmap_h5_read_array(v->file, name, &d, &m, &why) < 0 || m != n) {
+                free(d);
+                return qmap_error(QMAP_ERR_FORMAT, "%s: %s %s", v->path, name,
+                                  why ? why : "does not have the shape of the maps");
+            }
+            double *dst = k == 0 ? r->fit[a].center : k == 1 ? r->fit[a].sigma : k == 2 ? r->fit[a].area : NULL;
+            for (size_t i = 0; i < n; i++) {
+                if (dst)
+                    dst[i] = d[i];
+                else
+                    r->fit[a].status[i] = d[i] == 1;
+            }
+            free(d);
+        }
+    return QMAP_OK;
+}
+
+int qmap_view_open(const char *results_path, qmap_view **out)
+{
+    *out = NULL;
+    qmap_view *v = calloc(1, sizeof *v);
+    if (!v || !(v->path = strdup(results_path))) {
+        free(v);
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    }
+    v->file = v->cube = -1;
+    int rc = qmap_report_load(results_path, &v->r);
+    if (rc >= 0)
+        rc = qmap_report_particles_load(results_path, &v->parts);
+    if (rc >= 0 && v->parts && (v->parts->n_fast != v->r->n_fast || v->parts->n_slow != v->r->n_slow)) {
+        qmap_report_particles_free(v->parts);
+        v->parts = NULL;   /* a foreign label map: shown as missing rather than misplaced */
+    }
+    if (rc >= 0) {
+        qmap_h5_quiet q;
+        qmap_h5_quiet_begin(&q);
+        rc = qmap_h5_open_file(results_path, &v->file);
+        if (rc >= 0)
+            rc = load_fit(v);
+        if (rc >= 0)
+            rc = open_cube(v);
+        qmap_h5_quiet_end(&q);
+    }
+    if (rc >= 0) {
+        const char *t = getenv("TMPDIR");
+        snprintf(v->tmpdir, sizeof v->tmpdir, "%s/qmap-view-XXXXXX", t && *t && strlen(t) < 4000 ? t : "/tmp");
+        if (!mkdtemp(v->tmpdir))
+            v->tmpdir[0] = 0;   /* figures then answer with an error; everything else works */
+    }
+    if (rc < 0) {
+        qmap_view_close(v);
+        return rc;
+    }
+    *out = v;
+    return QMAP_OK;
+}
+
+void qmap_view_close(qmap_view *v)
+{
+    if (!v)
+        return;
+    if (v->cube >= 0)
+        H5Dclose(v->cube);
+    if (v->file >= 0)
+        H5Fclose(v->file);
+    for (int a = 0; a < 3; a++)
+        free(v->hits_proj[a]);
+    if (v->tmpdir[0])
+        rmdir(v->tmpdir);
+    qmap_results_free(v->r);
+    qmap_report_particles_free(v->parts);
+    free(v->path);
+    free(v);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+int qmap_view_info_json(const qmap_view *v, qmap_view_text *out)
+{
+    const qmap_results *r = v->r;
+    qmap_jbuf b = {0};
+    jb_raw(&b, "{");
+    jb_key(&b, "file", 1);
+    jb_str(&b, base_name(v->path));
+    jb_key(&b, "shape", 0);
+    jb_printf(&b, "[%d,%d]", r->n_slow, r->n_fast);
+    jb_key(&b, "x", 0);
+    jb_nums(&b, r->x, r->n_fast);
+    jb_key(&b, "y", 0);
+    jb_nums(&b, r->y, r->n_slow);
+    jb_key(&b, "maps", 0);
+    jb_raw(&b, "[");
+    int first = 1;
+    for (int k = 0; k < QMAP_N_MAPS; k++) {
+        if (!r->maps[k])
+            continue;
+        jb_printf(&b, "%s{\"name\":", first ? "" : ",");
+        jb_str(&b, qmap_map_name(k));
+        jb_raw(&b, ",\"unit\":");
+        jb_str(&b, qmap_map_unit(k));
+        jb_raw(&b, ",\"kind\":\"value\"}");
+        first = 0;
+    }
+    jb_raw(&b, ",{\"name\":\"tilt_hsv\",\"unit\":\"\",\"kind\":\"rgb\"}");
+    jb_raw(&b, ",{\"name\":\"mask\",\"unit\":\"\",\"kind\":\"value\"}");
+    if (v->parts)
+        jb_raw(&b, ",{\"name\":\"particles\",\"unit\":\"\",\"kind\":\"label\"}");
+    jb_raw(&b, "]");
+    jb_key(&b, "has_cube", 0);
+    jb_raw(&b, v->cube >= 0 ? "true" : "false");
+    jb_key(&b, "cube_bins", 0);
+    jb_printf(&b, "[%d,%d,%d]", r->axes[0].n, r->axes[1].n, r->axes[2].n);
+    jb_key(&b, "has_particles", 0);
+    jb_raw(&b, v->parts ? "true" : "false");
+    jb_key(&b, "n_particles", 0);
+    jb_printf(&b, "%d", v->parts ? v->parts->n_particles : 0);
+    jb_key(&b, "n_scans", 0);
+    jb_printf(&b, "%d", r->n_scans);
+    jb_key(&b, "eta", 0);
+    jb_nums(&b, r->eta, r->n_scans);
+    jb_key(&b, "scan_intensity", 0);
+    jb_nums(&b, r->scan_intensity, r->n_scans);
+    jb_key(&b, "shift_x", 0);
+    jb_nums(&b, r->shift_x, r->n_scans);
+    jb_key(&b, "shift_y", 0);
+    jb_nums(&b, r->shift_y, r->n_scans);
+    jb_key(&b, "mean_q", 0);
+    jb_nums(&b, r->mean_q, 3);
+    jb_key(&b, "d_ref", 0);
+    jb_num(&b, r->d_ref);
+    jb_key(&b, "parameters", 0);
+    jb_raw(&b, "{");
+    for (int i = 0; i < r->n_params; i++) {
+        jb_key(&b, r->param_keys[i], i == 0);
+        jb_str(&b, r->param_values[i]);
+    }
+    jb_raw(&b, "}");
+    jb_key(&b, "colormaps", 0);
+    jb_raw(&b, "{");
+    for (int c = 0; c < QMAP_N_COLORMAPS; c++) {
+        jb_key(&b, cmap_names[c], c == 0);
+        jb_raw(&b, "[");
+        for (int i = 0; i < 256; i++) {
+            qmap_rgb col = qmap_colormap_eval((qmap_colormap)c, i / 255.0);
+            jb_printf(&b, "%s[%d,%d,%d]", i ? "," : "", (int)lround(col.r * 255), (int)lround(col.g * 255),
+                      (int)lround(col.b * 255));
+        }
+        jb_raw(&b, "]");
+    }
+    jb_raw(&b, "}");
+    jb_key(&b, "nan_color", 0);
+    jb_printf(&b, "[%d,%d,%d]", (int)lround(qmap_nan_color.r * 255), (int)lround(qmap_nan_color.g * 255),
+              (int)lround(qmap_nan_color.b * 255));
+    jb_raw(&b, "}");
+    return jb_finish(&b, out);
+}
+
+static void rgb_value(qmap_jbuf *b, qmap_rgb c, int first)
+{
+    if (!isfinite(c.r))
+        c = qmap_nan_color;
+    jb_printf(b, "%s[%d,%d,%d]", first ? "" : ",", (int)lround(c.r * 255), (int)lround(c.g * 255),
+              (int)lround(c.b * 255));
+}
+
+/* tilt_hsv and particles: colours chosen here by the report's colour functions. */
+static int rgb_map_json(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    const qmap_results *r = v->r;
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    int hsv = strcmp(name, "tilt_hsv") == 0;
+    const uint8_t *m = qmap__particle(r);
+    const double *t = r->maps[QMAP_MAP_TILT_MAGNITUDE], *d = r->maps[QMAP_MAP_TILT_DIRECTION];
+    double mx = 0;
+    for (size_t i = 0; hsv && i < n; i++)
+        if ((!m || m[i]) && isfinite(t[i]) && isfinite(d[i]) && t[i] > mx)
+            mx = t[i];
+    qmap_jbuf b = {0};
+    jb_raw(&b, "{\"name\":");
+    jb_str(&b, name);
+    jb_printf(&b, ",\"unit\":\"\",\"kind\":\"%s\",", hsv ? "rgb" : "label");
+    if (hsv) {
+        jb_key(&b, "max_tilt", 1);
+        jb_num(&b, mx);
+        jb_raw(&b, ",");
+    } else {
+        jb_printf(&b, "\"values\":[");
+        for (size_t i = 0; i < n; i++)
+            jb_printf(&b, "%s%d", i ? "," : "", v->parts->labels[i]);
+        jb_raw(&b, "],");
+    }
+    jb_raw(&b, "\"rgb\":[");
+    for (size_t i = 0; i < n; i++) {
+        qmap_rgb c = hsv ? ((!m || m[i]) ? qmap__tilt_color(t[i], d[i], mx) : qmap_nan_color)
+                         : qmap_report_label_color(v->parts->labels[i]);
+        rgb_value(&b, c, i == 0);
+    }
+    jb_raw(&b, "]}");
+    return jb_finish(&b, out);
+}
+
+int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    const qmap_results *r = v->r;
+    out->data = NULL;
+    out->len = 0;
+    if (strcmp(name, "tilt_hsv") == 0 || (strcmp(name, "particles") == 0 && v->parts))
+        return rgb_map_json(v, name, out);
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    int is_mask = strcmp(name, "mask") == 0;
+    int k = qmap__view_map_index(name);
+    if (!is_mask && (k < 0 || !r->maps[k]))
+        return qmap_error(QMAP_ERR_VALUE, "no map named '%.40s' in this results file", name);
+    double *vals = malloc((n ? n : 1) * sizeof *vals);
+    if (!vals)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        vals[i] = is_mask ? r->mask[i] : r->maps[k][i];
+    /* colour limits and colour map as in the report (report_maps.c) */
+    double lo = 0, hi = 1;
+    const char *cmap = "viridis";
+    if (is_mask) {
+        lo = 0, hi = 1;
+    } else if (k == QMAP_MAP_INTENSITY) {
+        qmap_auto_limits(vals, NULL, n, 0.5, 0, &lo, &hi);
+        if (lo > 0)
+            lo = 0;
+    } else {
+        double *masked = qmap__masked_copy(r, vals);
+        if (masked)
+            qmap_auto_limits(masked, NULL, n, 1.0, 0, &lo, &hi);
+        free(masked);
+        if (k == QMAP_MAP_STRAIN) {
+            double m = fmax(fabs(lo), fabs(hi));
+            lo = -m, hi = m;
+            cmap = "diverging";
+        } else if (k == QMAP_MAP_TILT_DIRECTION) {
+            lo = -180, hi = 180;
+            cmap = "cyclic";
+        }
+    }
+    qmap_jbuf b = {0};
+    jb_raw(&b, "{\"name\":");
+    jb_str(&b, name);
+    jb_raw(&b, ",\"unit\":");
+    jb_str(&b, is_mask ? "" : qmap_map_unit(k));
+    jb_raw(&b, ",\"kind\":\"value\",\"masked\":");
+    jb_raw(&b, is_mask || k == QMAP_MAP_INTENSITY ? "false" : "true");
+    jb_raw(&b, ",\"cmap\":");
+    jb_str(&b, cmap);
+    jb_key(&b, "lo", 0);
+    jb_num(&b, lo);
+    jb_key(&b, "hi", 0);
+    jb_num(&b, hi);
+    jb_key(&b, "values", 0);
+    jb_nums(&b, vals, n);
+    jb_raw(&b, "}");
+    free(vals);
+    return jb_finish(&b, out);
+}
+
+int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    out->data = NULL;
+    out->len = 0;
+    int known = 0;
+    for (int i = 0; i < qmap_report_n_figures(); i++)
+        known |= strcmp(name, qmap_report_figure_name(i)) == 0;
+    if (!known)
+        return qmap_error(QMAP_ERR_VALUE, "no figure named '%.40s'", name);
+    if (!v->tmpdir[0])
+        return qmap_error(QMAP_ERR_IO, "no temporary folder for figures");
+    qmap_figure *f = NULL;
+    int rc = qmap_report_figure(v->r, name, NULL, &f);
+    if (rc < 0)
+        return rc;
+    if (!f)
+        return qmap_error(QMAP_ERR_VALUE, "figure '%s' does not apply to this results file", name);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/figure.png", v->tmpdir);
+    rc = qmap_figure_write_png(f, path, 1.5);
+    qmap_figure_free(f);
+    if (rc < 0)
+        return rc;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return qmap_error(QMAP_ERR_IO, "%s: cannot read the figure back", path);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *data = len > 0 ? malloc((size_t)len + 1) : NULL;
+    if (data && fread(data, 1, (size_t)len, fp) == (size_t)len) {
+        data[len] = 0;
+        out->data = data;
+        out->len = (size_t)len;
+    } else {
+        free(data);
+        rc = qmap_error(QMAP_ERR_IO, "%s: cannot read the figure back", path);
+    }
+    fclose(fp);
+    unlink(path);
+    return rc < 0 ? rc : QMAP_OK;
+}

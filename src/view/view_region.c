@@ -1,0 +1,399 @@
+/* view_region.c -- one position and one region of a results file for `qmap view`.
+ *
+ * A position answers with its value in every map and its /fit parameters (the numbers the
+ * pipeline wrote), and, when the file holds the per-position q-space (/qspace/cube, from
+ * `qmap process --save-qspace`), the three projections of its peak, normalised by the pixel
+ * hits per slab exactly as the pipeline normalises them before fitting, with the pipeline's
+ * Gaussian fit (qmap_fit_gaussian) redone on them as a check and the file's fit drawn as a
+ * curve. Only that position's chunk of the cube is read. A region (rectangle or particle)
+ * answers with its summed intensity and statistics (qmap_distribution_stats), a histogram
+ * of d and, with the cube, the projections of its summed q-space, read one map row at a
+ * time so memory stays at one row of the cube.
+ */
+#include "view_internal.h"
+#include "view_json.h"
+#include "qmap/error.h"
+#include "qmap/fit.h"
+#include "h5util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CURVE_POINTS 121
+#define HIST_BINS 30
+/* Largest region whose q-space is summed: every position is one compressed chunk of the
+ * cube to inflate (about a millisecond each), so a request stays within a few seconds. */
+#define REGION_QSPACE_MAX 1600
+
+static const char *const axis_names[3] = {"qx", "qy", "qz"};
+
+/* The Gaussian of fit.h, f(x) = A/(sqrt(2 pi) s) exp(-(x-c)^2/(2 s^2)), sampled over the
+ * axis for drawing. */
+static void gauss_curve(qmap_jbuf *b, const qmap_axis *ax, double area, double center, double sigma)
+{
+    double x[CURVE_POINTS], y[CURVE_POINTS];
+    for (int i = 0; i < CURVE_POINTS; i++) {
+        x[i] = ax->min + (ax->max - ax->min) * i / (CURVE_POINTS - 1);
+        double z = (x[i] - center) / sigma;
+        y[i] = area / (sqrt(2 * M_PI) * sigma) * exp(-0.5 * z * z);
+    }
+    jb_raw(b, "{\"q\":");
+    jb_nums(b, x, CURVE_POINTS);
+    jb_raw(b, ",\"y\":");
+    jb_nums(b, y, CURVE_POINTS);
+    jb_raw(b, "}");
+}
+
+/* Read positions (row, c0..c1) of the cube into buf (ncol x ncube floats). */
+static int read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf)
+{
+    hsize_t start[5] = {(hsize_t)row, (hsize_t)c0, 0, 0, 0};
+    hsize_t count[5] = {1, (hsize_t)(c1 - c0 + 1), (hsize_t)v->nb[0], (hsize_t)v->nb[1], (hsize_t)v->nb[2]};
+    qmap_h5_quiet quiet;
+    qmap_h5_quiet_begin(&quiet);
+    hid_t fs = H5Dget_space(v->cube);
+    hid_t ms = H5Screate_simple(5, count, NULL);
+    herr_t st = -1;
+    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+        st = H5Dread(v->cube, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    qmap_h5_quiet_end(&quiet);
+    if (st < 0)
+        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace/cube row %d cannot be read", v->path, row);
+    return QMAP_OK;
+}
+
+/* Add the projections of one position's cube (ncube floats) to proj[a] (nb[a] each). */
+static void add_projections(const qmap_view *v, const float *cube, double *proj[3])
+{
+    for (int i = 0; i < v->nb[0]; i++)
+        for (int j = 0; j < v->nb[1]; j++) {
+            const float *c = cube + ((size_t)i * v->nb[1] + j) * v->nb[2];
+            for (int k = 0; k < v->nb[2]; k++) {
+                double x = c[k];
+                proj[0][i] += x;
+                proj[1][j] += x;
+                proj[2][k] += x;
+            }
+        }
+}
+
+/* "projections":[{axis, q, sum, y (hit-normalised), com, refit{...}, curve}] */
+static void projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], const double *fit_params)
+{
+    const qmap_results *r = v->r;
+    jb_raw(b, "[");
+    for (int a = 0; a < 3; a++) {
+        int n = v->nb[a];
+        double *q = malloc(n * sizeof *q), *y = malloc(n * sizeof *y);
+        if (!q || !y) {
+            free(q);
+            free(y);
+            b->failed = 1;
+            return;
+        }
+        double s0 = 0, s1 = 0;
+        for (int k = 0; k < n; k++) {
+            q[k] = qmap_axis_center(&r->axes[a], k);
+            y[k] = v->hits_proj[a][k] > 0 ? proj[a][k] / v->hits_proj[a][k] : 0;
+            s0 += proj[a][k];
+            s1 += proj[a][k] * q[k];
+        }
+        qmap_gauss_fit f = qmap_fit_gaussian(q, y, n);
+        jb_printf(b, "%s{\"axis\":\"%s\",\"q\":", a ? "," : "", axis_names[a]);
+        jb_nums(b, q, n);
+        jb_raw(b, ",\"sum\":");
+        jb_nums(b, proj[a], n);
+        jb_raw(b, ",\"y\":");
+        jb_nums(b, y, n);
+        jb_key(b, "com_binned", 0);
+        jb_num(b, s0 > 0 ? s1 / s0 : NAN);
+        jb_printf(b, ",\"refit\":{\"status\":%d,\"center\":", f.status);
+        jb_num(b, f.center);
+        jb_raw(b, ",\"sigma\":");
+        jb_num(b, f.sigma);
+        jb_raw(b, ",\"area\":");
+        jb_num(b, f.area);
+        jb_raw(b, "},\"curve\":");
+        /* the file's fit when given (a position), else the refit (a region) */
+        double area = fit_params ? fit_params[3 * a + 0] : f.area;
+        double center = fit_params ? fit_params[3 * a + 1] : f.center;
+        double sigma = fit_params ? fit_params[3 * a + 2] : f.sigma;
+        if (isfinite(area) && isfinite(center) && sigma > 0)
+            gauss_curve(b, &r->axes[a], area, center, sigma);
+        else
+            jb_raw(b, "null");
+        jb_raw(b, "}");
+        free(q);
+        free(y);
+    }
+    jb_raw(b, "]");
+}
+
+static double *new_proj(const qmap_view *v, double *proj[3])
+{
+    proj[0] = calloc((size_t)v->nb[0] + v->nb[1] + v->nb[2], sizeof(double));
+    if (proj[0]) {
+        proj[1] = proj[0] + v->nb[0];
+        proj[2] = proj[1] + v->nb[1];
+    }
+    return proj[0];
+}
+
+int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
+{
+    const qmap_results *r = v->r;
+    out->data = NULL;
+    out->len = 0;
+    if (row < 0 || row >= r->n_slow || col < 0 || col >= r->n_fast)
+        return qmap_error(QMAP_ERR_VALUE, "position (row %d, col %d) is outside the %d x %d map", row, col,
+                          r->n_slow, r->n_fast);
+    size_t p = (size_t)row * r->n_fast + col;
+    qmap_jbuf b = {0};
+    jb_printf(&b, "{\"row\":%d,\"col\":%d,\"x\":", row, col);
+    jb_num(&b, r->x[col]);
+    jb_raw(&b, ",\"y\":");
+    jb_num(&b, r->y[row]);
+    jb_printf(&b, ",\"in_particle\":%d,\"label\":%d,\"values\":{", r->mask[p],
+              v->parts ? v->parts->labels[p] : 0);
+    int first = 1;
+    for (int k = 0; k < QMAP_N_MAPS; k++)
+        if (r->maps[k]) {
+            jb_key(&b, qmap_map_name(k), first);
+            jb_num(&b, r->maps[k][p]);
+            first = 0;
+        }
+    jb_raw(&b, "},\"fit\":[");
+    double fitp[9];
+    int have_fit = 1;
+    for (int a = 0; a < 3; a++) {
+        const qmap_fit_maps *f = &r->fit[a];
+        have_fit &= f->center && f->sigma && f->area && f->status;
+        double c = f->center ? f->center[p] : NAN, s = f->sigma ? f->sigma[p] : NAN;
+        double ar = f->area ? f->area[p] : NAN;
+        fitp[3 * a] = ar, fitp[3 * a + 1] = c, fitp[3 * a + 2] = s;
+        jb_printf(&b, "%s{\"axis\":\"%s\",\"status\":%d,\"center\":", a ? "," : "", axis_names[a],
+                  f->status ? f->status[p] : 0);
+        jb_num(&b, c);
+        jb_raw(&b, ",\"sigma\":");
+        jb_num(&b, s);
+        jb_raw(&b, ",\"area\":");
+        jb_num(&b, ar);
+        jb_raw(&b, "}");
+    }
+    jb_raw(&b, "],\"rocking_curve\":null,\"rocking_message\":"
+               "\"a per-position rocking curve needs the raw frames: not available in qmap view yet\"");
+    jb_raw(&b, ",\"qspace\":");
+    int rc = QMAP_OK;
+    if (v->cube < 0) {
+        jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
+                   "(/qspace/cube): run qmap process with --save-qspace\"");
+    } else {
+        size_t ncube = (size_t)v->nb[0] * v->nb[1] * v->nb[2];
+        float *cube = malloc(ncube * sizeof *cube);
+        double *proj[3] = {0};
+        if (!cube || !new_proj(v, proj))
+            rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for one position's q-space");
+        if (rc >= 0) {
+            rc = read_cube_row(v, row, col, col, cube);
+        }
+        if (rc >= 0) {
+            double total = 0;
+            for (size_t i = 0; i < ncube; i++)
+                total += cube[i];
+            add_projections(v, cube, proj);
+            jb_raw(&b, "{\"total\":");
+            jb_num(&b, total);
+            jb_raw(&b, ",\"projections\":");
+            projections_json(&b, v, proj, have_fit ? fitp : NULL);
+            jb_raw(&b, "}");
+        }
+        free(cube);
+        free(proj[0]);
+    }
+    jb_raw(&b, "}");
+    if (rc < 0) {
+        free(b.s);
+        return rc;
+    }
+    return jb_finish(&b, out);
+}
+
+/* Statistics of one map over the region, as {"n","mean","std","min","max","fwhm"}. */
+static void stats_json(qmap_jbuf *b, const double *m, const uint8_t *keep, size_t n)
+{
+    qmap_distribution d;
+    if (qmap_distribution_stats(m, keep, n, HIST_BINS, &d) < 0 || d.n == 0) {
+        jb_raw(b, "{\"n\":0}");
+        return;
+    }
+    jb_printf(b, "{\"n\":%zu,\"mean\":", d.n);
+    jb_num(b, d.mean);
+    jb_raw(b, ",\"std\":");
+    jb_num(b, d.std);
+    jb_raw(b, ",\"min\":");
+    jb_num(b, d.min);
+    jb_raw(b, ",\"max\":");
+    jb_num(b, d.max);
+    jb_raw(b, ",\"fwhm\":");
+    jb_num(b, d.fwhm);
+    jb_raw(b, "}");
+}
+
+/* Even-odd test of point (x, y) against the polygon of n vertices poly[2k], poly[2k+1]. */
+static int inside_polygon(const double *poly, int n, double x, double y)
+{
+    int in = 0;
+    for (int i = 0, j = n - 1; i < n; j = i++) {
+        double xi = poly[2 * i], yi = poly[2 * i + 1], xj = poly[2 * j], yj = poly[2 * j + 1];
+        if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+            in = !in;
+    }
+    return in;
+}
+
+int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int label, const double *poly,
+                          int n_poly, qmap_view_text *out)
+{
+    const qmap_results *r = v->r;
+    out->data = NULL;
+    out->len = 0;
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    if (label > 0) {
+        if (!v->parts)
+            return qmap_error(QMAP_ERR_VALUE, "this results file has no /particles (run qmap particles)");
+        if (label > v->parts->n_particles)
+            return qmap_error(QMAP_ERR_VALUE, "no particle %d (the file has %d)", label, v->parts->n_particles);
+        r0 = r->n_slow, r1 = -1, c0 = r->n_fast, c1 = -1;   /* bounding box of the particle */
+        for (int i = 0; i < r->n_slow; i++)
+            for (int j = 0; j < r->n_fast; j++)
+                if (v->parts->labels[(size_t)i * r->n_fast + j] == label) {
+                    if (i < r0) r0 = i;
+                    if (i > r1) r1 = i;
+                    if (j < c0) c0 = j;
+                    if (j > c1) c1 = j;
+                }
+        if (r1 < 0)
+            return qmap_error(QMAP_ERR_VALUE, "particle %d has no position in the label map", label);
+    } else if (poly) {
+        if (n_poly < 3 || n_poly > QMAP_VIEW_MAX_POLY)
+            return qmap_error(QMAP_ERR_VALUE, "a lasso needs 3 to %d vertices (got %d)", QMAP_VIEW_MAX_POLY, n_poly);
+        double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+        for (int k = 0; k < 2 * n_poly; k++) {
+            if (!isfinite(poly[k]))
+                return qmap_error(QMAP_ERR_VALUE, "a lasso vertex is not a finite number");
+            lo[k % 2] = fmin(lo[k % 2], poly[k]);
+            hi[k % 2] = fmax(hi[k % 2], poly[k]);
+        }
+        /* bounding box of the cells whose centre can be inside, clipped to the map */
+        c0 = (int)fmax(0, floor(lo[0] - 0.5)), c1 = (int)fmin(r->n_fast - 1, ceil(hi[0] - 0.5));
+        r0 = (int)fmax(0, floor(lo[1] - 0.5)), r1 = (int)fmin(r->n_slow - 1, ceil(hi[1] - 0.5));
+        if (c0 > c1 || r0 > r1)
+            return qmap_error(QMAP_ERR_VALUE, "the lasso lies outside the map");
+    } else if (r0 < 0 || r1 >= r->n_slow || r0 > r1 || c0 < 0 || c1 >= r->n_fast || c0 > c1) {
+        return qmap_error(QMAP_ERR_VALUE, "rectangle rows %d..%d, cols %d..%d is not inside the %d x %d map",
+                          r0, r1, c0, c1, r->n_slow, r->n_fast);
+    }
+    uint8_t *keep = calloc(n ? n : 1, 1);
+    if (!keep)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    size_t n_pos = 0, n_particle = 0, n_finite = 0;
+    double sum = 0;
+    const double *I = r->maps[QMAP_MAP_INTENSITY];
+    for (int i = r0; i <= r1; i++)
+        for (int j = c0; j <= c1; j++) {
+            size_t p = (size_t)i * r->n_fast + j;
+            if (label > 0 && v->parts->labels[p] != label)
+                continue;
+            if (label <= 0 && poly && !inside_polygon(poly, n_poly, j + 0.5, i + 0.5))
+                continue;
+            keep[p] = 1;
+            n_pos++;
+            n_particle += r->mask[p] != 0;
+            if (isfinite(I[p])) {
+                sum += I[p];
+                n_finite++;
+            }
+        }
+    qmap_jbuf b = {0};
+    jb_printf(&b, "{\"r0\":%d,\"r1\":%d,\"c0\":%d,\"c1\":%d,\"label\":%d,\"lasso\":%s,\"n_positions\":%zu,"
+                  "\"n_in_particle\":%zu,\"n_measured\":%zu,\"sum_intensity\":",
+              r0, r1, c0, c1, label > 0 ? label : 0, label <= 0 && poly ? "true" : "false", n_pos, n_particle,
+              n_finite);
+    jb_num(&b, sum);
+    jb_raw(&b, ",\"stats\":{");
+    int first = 1;
+    for (int k = 0; k < QMAP_N_MAPS; k++)
+        if (r->maps[k]) {
+            jb_key(&b, qmap_map_name(k), first);
+            stats_json(&b, r->maps[k], keep, n);
+            first = 0;
+        }
+    jb_raw(&b, "}");
+    /* histogram of d over the region */
+    qmap_distribution dd;
+    const double *d = r->maps[QMAP_MAP_D];
+    jb_raw(&b, ",\"histogram\":");
+    if (qmap_distribution_stats(d, keep, n, HIST_BINS, &dd) >= 0 && dd.n > 0) {
+        double lo = dd.min, hi = dd.max > dd.min ? dd.max : dd.min + 1e-9;
+        double counts[HIST_BINS] = {0};
+        qmap_histogram(d, keep, n, lo, hi, HIST_BINS, counts);
+        jb_raw(&b, "{\"map\":\"d_spacing\",\"lo\":");
+        jb_num(&b, lo);
+        jb_raw(&b, ",\"hi\":");
+        jb_num(&b, hi);
+        jb_raw(&b, ",\"counts\":");
+        jb_nums(&b, counts, HIST_BINS);
+        jb_raw(&b, "}");
+    } else {
+        jb_raw(&b, "null");
+    }
+    jb_raw(&b, ",\"qspace\":");
+    int rc = QMAP_OK;
+    if (v->cube < 0) {
+        jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
+                   "(/qspace/cube): run qmap process with --save-qspace\"");
+    } else if (n_pos > REGION_QSPACE_MAX) {
+        jb_printf(&b, "null,\"qspace_message\":\"the summed q-space is computed for regions of up to %d "
+                      "positions (this one has %zu): draw a smaller region\"", REGION_QSPACE_MAX, n_pos);
+    } else {
+        size_t ncube = (size_t)v->nb[0] * v->nb[1] * v->nb[2];
+        int ncol = c1 - c0 + 1;
+        float *row = malloc((size_t)ncol * ncube * sizeof *row);
+        double *proj[3] = {0};
+        double total = 0;
+        if (!row || !new_proj(v, proj))
+            rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a row of the q-space cube");
+        for (int i = r0; rc >= 0 && i <= r1; i++) {
+            rc = read_cube_row(v, i, c0, c1, row);
+            for (int j = 0; rc >= 0 && j < ncol; j++) {
+                if (!keep[(size_t)i * r->n_fast + c0 + j])
+                    continue;
+                const float *c = row + (size_t)j * ncube;
+                for (size_t q = 0; q < ncube; q++)
+                    total += c[q];
+                add_projections(v, c, proj);
+            }
+        }
+        if (rc >= 0) {
+            jb_raw(&b, "{\"total\":");
+            jb_num(&b, total);
+            jb_raw(&b, ",\"projections\":");
+            projections_json(&b, v, proj, NULL);
+            jb_raw(&b, "}");
+        }
+        free(row);
+        free(proj[0]);
+    }
+    jb_raw(&b, "}");
+    free(keep);
+    if (rc < 0) {
+        free(b.s);
+        return rc;
+    }
+    return jb_finish(&b, out);
+}
