@@ -120,6 +120,33 @@ void qmap_dataset_order_scans(qmap_dataset *ds)
 
 /* ---------------------------------------------------------------- series (issue 11) */
 
+int qmap_other_scans_add(qmap_other_scans *l, const char *name, int number, const char *title,
+                         const char *why)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 32;
+        qmap_other_scan *v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return qmap_error(QMAP_ERR_NOMEM, "no memory for the scan list");
+        l->v = v;
+        l->cap = cap;
+    }
+    qmap_other_scan *o = &l->v[l->n++];
+    snprintf(o->name, sizeof o->name, "%s", name ? name : "");
+    o->number = number;
+    snprintf(o->title, sizeof o->title, "%s", title ? title : "");
+    snprintf(o->why, sizeof o->why, "%s", why ? why : "");
+    return QMAP_OK;
+}
+
+void qmap_other_scans_free(qmap_other_scans *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+
 int qmap_dataset_select(qmap_dataset *ds, const char *scans, int listing)
 {
     ds->listing = listing;
@@ -156,21 +183,10 @@ int qmap_dataset_drop_failed(qmap_dataset *ds, const char *name, int number, con
     return qmap_dataset_note_other(ds, name, number, title, why);
 }
 
-int qmap_dataset_set_sequence(qmap_dataset *ds)
+void qmap_dataset_set_sequences(qmap_dataset *ds, const int *seq)
 {
-    qmap_series *sv = NULL;
-    int ns = 0, rc = qmap_series_find(ds, &sv, &ns);
-    int *seq = rc == QMAP_OK && ns == 1 ? malloc((size_t)ds->n_scans * sizeof *seq) : NULL;
-    if (seq) {
-        qmap_series_sequence(ds, &sv[0], seq);
-        for (int i = 0; i < ds->n_scans; i++)
-            ds->scans[i].sequence = seq[i];
-    } else if (rc == QMAP_OK && ns == 1) {
-        rc = qmap_error(QMAP_ERR_NOMEM, "%s: no memory", ds->path);
-    }
-    free(seq);
-    free(sv);
-    return rc;
+    for (int i = 0; i < ds->n_scans; i++)
+        ds->scans[i].sequence = seq[i];
 }
 
 int qmap_dataset_n_other(const qmap_dataset *ds)

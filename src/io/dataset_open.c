@@ -241,6 +241,25 @@ static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
     return rc;
 }
 
+/* series (issue 11): the scans' positions in their rocking curve (one series), a missing
+ * step skipped. */
+static int set_sequence(qmap_dataset *ds)
+{
+    qmap_series *sv = NULL;
+    int ns = 0, rc = qmap_series_find(ds, &sv, &ns);
+    int *seq = rc == QMAP_OK && ns == 1 ? malloc((size_t)qmap_dataset_n_scans(ds) * sizeof *seq)
+                                        : NULL;
+    if (seq) {
+        qmap_series_sequence(ds, &sv[0], seq);
+        qmap_dataset_set_sequences(ds, seq);
+    } else if (rc == QMAP_OK && ns == 1) {
+        rc = qmap_error(QMAP_ERR_NOMEM, "%s: no memory", qmap_dataset_path(ds));
+    }
+    free(seq);
+    free(sv);
+    return rc;
+}
+
 /* The whole HDF5 file (BLISS or XSOCS): every map scan among the root groups. */
 static int read_hdf5(qmap_dataset *ds, const char *path, const qmap_open_options *opt)
 {
@@ -307,7 +326,7 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
         else if (sel->n > 0)
             rc = qmap_series_check_selection(ds, sel, o.scans);
         if (rc == QMAP_OK && !o.listing)
-            rc = qmap_dataset_set_sequence(ds);
+            rc = set_sequence(ds);
         if (rc == QMAP_OK && !o.listing)
             rc = check_consistency(ds);
     }

@@ -1,8 +1,7 @@
 /* series_check.c -- the checks qmap_dataset_open makes with the series rules (issue 11):
  * a --scans list must name existing SXDM map scans, and the scans read must form one
  * series, so that two particles or two reflections are never merged into one rocking
- * curve. Also the list of scans that were not read as maps, used by both checks and by
- * `qmap info`.
+ * curve. The scans that were not read as maps (kept by dataset.c) name the culprits.
  */
 #include "series_internal.h"
 #include "qmap/error.h"
@@ -12,32 +11,6 @@
 #include <string.h>
 
 #define MAX_LISTED 6
-
-int qmap_other_scans_add(qmap_other_scans *l, const char *name, int number, const char *title,
-                         const char *why)
-{
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 32;
-        qmap_other_scan *v = realloc(l->v, (size_t)cap * sizeof *v);
-        if (!v)
-            return qmap_error(QMAP_ERR_NOMEM, "no memory for the scan list");
-        l->v = v;
-        l->cap = cap;
-    }
-    qmap_other_scan *o = &l->v[l->n++];
-    snprintf(o->name, sizeof o->name, "%s", name ? name : "");
-    o->number = number;
-    snprintf(o->title, sizeof o->title, "%s", title ? title : "");
-    snprintf(o->why, sizeof o->why, "%s", why ? why : "");
-    return QMAP_OK;
-}
-
-void qmap_other_scans_free(qmap_other_scans *l)
-{
-    free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
-}
 
 static int map_scan_index(const qmap_dataset *ds, int number)
 {

@@ -1,6 +1,6 @@
-/* series_internal.h -- private glue between the dataset readers (dataset.c,
- * dataset_open.c, bliss_scan.c, dataset_spec.c) and the series logic (series.c, scan_extra.c), added
- * for issue 11: the scans that are not read as maps are remembered (for `qmap info` and
+/* series_internal.h -- private glue between the dataset container and readers (dataset.c,
+ * dataset_open.c, bliss_scan.c, dataset_spec.c) and the series logic (series.c,
+ * series_check.c, scan_list.c, scan_extra.c), added for issue 11: the scans that are not read as maps are remembered (for `qmap info` and
  * for checking a --scans list), and an open dataset is checked to be one series.
  */
 #ifndef QMAP_SERIES_INTERNAL_H
@@ -22,6 +22,7 @@ typedef struct {
     int n, cap;
 } qmap_other_scans;
 
+/* The list of scans not read as maps (dataset.c). */
 int qmap_other_scans_add(qmap_other_scans *l, const char *name, int number, const char *title,
                          const char *why);
 void qmap_other_scans_free(qmap_other_scans *l);
@@ -32,8 +33,8 @@ int qmap_dataset_select(qmap_dataset *ds, const char *scans, int listing);
 int qmap_dataset_listing(const qmap_dataset *ds);
 const qmap_scan_list *qmap_dataset_selection(const qmap_dataset *ds);
 
-/* The scans' positions in their rocking curve (one series), a missing step skipped. */
-int qmap_dataset_set_sequence(qmap_dataset *ds);
+/* Set scans[i].sequence = seq[i] (n_scans values). */
+void qmap_dataset_set_sequences(qmap_dataset *ds, const int *seq);
 
 /* 1 when scan `number` is to be read (no --scans, or named in it). */
 int qmap_dataset_wants(const qmap_dataset *ds, int number);
