@@ -33,7 +33,22 @@ static void usage(FILE *f)
 "      --pixel-size M       detector pixel size in metres (default: x/y_pixel_size)\n"
 "      --center ROW,COL     direct-beam pixel at zero angles, pixels (default: beam_center_y, _x)\n"
 "      --offset LIST        angle offsets in degrees, subtracted from the recorded angles:\n"
-"                           eta=D,phi=D,nu=D,delta=D (any subset)\n"
+"                           eta=D,phi=D,nu=D,delta=D,mu=D (any subset; mu is read from\n"
+"                           instrument/positioners/mu when recorded, else 0)\n"
+"      --detrot D, --tilt D, --tiltazimuth D  detector calibration angles in degrees, as in\n"
+"                           xrayutilities' init_area: detrot = rotation of the detector about the\n"
+"                           primary beam, tilt = tilt of the detector plane about an axis in it at\n"
+"                           tiltazimuth from the first pixel direction (default 0, 0, 0)\n"
+"      --scans LIST         process exactly these scans (scan numbers N of N.1, SPEC #S numbers,\n"
+"                           XSOCS entry numbers): ranges and comma lists, e.g. 2-14 or 2-9,11-14;\n"
+"                           they must form one series. Without it the file must hold one series\n"
+"                           (qmap info lists the series and the --scans option of each)\n"
+"      --no-gap-correction  leave the chip-gap pixels of a Maxipix 2x2 (mpx1x4, 516 x 516) as\n"
+"                           stored; by default each wide edge pixel's counts are split over its\n"
+"                           three physical pixel positions following the neighbours' profile\n"
+"      --gap-layout SPEC    wide edge pixels of another detector: rows:R1,R2,...;cols:C1,C2,...\n"
+"                           (each a pair first,last of a gap: rows:255,260 means pixels 255 and\n"
+"                           260 are 3 pixels wide and 256-259 are virtual), or none\n"
 "      --shift MODE         drift correction: auto (default: measured, line in the scan sequence),\n"
 "                           none, or DX,DY = drift in micrometres per scan (x = fast, y = slow)\n"
 "      --shift-signal S     what auto measures the drift on: auto (default: the first with\n"
@@ -73,7 +88,7 @@ static void usage(FILE *f)
 
 /* O_LIB: the option's value goes to qmap_process_set_option under the option's name. */
 enum { O_LIB = 256, O_NOHOT, O_SAVE_QSPACE, O_REPORT, O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE,
-       O_RESUME, O_SKIP_BAD };
+       O_RESUME, O_SKIP_BAD, O_NOGAP };
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
@@ -113,6 +128,9 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"skip-bad-scans", no_argument, 0, O_SKIP_BAD}, {"saturation", required_argument, 0, O_LIB},
         {"save-qspace", no_argument, 0, O_SAVE_QSPACE}, {"report", no_argument, 0, O_REPORT},
         {"xsocs-qspace", required_argument, 0, O_XSOCS_QSPACE}, {"resume", no_argument, 0, O_RESUME},
+        {"scans", required_argument, 0, O_LIB}, {"gap-layout", required_argument, 0, O_LIB},
+        {"detrot", required_argument, 0, O_LIB}, {"tilt", required_argument, 0, O_LIB},
+        {"tiltazimuth", required_argument, 0, O_LIB}, {"no-gap-correction", no_argument, 0, O_NOGAP},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0, index = 0;
     optind = 1;
@@ -131,6 +149,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case O_REPORT: *report = 1; break;
         case O_RESUME: o->resume = 1; break;
         case O_SKIP_BAD: o->skip_bad_scans = 1; break;
+        case O_NOGAP: o->no_gap_correction = 1; break;
         default: bad = -1;
         }
     }

@@ -39,11 +39,24 @@ static void usage(FILE *f)
 "      --featureless      a film filling the whole map instead of particles\n"
 "      --eta-order O      monotonic (default) or interleaved (even rocking steps, then odd)\n"
 "      --seed N           random seed (default 1)\n"
+"      --series N         1 (default) or 2: a second particle at another map origin, after an\n"
+"                           alignment ascan, as a second series (qmap process --scans selects\n"
+"                           one); its truth is DIR/ground_truth_series2.h5\n"
+"      --beam ROW,COL     direct-beam pixel at zero angles = where the peak falls on the\n"
+"                           detector (default 200.4,320.7; e.g. 257.5,257.5 on the chip gaps)\n"
+"      --mu DEG           sample circle mu in degrees, recorded in the file (default 0)\n"
+"      --detector-calib DETROT,TILT,TILTAZIMUTH  calibration angles of the simulated detector\n"
+"                           in degrees (xrayutilities init_area meaning; not recorded in the\n"
+"                           file: qmap process needs --detrot/--tilt/--tiltazimuth)\n"
+"      --ideal-frames     store one value per physical pixel; by default the frames have the\n"
+"                           LIMA Maxipix 2x2 layout: the 3-pixel-wide chip-edge pixels 255 and\n"
+"                           260 hold the counts of their 3 positions and 256-259 are zero\n"
 "  -h, --help             this help\n");
 }
 
 enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED,
-       O_TSHAPE, O_MBLOCK, O_FLUOF, O_FLUOC, O_PART, O_OFFSET, O_FEATURELESS, O_ETAORDER, O_BG };
+       O_TSHAPE, O_MBLOCK, O_FLUOF, O_FLUOC, O_PART, O_OFFSET, O_FEATURELESS, O_ETAORDER, O_BG,
+       O_SERIES, O_BEAM, O_IDEAL, O_MU, O_DCALIB };
 
 /* value of a word option among names[] (index), or -1 with a one-line error */
 static int pick(const char *opt, const char *v, const char *const *names, int n)
@@ -70,7 +83,11 @@ int cmd_simulate(int argc, char **argv)
         {"mosaic-block", required_argument, 0, O_MBLOCK}, {"fluo-frames", required_argument, 0, O_FLUOF},
         {"fluo-counter", required_argument, 0, O_FLUOC}, {"particles", required_argument, 0, O_PART},
         {"offset", required_argument, 0, O_OFFSET}, {"featureless", no_argument, 0, O_FEATURELESS},
-        {"eta-order", required_argument, 0, O_ETAORDER}, {"background", required_argument, 0, O_BG}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"eta-order", required_argument, 0, O_ETAORDER}, {"background", required_argument, 0, O_BG},
+        {"series", required_argument, 0, O_SERIES},
+        {"beam", required_argument, 0, O_BEAM}, {"ideal-frames", no_argument, 0, O_IDEAL},
+        {"mu", required_argument, 0, O_MU}, {"detector-calib", required_argument, 0, O_DCALIB},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static const char *const shapes[] = {"dome", "bending", "mosaic"}, *const yesno[] = {"no", "yes", "zero"},
                              *const orders[] = {"monotonic", "interleaved"};
     int k;
@@ -99,6 +116,17 @@ int cmd_simulate(int argc, char **argv)
         case O_STRAIN: bad = parse_double("--strain", optarg, &p.strain_amplitude); break;
         case O_COUNTS: bad = parse_double("--counts", optarg, &p.peak_counts); break;
         case O_HOT: bad = parse_int("--hot-pixels", optarg, 0, 10000, &p.hot_pixels); break;
+        case O_SERIES: bad = parse_int("--series", optarg, 1, 2, &p.n_series); break;
+        case O_IDEAL: p.ideal_frames = 1; break;
+        case O_MU: bad = parse_double("--mu", optarg, &p.mu_deg); break;
+        case O_DCALIB: bad = parse_doubles("--detector-calib", optarg, ',', 3, p.detector_calib_deg); break;
+        case O_BEAM: {
+            double b[2];
+            bad = parse_doubles("--beam", optarg, ',', 2, b);
+            p.beam_row = b[0];
+            p.beam_col = b[1];
+            break;
+        }
         case O_SEED: bad = parse_int("--seed", optarg, 0, 2000000000, &seed); p.seed = (unsigned long)seed; break;
         case O_TSHAPE: bad = (k = pick("--tilt-shape", optarg, shapes, 3)) < 0; p.tilt_shape = k; break;
         case O_FLUOC: bad = (k = pick("--fluo-counter", optarg, yesno, 3)) < 0; p.fluo_counter = k; break;

@@ -426,7 +426,14 @@ static void test_good_file(void)
     write_good(path);
 
     qmap_dataset *ds = NULL;
+    /* eta 10.5, 12.5, 12.5 and another map region: three series, refused by default */
     int rc = qmap_dataset_open(path, NULL, &ds);
+    CHECK(rc < 0 && strstr(qmap_error_message(), "holds 3 series") &&
+          strstr(qmap_error_message(), "--scans 10"), "good.h5 series: %s", qmap_error_message());
+    qmap_dataset_close(ds);
+    ds = NULL;
+    qmap_open_options listing = {.listing = 1};
+    rc = qmap_dataset_open(path, &listing, &ds);
     CHECK(rc == QMAP_OK, "open good.h5: %s", qmap_error_message());
     if (rc != QMAP_OK)
         return;
@@ -454,6 +461,7 @@ static void test_good_file(void)
     qmap_open_options opt = {0};
     opt.detector = "mpx1x4";
     opt.monitor = "mon1";
+    opt.listing = 1;
     rc = qmap_dataset_open(path, &opt, &ds);
     CHECK(rc == QMAP_OK, "open good.h5 with monitor: %s", qmap_error_message());
     if (rc == QMAP_OK) {
@@ -462,6 +470,7 @@ static void test_good_file(void)
         CHECK(s->monitor && s->monitor[11] == 1011 && isnan(s->monitor[2]), "2.1 monitor");
         qmap_dataset_close(ds);
     }
+    opt.listing = 0;
     opt.monitor = "mon9";
     expect_open_error(path, &opt, "mon9", "scan 2.1");
     opt.monitor = NULL;

@@ -32,6 +32,9 @@ for n in 2 3; do
         > "$T/out$n.txt" 2> "$T/err$n.txt" || { cat "$T/err$n.txt" >&2; fail "mpirun -n $n"; }
     [ "$(grep -c '^results written to' "$T/out$n.txt")" = 1 ] || fail "-n $n: rank 0 alone must print"
     [ "$(grep -c '^input ' "$T/out$n.txt")" = 1 ] || fail "-n $n: the log must be printed once"
+    # series (issue 11): the split of the scans over the ranks, printed once
+    [ "$(grep -c "^MPI: $n ranks share the 5 scans: rank 0: scans\? 2\.1.*; rank $((n - 1)): scans\? .*6\.1" "$T/out$n.txt")" = 1 ] ||
+        { grep MPI "$T/out$n.txt" >&2; fail "-n $n: the split over the ranks must be printed once"; }
 done
 [ -z "$(ls "$T" | grep '\.tmp')" ] || fail "temporary files left"
 

@@ -85,7 +85,14 @@ static void test_real_file(const char *path, const char *tmp)
         fclose(out);
     free(buf);
     path = sub;
+    /* scans 3 and 4 map different regions: two series, never merged */
     rc = qmap_dataset_open(path, NULL, &ds);
+    CHECK(rc < 0 && strstr(qmap_error_message(), "--scans 3 (") &&
+          strstr(qmap_error_message(), "--scans 4 ("), "two series: %s", qmap_error_message());
+    qmap_dataset_close(ds);
+    ds = NULL;
+    qmap_open_options listing = {.listing = 1};
+    rc = qmap_dataset_open(path, &listing, &ds);
     CHECK(rc == QMAP_OK, "dataset: %s", qmap_error_message());
     if (rc != QMAP_OK)
         return;

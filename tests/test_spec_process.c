@@ -272,7 +272,7 @@ int main(void)
         fprintf(stderr, "test_spec_process: simulate: %s\n", qmap_error_message());
         return 1;
     }
-    qmap_open_options oo = {NULL, "mon1", NULL};
+    qmap_open_options oo = {.monitor = "mon1"};
     qmap_dataset *ref = NULL;
     if (qmap_dataset_open(bliss, &oo, &ref) != QMAP_OK) {
         fprintf(stderr, "test_spec_process: BLISS: %s\n", qmap_error_message());

@@ -35,9 +35,11 @@ int qmap_parse_scan_title(const char *title, qmap_scan_title *out);
 typedef struct {
     char name[QMAP_NAME_MAX];         /* HDF5 group, e.g. "3.1" */
     int number;                       /* scan number N of "N.1" */
-    int sequence;                     /* index among the map scans as found in the file; kept
-                                         when scans are removed, so a linear drift per scan
-                                         stays linear across a removed scan */
+    int sequence;                     /* position in the rocking curve in steps (0, 1, ...; a
+                                         scan missing from the series, e.g. left out of
+                                         --scans, skips a step); kept when scans are removed,
+                                         so a linear drift per scan stays linear across a
+                                         removed scan */
     qmap_scan_title title;
     char detector[QMAP_NAME_MAX];     /* "mpx1x4", "mpxgaas", "eiger2M", "merlin" */
     qmap_detector_geometry geom;      /* from instrument/<det>/ and monochromator/Energy */
@@ -52,6 +54,11 @@ typedef struct {
                                          drift (e.g. a fluorescence ROI), or NULL */
     double saturation;                /* instrument/<det>/saturation_value (counts): readings at
                                          or above it are saturated; NaN or 0 = unknown */
+    /* series (issue 11) */
+    char start_time[40], end_time[40]; /* ISO-8601 as stored ("" when the file has none) */
+    double mu;                        /* instrument/positioners/mu (degrees, raw), 0 if absent */
+    int mu_recorded;                  /* 1 when the file records mu */
+    double mpxy, mpxz;                /* detector translations (mm), NaN when not recorded */
 } qmap_scan_info;
 
 /* Options of qmap_dataset_open. Zero-initialise, then set what you need. */
@@ -59,6 +66,14 @@ typedef struct {
     const char *detector;   /* NULL: auto-detect among mpx1x4, mpxgaas, eiger2M, merlin */
     const char *monitor;    /* NULL: none; else a counter name in measurement/ */
     const char *shift_counter; /* NULL: none; else a counter in measurement/ for the drift */
+    /* series (issue 11) */
+    const char *scans;      /* NULL: every SXDM scan, which must form one series; else a scan
+                               list "2-9,11-14" (BLISS/SPEC scan numbers, XSOCS entry numbers):
+                               exactly those scans, which must exist, be SXDM maps and form
+                               one series */
+    int listing;            /* 1 (qmap info): list whatever is readable: no SXDM scan, maps of
+                               different shapes or several series are not errors, and a scan
+                               whose metadata cannot be read becomes a note (see below) */
 } qmap_open_options;
 
 typedef struct qmap_dataset qmap_dataset;
@@ -78,6 +93,13 @@ const qmap_scan_info *qmap_dataset_scan(const qmap_dataset *ds, int i);
 int qmap_dataset_remove_scan(qmap_dataset *ds, int i);
 /* Number of non-SXDM scans that were seen and skipped (alignment scans, .2 subscans). */
 int qmap_dataset_n_skipped(const qmap_dataset *ds);
+
+/* series (issue 11): the scans that are not read as SXDM maps (alignment scans, .2
+ * subscans, and with `listing` the map scans whose metadata failed), in file order:
+ * name ("20.1"), number, title (may be "") and why it was not read. */
+int qmap_dataset_n_other(const qmap_dataset *ds);
+int qmap_dataset_other(const qmap_dataset *ds, int i, const char **name, int *number,
+                       const char **title, const char **why);
 
 /* OR of instrument/<det>/pixel_mask over the scans into mask (n_rows*n_cols, 1 = masked).
  * Returns the number of masked pixels (0 when the file stores no mask), < 0 on error. */

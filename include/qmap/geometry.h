@@ -41,9 +41,13 @@ double qmap_wavevector(double energy_ev);
 /* Precomputed rotation state for one set of angles, so per-pixel work is cheap. */
 typedef struct {
     double k;              /* 2*pi/lambda */
-    double m_det[3][3];    /* detector rotation R_z-(nu) R_y-(delta) */
-    double m_sample_t[3][3]; /* transpose of R_y-(eta) R_z-(phi) */
+    double m_det[3][3];    /* detector rotation R_z-(nu) R_y-(delta) [R_x+(detrot)] */
+    double m_sample_t[3][3]; /* transpose of [R_z-(mu)] R_y-(eta) R_z-(phi) */
     qmap_detector_geometry g;
+    /* lab-frame step from one pixel to the next along rows and columns at zero angles (m):
+     * (0, 0, -pixel_row_m) and (0, pixel_col_m, 0), or those tilted by the detector
+     * calibration (include/qmap/geometry_calib.h) */
+    double v_row[3], v_col[3];
 } qmap_q_transform;
 
 void qmap_q_transform_init(qmap_q_transform *t, const qmap_detector_geometry *g,

@@ -64,6 +64,16 @@ typedef struct {
                                      a missing LIMA file; listed in parameter skipped_scans */
     double saturation;            /* counts: readings >= this are saturated and ignored; NaN =
                                      instrument/<det>/saturation_value of each scan when present */
+    /* issue 11: series, chip gaps, detector calibration */
+    const char *scans;            /* scan list "2-9,11-14" (NULL: every SXDM scan, which must
+                                     form one series); see include/qmap/series.h */
+    int no_gap_correction;        /* 1 = leave the frames of a detector with chip gaps as stored */
+    const char *gap_layout;       /* NULL = the detector's known layout (mpx1x4 516 x 516); else
+                                     "rows:255,260;cols:255,260" = wide edge pixels (see
+                                     include/qmap/gaps.h) or "none" */
+    double detrot, tilt, tiltazimuth; /* detector calibration angles, degrees (xrayutilities
+                                     init_area meaning; 0 = ideal detector) */
+    double offset_mu;             /* degrees, subtracted from the recorded mu */
     qmap_log_fn log;
     qmap_progress_fn progress;
     void *ctx;

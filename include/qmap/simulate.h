@@ -58,11 +58,27 @@ typedef struct {
     int featureless;            /* 1: a film filling the whole map (no edge), default 0 */
     int eta_order;              /* 0: eta increases with the scan number (default); 1: even
                                    rocking-curve steps first, then odd ones (non-monotonic) */
+    /* issue 11 */
+    double origin_um[2];        /* nominal map start (pix, piy), micrometres (default 25, 40) */
+    int ideal_frames;           /* 0 (default): frames in the LIMA Maxipix 2x2 layout (each wide
+                                   chip-edge pixel 255/260 holds the counts of its 3 physical
+                                   positions, 256-259 are zero); 1: one value per physical pixel */
+    int n_series;               /* 1 (default) or 2: a second particle mapped at another origin
+                                   (origin + 2 map widths in x) with another seed and d-spacing
+                                   x (1 + 1e-3), after an alignment ascan; its scans follow the
+                                   first series' and its truth is ground_truth_series2.h5 */
+    double mu_deg;              /* sample circle mu (z-, outermost), recorded (default 0) */
+    double detector_calib_deg[3]; /* detrot, tilt, tiltazimuth of the simulated detector
+                                   (xrayutilities init_area meaning; default 0, 0, 0); not
+                                   recorded in the file, as at the beamline */
 } qmap_sim_params;
 
 enum { QMAP_SIM_TILT_DOME = 0, QMAP_SIM_TILT_BENDING = 1, QMAP_SIM_TILT_MOSAIC = 2 };
 
 void qmap_sim_defaults(qmap_sim_params *p);
+
+/* The parameters of series k (0 or 1) of a simulation with n_series = 2 (issue 11). */
+void qmap_sim_series_params(const qmap_sim_params *p, int k, qmap_sim_params *out);
 
 /* Write the dataset into directory dir (created if needed): dir/sample_0001.h5,
  * dir/scanNNNN/mpx1x4_0000.h5 (NNNN = 2 .. n_eta+1) and dir/ground_truth.h5. Files are

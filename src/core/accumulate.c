@@ -9,6 +9,7 @@
 #include "checkpoint.h"
 #include "drift_measure.h"
 #include "log.h"
+#include "gap_sparse.h"   /* gaps (issue 11) */
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
@@ -187,6 +188,9 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
         h = qmap_fingerprint(h, P->col_shift_f, P->n_scans * sizeof *P->col_shift_f);
     }
     h = qmap_fingerprint(h, P->sat_limit, P->n_scans * sizeof *P->sat_limit);
+    h = qmap_fingerprint(h, &P->gaps_on, sizeof P->gaps_on);   /* gaps (issue 11) */
+    if (P->gaps_on)
+        h = qmap_fingerprint(h, &P->gaps, sizeof P->gaps);
     for (int s = 0; s < P->n_scans; s++) {
         const qmap_scan_plan *pl = &plans[s];
         int dims[3] = {pl->n_pix, pl->row0, pl->row1};
@@ -328,7 +332,8 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         memset(scan_tot, 0, nth * sizeof *scan_tot);
         memset(bad, 0, (size_t)nth * sizeof *bad);
         accumulate_pass S = {P, pl, P->subpixel ? &B : A, s, slot, cubes, scan_tot, ncube, bad, P->subpixel};
-        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick};
+        qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
+        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
         qmap_frame_reader_close(rd);

@@ -11,6 +11,7 @@
  * The passes' per-thread counts of bad pixel readings (pipeline.h) are summed here too.
  */
 #include "pipeline.h"
+#include "gap_sparse.h"   /* gaps (issue 11) */
 #include "qmap/error.h"
 
 #include <omp.h>
@@ -20,6 +21,7 @@
 struct qmap_frame_workers {
     int n;
     qmap_sparse_worker **w;
+    qmap_gap_worker **gw;   /* gaps (issue 11): per-thread gap correction buffers, on first use */
 };
 
 qmap_frame_workers *qmap_frame_workers_new(void)
@@ -42,6 +44,8 @@ void qmap_frame_workers_free(qmap_frame_workers *ws)
 {
     if (!ws) return;
     for (int i = 0; ws->w && i < ws->n; i++) qmap_sparse_worker_free(ws->w[i]);
+    for (int i = 0; ws->gw && i < ws->n; i++) qmap_gap_worker_free(ws->gw[i]);   /* gaps (issue 11) */
+    free(ws->gw);
     free(ws->w);
     free(ws);
 }
@@ -60,9 +64,29 @@ int qmap_frame_workers_count(const qmap_frame_workers *ws)
     return ws->n;
 }
 
+/* gaps (issue 11): the per-thread gap buffers, made on first use. */
+static int gap_workers(qmap_frame_workers *ws, const qmap_gap_layout *g)
+{
+    if (ws->gw)
+        return QMAP_OK;
+    ws->gw = calloc((size_t)ws->n, sizeof *ws->gw);
+    for (int i = 0; ws->gw && i < ws->n; i++)
+        if (!(ws->gw[i] = qmap_gap_worker_new(g)))
+            return QMAP_ERR_NOMEM;
+    return ws->gw ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (gap correction)");
+}
+
 int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
                         int row1, const qmap_frame_pass *pass)
 {
+    /* gaps (issue 11): read the whole gap bands that [row0, row1) meets */
+    int read0 = row0, read1 = row1;
+    if (pass->gaps) {
+        int e = gap_workers(ws, pass->gaps->layout);
+        if (e != QMAP_OK)
+            return e;
+        qmap_gap_rows_needed(pass->gaps->layout, row0, row1, &read0, &read1);
+    }
     int err = 0, err_frame = n_frames;
     int n_chunks = (n_frames + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
     char msg[1024] = "";
@@ -80,13 +104,18 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
             int f0 = c * QMAP_SPARSE_FETCH;
             int m = n_frames - f0 < QMAP_SPARSE_FETCH ? n_frames - f0 : QMAP_SPARSE_FETCH;
             int e = qmap_check_cancel(), ef = f0;
-            if (!e) e = qmap_frame_reader_fetch(rd, w, f0, m, row0, row1);
+            if (!e) e = qmap_frame_reader_fetch(rd, w, f0, m, read0, read1);
             for (int i = 0; i < m && !e; i++) {
                 if (pass->skip && pass->skip(pass->ctx, f0 + i))
                     continue;
-                qmap_sparse_frame fr;
+                qmap_sparse_frame fr, corrected;
                 ef = f0 + i;
                 e = qmap_frame_reader_decode(rd, w, i, &fr);
+                if (!e && pass->gaps) {   /* gaps (issue 11) */
+                    e = qmap_gap_correct_sparse(pass->gaps, ws->gw[tid], read0, read1, row0, row1,
+                                                &fr, &corrected);
+                    fr = corrected;
+                }
                 if (!e) e = pass->frame(pass->ctx, tid, f0 + i, &fr);
             }
             if (e) {

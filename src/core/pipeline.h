@@ -74,6 +74,8 @@ typedef struct {
     int (*frame)(void *ctx, int thread, int f, const qmap_sparse_frame *fr);
     /* progress within the scan, from thread 0 (optional) */
     void (*tick)(void *ctx, double fraction);
+    /* gaps (issue 11): chip-gap correction applied to each frame before `frame` (NULL: none) */
+    const struct qmap_gap_setup_s *gaps;
 } qmap_frame_pass;
 
 /* Frames [0, n_frames), detector rows [row0, row1), dealt to the threads in fixed chunks;

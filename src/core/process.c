@@ -24,6 +24,8 @@
 #include "quicklook.h"
 #include "select_voi.h"
 #include "setup.h"
+#include "series_log.h"    /* series (issue 11) */
+#include "gap_setup.h"     /* gaps (issue 11) */
 #include "qmap/error.h"
 
 #include <omp.h>
@@ -44,6 +46,9 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK) rc = qmap_setup_saturation(P);
     if (rc == QMAP_OK) rc = qmap_setup_monitor(P);
     if (rc == QMAP_OK) rc = qmap_build_mask(P);
+    if (rc == QMAP_OK)   /* gaps (issue 11) */
+        rc = qmap_gap_choose(o, qmap_dataset_scan(P->ds, 0)->detector, P->rows, P->cols, P->mask,
+                             P->r, &P->gaps, &P->gaps_on);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_q_range(P, lo, hi, step);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
@@ -105,7 +110,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         return rc;
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
-    qmap_open_options oo = {o->detector, o->monitor, o->shift_counter};
+    qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
+                            .shift_counter = o->shift_counter, .scans = o->scans /* series (issue 11) */};
     pipeline P = {.o = o};
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
     if (rc < 0)
@@ -143,6 +149,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
             qmap_results_param(P.r, "skipped_scans", "%s", skipped);
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
+        qmap_series_log(o, P.ds, P.r);   /* series (issue 11) */
         qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
                  s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
                  s0->title.slow_motor, P.n_pos);
@@ -157,6 +164,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     qmap_results_free(P.r);
     free(P.geom);
     free(P.angles);
+    free(P.calib);   /* calibration (issue 11) */
     free(P.mask);
     free(P.row_shift);
     free(P.col_shift);

@@ -86,10 +86,11 @@ static int offsets(const char *key, const char *s, qmap_process_options *o)
                     : len == 3 && strncmp(p, "eta", 3) == 0 ? &o->offset_eta
                     : len == 3 && strncmp(p, "phi", 3) == 0 ? &o->offset_phi
                     : len == 2 && strncmp(p, "nu", 2) == 0 ? &o->offset_nu
-                    : len == 5 && strncmp(p, "delta", 5) == 0 ? &o->offset_delta : NULL;
+                    : len == 5 && strncmp(p, "delta", 5) == 0 ? &o->offset_delta
+                    : len == 2 && strncmp(p, "mu", 2) == 0 ? &o->offset_mu : NULL;
         if (!dst)
             return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be NAME=DEGREES,... with NAME one of "
-                                              "eta, phi, nu, delta", key, s);
+                                              "eta, phi, nu, delta, mu", key, s);
         char *end;
         errno = 0;
         *dst = strtod(eq + 1, &end);
@@ -119,6 +120,17 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
     else if (strcmp(key, "threshold") == 0) return numbers(key, value, ',', 1, &o->mask_threshold);
     else if (strcmp(key, "saturation") == 0) return numbers(key, value, ',', 1, &o->saturation);
     else if (strcmp(key, "offset") == 0) return offsets(key, value, o);
+    /* issue 11 */
+    else if (strcmp(key, "scans") == 0) o->scans = value;
+    else if (strcmp(key, "gap-layout") == 0) o->gap_layout = value;
+    else if (strcmp(key, "detrot") == 0) return numbers(key, value, ',', 1, &o->detrot);
+    else if (strcmp(key, "tilt") == 0) return numbers(key, value, ',', 1, &o->tilt);
+    else if (strcmp(key, "tiltazimuth") == 0) return numbers(key, value, ',', 1, &o->tiltazimuth);
+    else if (strcmp(key, "gap-correction") == 0) {
+        if (strcmp(value, "on") && strcmp(value, "off") && strcmp(value, "1") && strcmp(value, "0"))
+            return qmap_error(QMAP_ERR_VALUE, "--gap-correction: '%s' must be on or off", value);
+        o->no_gap_correction = !(!strcmp(value, "on") || !strcmp(value, "1"));
+    }
     else if (strcmp(key, "threads") == 0) return integers(key, value, 1, 1, 1024, &o->threads);
     else if (strcmp(key, "center") == 0) {
         if ((rc = numbers(key, value, ',', 2, v)) < 0)

@@ -6,6 +6,7 @@
  */
 #include "quicklook.h"
 #include "log.h"
+#include "gap_sparse.h"   /* gaps (issue 11) */
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
@@ -166,7 +167,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         missing += P->n_pos - nf;
         memset(bad, 0, (size_t)nth * sizeof *bad);
         quick_look_pass Q = {P, s, map, fsum, absent, bad};
-        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick};
+        qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
+        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
         qmap_frame_reader_close(rd);

@@ -3,6 +3,7 @@
  */
 #include "setup.h"
 #include "log.h"
+#include "calib_setup.h"   /* calibration (issue 11) */
 #include "qmap/error.h"
 #include "qmap/frames.h"
 
@@ -49,7 +50,10 @@ int qmap_setup_geometry(pipeline *P)
     qmap_log(o, "angles: eta %.4f .. %.4f deg over %d scans, phi %.4f, nu %.4f, delta %.4f (offsets subtracted)",
              P->angles[0].eta, P->angles[P->n_scans - 1].eta, P->n_scans, P->angles[0].phi,
              P->angles[0].nu, P->angles[0].delta);
-    return QMAP_OK;
+    /* calibration (issue 11): mu, detrot/tilt/tiltazimuth, detector translations */
+    if (!(P->calib = calloc(P->n_scans, sizeof *P->calib)))
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    return qmap_calib_choose(o, P->ds, P->r, P->calib);
 }
 
 /* Per-scan saturation limit: --saturation, else the scan's saturation_value, else none. */

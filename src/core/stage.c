@@ -31,7 +31,7 @@ int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int
 void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
 {
     qmap_q_transform t;
-    qmap_q_transform_init(&t, &P->geom[s], &P->angles[s]);
+    qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
     qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
 }
 

@@ -8,6 +8,8 @@
 
 #include "pipeline.h"
 #include "drift_measure.h"   /* QMAP_OFFBRAGG_TILES */
+#include "qmap/gaps.h"            /* gaps (issue 11) */
+#include "qmap/geometry_calib.h"  /* calibration (issue 11) */
 
 /* Everything the passes share. */
 typedef struct {
@@ -30,6 +32,9 @@ typedef struct {
     int offbragg_tiles_min;         /* fewest tiles a scan used */
     double *row_shift_f, *col_shift_f;   /* per scan: drift in map pixels (raw = ref + shift) */
     int subpixel;                   /* apply the drift by interpolation (drift_apply.c) */
+    qmap_gap_layout gaps;           /* gaps (issue 11): chip-gap layout, corrected when gaps_on */
+    int gaps_on;
+    qmap_detector_calib *calib;     /* calibration (issue 11): per scan mu, detrot, tilt, azimuth */
 } pipeline;
 
 /* Factor applied to frame f of scan s (monitor normalisation; 0 = frame unusable). */

@@ -88,13 +88,17 @@ void qmap_q_transform_init(qmap_q_transform *t, const qmap_detector_geometry *g,
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             t->m_sample_t[i][j] = ms[j][i];
+    const double vr[3] = {0, 0, -g->pixel_row_m}, vc[3] = {0, g->pixel_col_m, 0};
+    memcpy(t->v_row, vr, sizeof vr);
+    memcpy(t->v_col, vc, sizeof vc);
 }
 
 void qmap_pixel_q(const qmap_q_transform *t, double row, double col, double q[3])
 {
     const qmap_detector_geometry *g = &t->g;
-    double r[3] = {g->distance_m, (col - g->center_col) * g->pixel_col_m,
-                   -(row - g->center_row) * g->pixel_row_m};
+    double dr = row - g->center_row, dc = col - g->center_col, r[3];
+    for (int i = 0; i < 3; i++)
+        r[i] = (i == 0 ? g->distance_m : 0.0) + dr * t->v_row[i] + dc * t->v_col[i];
     double n = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
     double kf[3], d[3];
     for (int i = 0; i < 3; i++)

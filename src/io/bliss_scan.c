@@ -12,6 +12,7 @@
 #include "dataset_internal.h"
 #include "h5util.h"
 #include "frames_edf.h"
+#include "series_internal.h"   /* series (issue 11) */
 
 #include <limits.h>
 #include <math.h>
@@ -397,6 +398,8 @@ static int read_scan(hid_t scan, const where *w, const qmap_open_options *opt,
         rc = read_counter(scan, w, opt->monitor, "monitor", 1, &s->monitor, (size_t)npts);
     if (rc == QMAP_OK && opt->shift_counter)
         rc = read_counter(scan, w, opt->shift_counter, "shift", 0, &s->shift_counter, (size_t)npts);
+    if (rc == QMAP_OK)   /* series (issue 11) */
+        rc = qmap_scan_read_extra(scan, w->file, w->scan, s);
     return rc;
 }
 

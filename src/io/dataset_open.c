@@ -16,7 +16,10 @@
 #include "dataset_internal.h"
 #include "h5util.h"
 #include "frames_edf.h"
+#include "series_internal.h"   /* series (issue 11) */
+#include "link_check.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +118,16 @@ static int cmp_names(const void *a, const void *b)
 }
 
 
+/* series (issue 11): record a non-map root group with its title (if readable). */
+static int note_other(qmap_dataset *ds, hid_t file, const char *name, int number, const char *why)
+{
+    char path[PATH_LEN], title[TITLE_LEN] = "";
+    snprintf(path, sizeof path, "%s/title", name);
+    if (qmap_h5_read_string(file, path, title, sizeof title, NULL) != QMAP_OK)
+        title[0] = '\0';
+    return qmap_dataset_note_other(ds, name, number, title, why);
+}
+
 /* 1 when root group `name` is a map scan (readable title of a map command, with a
  * measurement group); its title is parsed into *t. */
 static int is_map_scan(hid_t file, const char *name, qmap_scan_title *t)
@@ -139,6 +152,7 @@ static int add_scan(qmap_dataset *ds, hid_t file, const char *name, int number,
     qmap_scan_info *s = qmap_dataset_append_scan(ds);
     if (!s)
         return qmap_error(QMAP_ERR_NOMEM, "%s: no memory for the scan list", path);
+    s->mpxy = s->mpxz = NAN;   /* series (issue 11): not recorded until read */
     snprintf(s->name, sizeof s->name, "%s", name);
     s->number = number;
     s->title = *t;
@@ -149,6 +163,8 @@ static int add_scan(qmap_dataset *ds, hid_t file, const char *name, int number,
     while (!rd->sniff(g))
         rd++;   /* the last reader (BLISS) takes every scan */
     int rc = rd->read_scan(g, path, opt, s);
+    if (rc == QMAP_OK && !s->start_time[0])   /* series (issue 11): XSOCS entries */
+        rc = qmap_scan_read_extra(g, path, name, s);
     H5Gclose(g);
     return rc;
 }
@@ -177,6 +193,7 @@ static int check_consistency(const qmap_dataset *ds)
 static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
 {
     const char *path = qmap_dataset_path(ds);
+    int listing = qmap_dataset_listing(ds);   /* series (issue 11) */
     name_list l = {0};
     hsize_t idx = 0;
     herr_t e = H5Literate(file, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect_name, &l);
@@ -195,15 +212,51 @@ static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
         if (parse_scan_name(l.names[i], &number, &sub) != 0)
             continue;
         n_total++;
-        if (sub != 1 || !is_map_scan(file, l.names[i], &t))
+        /* series (issue 11): only the scans of --scans; others are listed with a reason */
+        if (!qmap_dataset_wants(ds, number))
+            continue;
+        char missing[1536];   /* an entry behind a dangling external link (XSOCS master) */
+        if (!qmap_h5_is_group(file, l.names[i]) &&
+            qmap_h5_find_missing_link(file, path, l.names[i], missing, sizeof missing)) {
+            if (!listing)
+                rc = qmap_error(QMAP_ERR_IO, "%s: scan %s: %s", path, l.names[i], missing);
+            else
+                rc = qmap_dataset_note_other(ds, l.names[i], number, "", missing);
+            continue;
+        }
+        if (sub != 1 || !is_map_scan(file, l.names[i], &t)) {
             qmap_dataset_add_skipped(ds);
-        else
+            rc = note_other(ds, file, l.names[i], number, sub != 1 ? "subscan" : "not an SXDM map");
+        } else {
             rc = add_scan(ds, file, l.names[i], number, &t, opt);
+            if (rc != QMAP_OK && listing && rc != QMAP_ERR_NOMEM)
+                rc = qmap_dataset_drop_failed(ds, l.names[i], number, t.command);
+        }
     }
     free_names(&l);
-    if (rc == QMAP_OK && qmap_dataset_n_scans(ds) == 0)
+    if (rc == QMAP_OK && qmap_dataset_n_scans(ds) == 0 && !listing &&
+        qmap_dataset_selection(ds)->n == 0)
         rc = qmap_error(QMAP_ERR_FORMAT, "%s: no SXDM map scan (sxdm/kmap/mesh) among %d scans",
                         path, n_total);
+    return rc;
+}
+
+/* series (issue 11): the scans' positions in their rocking curve (one series), a missing
+ * step skipped. */
+static int set_sequence(qmap_dataset *ds)
+{
+    qmap_series *sv = NULL;
+    int ns = 0, rc = qmap_series_find(ds, &sv, &ns);
+    int *seq = rc == QMAP_OK && ns == 1 ? malloc((size_t)qmap_dataset_n_scans(ds) * sizeof *seq)
+                                        : NULL;
+    if (seq) {
+        qmap_series_sequence(ds, &sv[0], seq);
+        qmap_dataset_set_sequences(ds, seq);
+    } else if (rc == QMAP_OK && ns == 1) {
+        rc = qmap_error(QMAP_ERR_NOMEM, "%s: no memory", qmap_dataset_path(ds));
+    }
+    free(seq);
+    free(sv);
     return rc;
 }
 
@@ -259,10 +312,23 @@ int qmap_dataset_open(const char *path, const qmap_open_options *opt, qmap_datas
     const file_reader *rd = file_readers;
     while (!rd->sniff(path))
         rd++;   /* the last reader (HDF5) takes every file */
-    int rc = rd->read(ds, path, &o);
+    /* series (issue 11): the scan list */
+    int rc = qmap_dataset_select(ds, o.scans, o.listing);
+    if (rc == QMAP_OK)
+        rc = rd->read(ds, path, &o);
     if (rc == QMAP_OK) {
         qmap_dataset_order_scans(ds);
-        rc = check_consistency(ds);
+        /* series (issue 11): --scans must name existing map scans that form one series;
+         * without it the file must hold one series */
+        const qmap_scan_list *sel = qmap_dataset_selection(ds);
+        if (!o.listing)
+            rc = qmap_series_check_dataset(ds, sel, o.scans);
+        else if (sel->n > 0)
+            rc = qmap_series_check_selection(ds, sel, o.scans);
+        if (rc == QMAP_OK && !o.listing)
+            rc = set_sequence(ds);
+        if (rc == QMAP_OK && !o.listing)
+            rc = check_consistency(ds);
     }
     qmap_h5_quiet_end(&q);
     if (rc != QMAP_OK) {

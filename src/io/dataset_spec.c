@@ -14,6 +14,7 @@
 #include "qmap/error.h"
 #include "qmap/spec.h"
 #include "dataset_internal.h"
+#include "series_internal.h"   /* series (issue 11) */
 #include "frames_edf.h"
 
 #include <math.h>
@@ -160,8 +161,14 @@ int qmap_dataset_read_spec(qmap_dataset *ds, const char *path, const qmap_open_o
     for (int i = 0; i < n && rc == QMAP_OK; i++) {
         const qmap_spec_scan *s = qmap_spec_scan_at(sf, i);
         qmap_scan_title t;
+        char name[QMAP_NAME_MAX];
+        snprintf(name, sizeof name, "%d.%d", s->number, s->occurrence);
+        if (!qmap_dataset_wants(ds, s->number))   /* series (issue 11): --scans */
+            continue;
         if (s->number < 0 || s->n_rows == 0 || parse_spec_title(s->command, &t) != QMAP_OK) {
             qmap_dataset_add_skipped(ds);
+            rc = qmap_dataset_note_other(ds, name, s->number, s->command,   /* series (issue 11) */
+                                         s->n_rows == 0 ? "no data" : "not an SXDM map");
             continue;
         }
         qmap_scan_info *info = qmap_dataset_append_scan(ds);
@@ -169,13 +176,16 @@ int qmap_dataset_read_spec(qmap_dataset *ds, const char *path, const qmap_open_o
             rc = qmap_error(QMAP_ERR_NOMEM, "%s: no memory for the scan list", path);
             break;
         }
-        snprintf(info->name, sizeof info->name, "%d.%d", s->number, s->occurrence);
+        snprintf(info->name, sizeof info->name, "%s", name);
         info->number = s->number;
         info->title = t;
+        info->mpxy = info->mpxz = NAN;   /* series (issue 11) */
         rc = read_spec_scan(path, s, opt, info);
+        if (rc != QMAP_OK && opt->listing && rc != QMAP_ERR_NOMEM)   /* series (issue 11) */
+            rc = qmap_dataset_drop_failed(ds, name, s->number, s->command);
         n_maps++;
     }
-    if (rc == QMAP_OK && n_maps == 0)
+    if (rc == QMAP_OK && n_maps == 0 && !opt->listing && !opt->scans)
         rc = qmap_error(QMAP_ERR_FORMAT, "%s: no SXDM map scan (pscan/kmap/sxdm/mesh with data) "
                         "among %d SPEC scans", path, n);
     qmap_spec_close(sf);

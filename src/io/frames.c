@@ -21,6 +21,7 @@
  * API, frames read dense (the legacy path), non-zero pixels picked from them.
  */
 #include "frames_reader.h"
+#include "link_check.h"   /* series (issue 11) */
 #include "qmap/error.h"
 
 #include <errno.h>
@@ -59,7 +60,12 @@ static int open_dataset(qmap_frame_reader *r, char *dpath, size_t dpath_size)
     if (H5Lexists(r->file, dpath, H5P_DEFAULT) <= 0)
         return qmap__reader_error(r, QMAP_ERR_FORMAT, "detector dataset not found");
     r->dset = H5Dopen2(r->file, dpath, H5P_DEFAULT);
-    if (r->dset < 0) return qmap__reader_error(r, QMAP_ERR_FORMAT, "not a dataset");
+    if (r->dset < 0) {
+        char missing[1536];   /* series (issue 11): name the absent linked file */
+        if (qmap_h5_find_missing_link(r->file, r->path, dpath, missing, sizeof missing))
+            return qmap__reader_error(r, QMAP_ERR_IO, "%s", missing);
+        return qmap__reader_error(r, QMAP_ERR_FORMAT, "not a dataset");
+    }
     return QMAP_OK;
 }
 

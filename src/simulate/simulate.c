@@ -50,11 +50,25 @@ void qmap_sim_defaults(qmap_sim_params *p)
     p->sigma_qz_growth = 0.3;
     p->particle_axes[0] = 0.25;
     p->particle_axes[1] = 0.30;
+    p->origin_um[0] = 25.0;   /* issue 11 */
+    p->origin_um[1] = 40.0;
+    p->n_series = 1;
     p->fluo_frame_counts = 0;
     p->fluo_counter = 1;
     p->tilt_shape = QMAP_SIM_TILT_DOME;
     p->mosaic_block_um = 0.3;
     p->n_particles = 1;
+}
+
+void qmap_sim_series_params(const qmap_sim_params *p, int k, qmap_sim_params *out)
+{
+    *out = *p;
+    if (k == 0)
+        return;
+    out->origin_um[0] = p->origin_um[0] + 2.0 * (p->n_fast - 1) * p->step_um;
+    out->origin_um[1] = p->origin_um[1] + 0.5 * (p->n_slow - 1) * p->step_um;
+    out->seed = p->seed + 7919UL;
+    out->d_spacing = p->d_spacing * (1.0 + 1e-3);
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -169,7 +183,7 @@ static int write_scans(const qmap_sim_model *m, const char *dir, sim_files *fl, 
 {
     for (int k = 0; k < m->p.n_eta; k++) {
         char sub[32];
-        snprintf(sub, sizeof sub, "scan%04d", k + 2);
+        snprintf(sub, sizeof sub, "scan%04d", m->number0 + k);
         char *sd = join(dir, sub, "");
         if (!sd)
             return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory");
@@ -186,23 +200,12 @@ static int write_scans(const qmap_sim_model *m, const char *dir, sim_files *fl, 
     return QMAP_OK;
 }
 
-static int write_all(const qmap_sim_model *m, const char *dir, sim_files *fl)
+static int write_truth(const qmap_sim_model *m, const char *dir, const char *name,
+                       sim_files *fl)
 {
     qmap_sim_truth truth;
-    int64_t *sums = malloc(sizeof(int64_t) * (size_t)m->npts * m->p.n_eta);
-    if (!sums)
-        return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory");
-    int rc = write_scans(m, dir, fl, sums);
-    const char *tmp = NULL;
-    if (rc == QMAP_OK && !(tmp = files_add(fl, dir, QMAP_SIM_SAMPLE "_0001.h5")))
-        rc = QMAP_ERR_NOMEM;
-    if (rc == QMAP_OK)
-        rc = qmap_sim_write_master(m, tmp, sums);
-    free(sums);
-    if (rc == QMAP_OK && !(tmp = files_add(fl, dir, "ground_truth.h5")))
-        rc = QMAP_ERR_NOMEM;
-    if (rc == QMAP_OK)
-        rc = qmap_sim_truth_compute(m, &truth);
+    const char *tmp = files_add(fl, dir, name);
+    int rc = tmp ? qmap_sim_truth_compute(m, &truth) : QMAP_ERR_NOMEM;
     if (rc == QMAP_OK) {
         rc = qmap_sim_write_truth(m, &truth, tmp);
         qmap_sim_truth_free(&truth);
@@ -210,29 +213,68 @@ static int write_all(const qmap_sim_model *m, const char *dir, sim_files *fl)
     return rc;
 }
 
+/* n models (series, issue 11): their LIMA files, one master file, one truth file each. */
+static int write_all(const qmap_sim_model *const *m, int n, const char *dir, sim_files *fl)
+{
+    int64_t *sums[2] = {NULL, NULL};
+    int rc = QMAP_OK;
+    for (int s = 0; s < n && rc == QMAP_OK; s++) {
+        sums[s] = malloc(sizeof(int64_t) * (size_t)m[s]->npts * m[s]->p.n_eta);
+        rc = sums[s] ? write_scans(m[s], dir, fl, sums[s])
+                     : qmap_error(QMAP_ERR_NOMEM, "simulation: no memory");
+    }
+    const char *tmp = NULL;
+    if (rc == QMAP_OK && !(tmp = files_add(fl, dir, QMAP_SIM_SAMPLE "_0001.h5")))
+        rc = QMAP_ERR_NOMEM;
+    if (rc == QMAP_OK)
+        rc = qmap_sim_write_master_series(m, n, tmp, sums);
+    for (int s = 0; s < n; s++)
+        free(sums[s]);
+    if (rc == QMAP_OK)
+        rc = write_truth(m[0], dir, "ground_truth.h5", fl);
+    if (rc == QMAP_OK && n > 1)
+        rc = write_truth(m[1], dir, "ground_truth_series2.h5", fl);
+    return rc;
+}
+
 int qmap_simulate(const qmap_sim_params *p, const char *dir, char *master_path, int size)
 {
-    qmap_sim_model m;
+    qmap_sim_model m, m2;
     sim_files fl;
     H5E_auto2_t old_func;
     void *old_data;
     if (!p || !dir || !*dir)
         return qmap_error(QMAP_ERR_VALUE, "simulation: no parameters or output directory");
+    int n_series = p->n_series == 2 ? 2 : 1;   /* issue 11: one or two series */
+    if (p->n_series < 0 || p->n_series > 2)
+        return qmap_error(QMAP_ERR_VALUE, "simulation: n_series = %d must be 1 or 2", p->n_series);
+    qmap_sim_params p2;
+    qmap_sim_series_params(p, 1, &p2);
     int rc = qmap_sim_model_init(&m, p);
     if (rc < 0)
         return rc;
-    rc = files_alloc(&fl, p->n_eta + 2, 2 * (int)strlen(dir) + p->n_eta + 8);
+    if (n_series == 2 && (rc = qmap_sim_model_init(&m2, &p2)) < 0) {
+        qmap_sim_model_free(&m);
+        return rc;
+    }
+    m2.number0 = m.number0 + p->n_eta + 1;   /* after the alignment ascan */
+    m2.t0 = 60.0 + p->n_eta * (m.npts * 0.005 + 20.0) + 60.0;
+    const qmap_sim_model *models[2] = {&m, &m2};
+    rc = files_alloc(&fl, n_series * (p->n_eta + 1) + 2,
+                     2 * (int)strlen(dir) + n_series * p->n_eta + 8);
     H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (rc == QMAP_OK)
         rc = make_dirs(dir, &fl);
     if (rc == QMAP_OK)
-        rc = write_all(&m, dir, &fl);
+        rc = write_all(models, n_series, dir, &fl);
     if (rc == QMAP_OK)
         rc = files_commit(&fl);
     H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
     files_cleanup(&fl, rc < 0);
     qmap_sim_model_free(&m);
+    if (n_series == 2)
+        qmap_sim_model_free(&m2);
     if (rc == QMAP_OK && master_path && size > 0 &&
         snprintf(master_path, size, "%s/%s_0001.h5", dir, QMAP_SIM_SAMPLE) >= size)
         return qmap_error(QMAP_ERR_VALUE, "simulation: master path buffer of %d bytes is too "

@@ -62,6 +62,8 @@ typedef struct {
     int *hot_idx;                   /* flat pixel index of each hot pixel */
     double *hot_level;              /* its mean counts per frame */
     int dead_idx[QMAP_SIM_NDEAD];   /* flat pixel indices of the masked dead pixels */
+    int number0;                    /* issue 11: scan number of the first map (default 2) */
+    double t0;                      /* issue 11: start time offset of this series, seconds */
 } qmap_sim_model;
 
 /* Ground-truth maps, each n_slow * n_fast (row = slow index). */
@@ -72,6 +74,10 @@ typedef struct {
 } qmap_sim_truth;
 
 int qmap_sim_check_params(const qmap_sim_params *p);
+/* issue 11: the master file of n models (series) written one after the other, an alignment
+ * ascan before each; sums[k] holds model k's per-frame sums. */
+int qmap_sim_write_master_series(const qmap_sim_model *const *m, int n, const char *path,
+                                 int64_t *const *sums);
 int qmap_sim_model_init(qmap_sim_model *m, const qmap_sim_params *p);
 void qmap_sim_model_free(qmap_sim_model *m);
 

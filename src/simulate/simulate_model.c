@@ -10,6 +10,8 @@
  * skips. Every frame has its own RNG stream, so output does not depend on threads.
  */
 #include "simulate_internal.h"
+#include "qmap/gaps.h"   /* gaps (issue 11) */
+#include "qmap/geometry_calib.h"   /* calibration (issue 11) */
 #include "qmap/error.h"
 
 #include <math.h>
@@ -299,6 +301,10 @@ void qmap_sim_frame(const qmap_sim_model *m, int scan, int frame, int32_t *img, 
         img[m->hot_idx[h]] = qmap_sim_poisson(&r, m->hot_level[h]);
     for (int h = 0; h < QMAP_SIM_NDEAD; h++)
         img[m->dead_idx[h]] = 0;
+    qmap_gap_layout gaps;   /* gaps (issue 11): LIMA's Maxipix layout of wide edge pixels */
+    if (!m->p.ideal_frames &&
+        qmap_gap_layout_known(QMAP_SIM_DETECTOR, QMAP_SIM_ROWS, QMAP_SIM_COLS, &gaps))
+        qmap_gap_fold_frame(&gaps, img);
     for (size_t i = 0; i < npix; i++)
         s += img[i];
     *sum = s;
@@ -356,13 +362,18 @@ int qmap_sim_check_params(const qmap_sim_params *p)
                           p->mosaic_block_um, p->particle_offset[0], p->particle_offset[1]);
     if (p->compression < 0 || p->compression > 2)
         return qmap_error(QMAP_ERR_VALUE, "compression = %d must be 0, 1 or 2", p->compression);
-    return QMAP_OK;
+    qmap_detector_calib c = {p->mu_deg, p->detector_calib_deg[0], p->detector_calib_deg[1],
+                             p->detector_calib_deg[2]};   /* calibration (issue 11) */
+    return qmap_detector_calib_validate(&c);
 }
 
 static void scan_transform(const qmap_sim_model *m, int scan, qmap_q_transform *t)
 {
     qmap_angles a = {m->eta[scan], 0.0, 0.0, m->delta_deg};
-    qmap_q_transform_init(t, &m->geom, &a);
+    /* calibration (issue 11): mu and the detector's calibration angles */
+    qmap_detector_calib c = {m->p.mu_deg, m->p.detector_calib_deg[0], m->p.detector_calib_deg[1],
+                             m->p.detector_calib_deg[2]};
+    qmap_q_transform_init_calib(t, &m->geom, &a, &c);
 }
 
 /* Range of Q0 over the particle, widened by WINDOW_SIGMAS of the widest peak. */
@@ -545,8 +556,8 @@ static void particle_placement(qmap_sim_model *m)
     const qmap_sim_params *p = &m->p;
     double ex = (p->n_fast - 1) * p->step_um, ey = (p->n_slow - 1) * p->step_um;
     double mid = 0.5 * (p->n_eta - 1);
-    m->x0 = 25.0;
-    m->y0 = 40.0;
+    m->x0 = p->origin_um[0];
+    m->y0 = p->origin_um[1];
     m->cx = m->x0 + 0.5 * ex - mid * p->drift_um[0];
     m->cy = m->y0 + 0.5 * ey - mid * p->drift_um[1];
     m->ax = p->particle_axes[0] * ex;
@@ -602,6 +613,7 @@ int qmap_sim_model_init(qmap_sim_model *m, const qmap_sim_params *p)
     memset(m, 0, sizeof *m);
     m->p = *p;
     m->npts = p->n_fast * p->n_slow;
+    m->number0 = 2;
     size_t n = (size_t)p->n_eta * m->npts;
     m->eta = malloc(sizeof(double) * p->n_eta);
     m->box = calloc(p->n_eta, sizeof *m->box);

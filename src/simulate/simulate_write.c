@@ -413,7 +413,11 @@ static int write_positioners(const qmap_sim_model *m, hid_t g, int scan, int alt
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/phi", 0.0);
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/nu", 0.0);
     if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/delta", m->delta_deg);
-    if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mu", 0.0);
+    if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mu", m->p.mu_deg);
+    /* issue 11: the detector translations a real ID01 file records (values of the example
+     * file, docs/sxdm-reference.md 1.2); the simulated calibration holds at this position */
+    if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mpxy", -7.8);
+    if (rc == QMAP_OK) rc = write_f64(g, "instrument/positioners/mpxz", -11.5);
     if (rc == QMAP_OK && alt_positions)
         rc = write_f64_array(g, "instrument/positioners/pix", (hsize_t)m->npts, px);
     else if (rc == QMAP_OK)
@@ -428,11 +432,11 @@ static int write_positioners(const qmap_sim_model *m, hid_t g, int scan, int alt
 
 static int write_map_scan(const qmap_sim_model *m, hid_t f, int scan, const int64_t *sums)
 {
-    int number = scan + 2, n_eta = m->p.n_eta;
+    int number = m->number0 + scan, n_eta = m->p.n_eta;
     int spec_like = scan == n_eta - 1, alt_positions = scan == (n_eta > 1 ? 1 : 0);
     char name[32], title[256];
     hsize_t n = (hsize_t)m->npts;
-    double t0 = 60.0 + scan * (m->npts * 0.005 + 20.0);
+    double t0 = m->t0 + 60.0 + scan * (m->npts * 0.005 + 20.0);
     snprintf(name, sizeof name, "%d.1", number);
     hid_t g = make_group(f, name);
     if (g < 0)
@@ -453,6 +457,43 @@ static int write_map_scan(const qmap_sim_model *m, hid_t f, int scan, const int6
     if (rc == QMAP_OK) rc = write_string(g, "sample/name", QMAP_SIM_SAMPLE);
     H5Gclose(g);
     return rc;
+}
+
+/* issue 11: the alignment ascan written before series k > 0, as scan number - 1 of its
+ * first map. */
+static int write_series_alignment(const qmap_sim_model *m, hid_t f)
+{
+    char name[32];
+    double eta[21];
+    for (int i = 0; i < 21; i++)
+        eta[i] = 8.0 + 0.7 * i / 20.0;
+    snprintf(name, sizeof name, "%d.1", m->number0 - 1);
+    hid_t g = make_group(f, name);
+    if (g < 0)
+        return QMAP_ERR_IO;
+    int rc = write_string(g, "title", ALIGN_SCAN_TITLE);
+    if (rc == QMAP_OK) rc = write_times(g, m->t0, m->t0 + 30.0);
+    if (rc == QMAP_OK) rc = write_f64_array(g, "measurement/eta", 21, eta);
+    H5Gclose(g);
+    return rc;
+}
+
+int qmap_sim_write_master_series(const qmap_sim_model *const *m, int n, const char *path,
+                                 int64_t *const *sums)
+{
+    g_file = path;
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return qmap_error(QMAP_ERR_IO, "simulation: cannot create %s", path);
+    int rc = write_alignment_scans(m[0], f);
+    for (int s = 0; s < n && rc == QMAP_OK; s++) {
+        if (s > 0)
+            rc = write_series_alignment(m[s], f);
+        for (int k = 0; k < m[s]->p.n_eta && rc == QMAP_OK; k++)
+            rc = write_map_scan(m[s], f, k, sums[s]);
+    }
+    int rc2 = close_file(f);
+    return rc < 0 ? rc : rc2;
 }
 
 int qmap_sim_write_master(const qmap_sim_model *m, const char *path, const int64_t *sums)
