@@ -5,8 +5,9 @@
  * a run of consecutive map scans (in scan-number order; non-map scans in between do not
  * break it) with the same fast/slow motors, map shape, detector shape and nominal map
  * ranges (within a quarter of a map step), whose angles stay fixed except one (the rocking
- * angle: eta, phi, nu, delta, mu, or the energy) that steps by a constant amount (a
- * skipped scan, i.e. a multiple of the step, is allowed; a step back starts a new series).
+ * angle: eta, phi, nu, delta, mu, or the energy) that takes a new value at every scan, in
+ * any order (monotonic, interleaved, random: non-monotonic acquisition lets the drift be
+ * told from a tilt); a value already measured in the series starts a new one (a repeat).
  * Scan lists are "2-14" or "2-9,11-14": scan numbers N of "N.1" (BLISS), #S numbers (SPEC),
  * entry numbers (XSOCS masters).
  */
@@ -39,7 +40,9 @@ typedef struct {
     int first, count;
     char rocking[16];          /* "eta", "phi", "nu", "delta", "mu", "energy"; "" when one scan
                                   or all scans at the same angles */
-    double rock_first, rock_last, rock_step;  /* degrees (eV for energy) */
+    double rock_first, rock_last, rock_step;  /* degrees (eV for energy); in non-monotonic
+                                  order: lowest, highest value and the smallest spacing */
+    int monotonic;             /* 1 when the rocking angle moves one way scan after scan */
     double fast_lo, fast_hi, slow_lo, slow_hi; /* nominal map region (um) of the first scan */
     char start_time[40], end_time[40];        /* first scan's start, last scan's end */
     char scans[200];           /* the scan list selecting it, e.g. "2-14" */
@@ -59,9 +62,10 @@ void qmap_series_axis_values(const qmap_scan_info *s, double v[QMAP_SERIES_N_AXE
  * map pix 25..28 um x piy 40..42 um". */
 void qmap_series_describe(const qmap_dataset *ds, const qmap_series *s, char *out, size_t size);
 
-/* Position of each scan of series se in its rocking curve, counted in steps: 0, 1, 2, ...
- * with a skipped step where a scan is missing (e.g. --scans 2-9,11-14), so that a drift
- * linear in time stays linear (seq: se->count entries). */
+/* Position of each scan of series se in the acquisition sequence: 0, 1, 2, ... in scan-number
+ * order, with a gap where a map scan is missing (e.g. --scans 2-9,11-14; non-map scans in
+ * between do not count), so that a drift linear in time stays linear (seq: se->count
+ * entries). */
 void qmap_series_sequence(const qmap_dataset *ds, const qmap_series *se, int *seq);
 
 /* How the scans of ds are shared over n_ranks MPI ranks (the split of

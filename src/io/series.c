@@ -73,8 +73,9 @@ static void map_mismatch(const qmap_scan_info *r, const qmap_scan_info *s, char 
 
 /* Whether scan s continues series cur (whose last scan is prev); sets cur's rocking axis
  * on its second scan. axis: current rocking axis index or -1. */
-static int continues(qmap_series *cur, int *axis, const qmap_scan_info *first,
-                     const qmap_scan_info *prev, const qmap_scan_info *s, char *why, size_t size)
+static int continues(const qmap_dataset *ds, qmap_series *cur, int *axis,
+                     const qmap_scan_info *first, const qmap_scan_info *prev,
+                     const qmap_scan_info *s, char *why, size_t size)
 {
     map_mismatch(first, s, why, size);
     if (why[0])
@@ -116,13 +117,53 @@ static int continues(qmap_series *cur, int *axis, const qmap_scan_info *first,
                  axis_names[*axis]);
         return 0;
     }
-    double k = d / cur->rock_step;
-    if (!(k > 0.75) || fabs(k - lrint(k)) > 0.25) {
-        snprintf(why, size, "%s moves by %+.5g instead of the series step %+.5g",
-                 axis_names[changed], d, cur->rock_step);
-        return 0;
+    /* The rocking curve may be acquired in any order (interleaved, random: a drift is then
+     * separable from a tilt); a value already measured in this series starts a new one
+     * (a repeated rocking curve). */
+    for (int i = 0; i < cur->count; i++) {
+        double vi[QMAP_SERIES_N_AXES];
+        qmap_series_axis_values(qmap_dataset_scan(ds, cur->first + i), vi);
+        if (fabs(vs[changed] - vi[changed]) <= axis_tolerance(changed)) {
+            snprintf(why, size, "%s %.5g was already measured in the previous series (a repeat)",
+                     axis_names[changed], vs[changed]);
+            return 0;
+        }
     }
     return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Range, step (smallest spacing of the sorted values) and order of the rocking values. */
+static void rocking_stats(const qmap_dataset *ds, qmap_series *cur, int axis)
+{
+    double *v = malloc((size_t)cur->count * sizeof *v);
+    if (!v)
+        return;
+    int monotonic_up = 1, monotonic_down = 1;
+    for (int i = 0; i < cur->count; i++) {
+        double vi[QMAP_SERIES_N_AXES];
+        qmap_series_axis_values(qmap_dataset_scan(ds, cur->first + i), vi);
+        v[i] = vi[axis];
+        if (i && v[i] < v[i - 1]) monotonic_up = 0;
+        if (i && v[i] > v[i - 1]) monotonic_down = 0;
+    }
+    cur->monotonic = monotonic_up || monotonic_down;
+    if (!cur->monotonic) {
+        qsort(v, (size_t)cur->count, sizeof *v, cmp_double);
+        double step = INFINITY;
+        for (int i = 1; i < cur->count; i++)
+            if (v[i] - v[i - 1] > axis_tolerance(axis) && v[i] - v[i - 1] < step)
+                step = v[i] - v[i - 1];
+        cur->rock_first = v[0];
+        cur->rock_last = v[cur->count - 1];
+        cur->rock_step = isfinite(step) ? step : 0;
+    }
+    free(v);
 }
 
 static void finish(const qmap_dataset *ds, qmap_series *cur, int axis)
@@ -136,7 +177,10 @@ static void finish(const qmap_dataset *ds, qmap_series *cur, int axis)
         snprintf(cur->rocking, sizeof cur->rocking, "%s", axis_names[axis]);
         cur->rock_first = va[axis];
         cur->rock_last = vb[axis];
+        cur->monotonic = 1;
+        rocking_stats(ds, cur, axis);   /* non-monotonic order: range min..max, smallest step */
     } else {
+        cur->monotonic = 1;
         cur->rocking[0] = '\0';
         cur->rock_first = cur->rock_last = va[0];
         cur->rock_step = 0;
@@ -167,7 +211,7 @@ int qmap_series_find(const qmap_dataset *ds, qmap_series **out, int *n_out)
     for (int i = 0; i < n; i++) {
         const qmap_scan_info *s = qmap_dataset_scan(ds, i);
         qmap_series *cur = ns ? &v[ns - 1] : NULL;
-        if (cur && continues(cur, &axis, qmap_dataset_scan(ds, cur->first),
+        if (cur && continues(ds, cur, &axis, qmap_dataset_scan(ds, cur->first),
                              qmap_dataset_scan(ds, i - 1), s, why, sizeof why)) {
             cur->count++;
             continue;
@@ -192,8 +236,9 @@ void qmap_series_describe(const qmap_dataset *ds, const qmap_series *s, char *ou
     const qmap_scan_info *a = qmap_dataset_scan(ds, s->first);
     char rock[160];
     if (s->rocking[0])
-        snprintf(rock, sizeof rock, "%s %.4f..%.4f step %+.4f %s", s->rocking, s->rock_first,
-                 s->rock_last, s->rock_step, strcmp(s->rocking, "energy") ? "deg" : "eV");
+        snprintf(rock, sizeof rock, "%s %.4f..%.4f step %+.4f %s%s", s->rocking, s->rock_first,
+                 s->rock_last, s->rock_step, strcmp(s->rocking, "energy") ? "deg" : "eV",
+                 s->monotonic ? "" : " (acquired in non-monotonic order)");
     else
         snprintf(rock, sizeof rock, "eta %.4f (no rocking angle)", s->rock_first);
     snprintf(out, size, "--scans %s: %d scan%s, %s, map %s %g..%g um x %s %g..%g um (%d x %d)",
@@ -225,19 +270,26 @@ void qmap_series_rank_split(const qmap_dataset *ds, int n_ranks, char *out, size
 
 void qmap_series_sequence(const qmap_dataset *ds, const qmap_series *se, int *seq)
 {
-    int axis = -1;
-    for (int a = 0; a < QMAP_SERIES_N_AXES; a++)
-        if (se->rocking[0] && strcmp(se->rocking, axis_names[a]) == 0)
-            axis = a;
+    /* The drift is linear in acquisition time: count the scans in scan-number order, with a
+     * gap for every scan number missing between two of the series (a map scan left out by
+     * --scans or dropped) unless that number is a non-map scan of the file (an alignment
+     * scan in between takes little time). */
     seq[0] = 0;
     for (int i = 1; i < se->count; i++) {
-        long k = 1;
-        if (axis >= 0 && se->rock_step != 0) {
-            double vp[QMAP_SERIES_N_AXES], vs[QMAP_SERIES_N_AXES];
-            qmap_series_axis_values(qmap_dataset_scan(ds, se->first + i - 1), vp);
-            qmap_series_axis_values(qmap_dataset_scan(ds, se->first + i), vs);
-            k = lrint((vs[axis] - vp[axis]) / se->rock_step);
+        int a = qmap_dataset_scan(ds, se->first + i - 1)->number;
+        int b = qmap_dataset_scan(ds, se->first + i)->number;
+        int gap = 0;
+        for (int n = a + 1; n < b && gap < 100000; n++) {
+            int is_other = 0;
+            for (int k = 0; k < qmap_dataset_n_other(ds) && !is_other; k++) {
+                const char *name = NULL;
+                int number = -1;
+                if (qmap_dataset_other(ds, k, &name, &number, NULL, NULL) == QMAP_OK &&
+                    number == n)
+                    is_other = 1;
+            }
+            gap += !is_other;
         }
-        seq[i] = seq[i - 1] + (int)(k > 1 ? k : 1);
+        seq[i] = seq[i - 1] + 1 + gap;
     }
 }
