@@ -130,6 +130,13 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a %d x %d map", P.n_slow, P.n_fast);
     } else {
         qmap_results_param(P.r, "input", "%s", o->input);
+        P.r->grid_set = 1;
+        P.r->grid_fast_start = s0->title.fast_start;
+        P.r->grid_fast_end = s0->title.fast_end;
+        P.r->grid_slow_start = s0->title.slow_start;
+        P.r->grid_slow_end = s0->title.slow_end;
+        snprintf(P.r->fast_motor, sizeof P.r->fast_motor, "%s", s0->title.fast_motor);
+        snprintf(P.r->slow_motor, sizeof P.r->slow_motor, "%s", s0->title.slow_motor);
         qmap_results_param(P.r, "detector", "%s", s0->detector);
         char scans[4096] = "";
         for (int s = 0; s < P.n_scans; s++) {
