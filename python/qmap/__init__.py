@@ -8,8 +8,9 @@
 
 Options are the long options of `qmap process` with '-' or '_' (energy=9000,
 center=(185.6, 172.9), voi="3.5:3.7,-2.8:-2.6,5.9:6.2", shift="none", hot_pixels=False).
-The library is found through $QMAP_LIBRARY, else build/libqmap.so of this checkout, else
-the system's libqmap.so. Uses ctypes and NumPy only (h5py for open_results).
+The library is found through $QMAP_LIBRARY, else beside an installed package (the folder
+`cmake --install` put it in), else build/libqmap.so of this checkout, else the system's
+libqmap.so. Uses ctypes and NumPy only (h5py for open_results).
 """
 import ctypes
 import ctypes.util
@@ -25,7 +26,14 @@ class QmapError(RuntimeError):
 
 
 def _find_library():
-    candidates = [os.environ.get("QMAP_LIBRARY"),
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = None
+    try:   # written by `cmake --install` beside this file
+        from ._install_paths import LIBDIR_FROM_PACKAGE
+        installed = os.path.join(here, LIBDIR_FROM_PACKAGE, "libqmap.so")
+    except ImportError:
+        pass
+    candidates = [os.environ.get("QMAP_LIBRARY"), installed,
                   os.path.join(os.path.dirname(__file__), "..", "..", "build", "libqmap.so"),
                   ctypes.util.find_library("qmap")]
     for path in candidates:
