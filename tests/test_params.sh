@@ -21,6 +21,15 @@ for f in b c; do
         h5diff "$T/a.h5" "$T/$f.h5" $g || { echo "$f.h5 $g differs from the original run"; exit 1; }
     done
 done
+# a results file written from Python records its options too, and the CLI repeats it
+ASAN_LIB=$(ldd "${QMAP_LIBRARY:?}" 2>/dev/null | awk '/libasan/ {print $3}')
+PYTHONPATH="${QMAP_SRC:?}/python" LD_PRELOAD="${ASAN_LIB}" ASAN_OPTIONS=detect_leaks=0 "${PYTHON:-/usr/bin/python3}" - "$T" <<'PYEOF'
+import sys, qmap
+T = sys.argv[1]
+qmap.process(f"{T}/data/sample_0001.h5", output=f"{T}/py.h5", shift="none", bins=[8, 9, 10], hot_fraction=0.85)
+PYEOF
+"$Q" process --params "$T/py.h5" -o "$T/e.h5" -q
+h5diff "$T/py.h5" "$T/e.h5" /maps || { echo "CLI repeat of the Python run differs"; exit 1; }
 # the command line overrides the file
 "$Q" process --params "$T/p.txt" --bins 6,6,6 -o "$T/d.h5" -q
 h5dump -d /entry/process/parameters/bins "$T/d.h5" | grep -q '6, 6, 6'

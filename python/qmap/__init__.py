@@ -56,6 +56,8 @@ def _library():
                                         ctypes.POINTER(ctypes.c_void_p)]
         lib.qmap_py_process.restype = ctypes.c_int
         lib.qmap_error_message.restype = ctypes.c_char_p
+        lib.qmap_py_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.qmap_py_write.restype = ctypes.c_int
         lib.qmap_results_free.argtypes = [ctypes.c_void_p]
         lib.qmap_py_shape.argtypes = [ctypes.c_void_p] + [ctypes.POINTER(ctypes.c_int)] * 3
         lib.qmap_py_n_maps.restype = ctypes.c_int
@@ -109,10 +111,12 @@ def _option_value(value):
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def process(path, log=None, **options):
+def process(path, log=None, output=None, **options):
     """Run the pipeline on a BLISS dataset file and return Results.
 
     log: optional callable receiving each choice line the pipeline prints in the CLI.
+    output: optional path of a results file to write (the same file as `qmap process -o`,
+    with the options recorded under /entry/process/parameters).
     Raises QmapError with the library's message on any error (bad option, bad file).
     """
     lib = _library()
@@ -127,6 +131,8 @@ def process(path, log=None, **options):
     if rc < 0:
         raise QmapError(lib.qmap_error_message().decode())
     try:
+        if output is not None and lib.qmap_py_write(handle, os.fsencode(output)) < 0:
+            raise QmapError(lib.qmap_error_message().decode())
         return _collect(lib, handle)
     finally:
         lib.qmap_results_free(handle)
