@@ -174,22 +174,33 @@ static int write_figure(outdir *d, qmap_figure *f, const char *name, const qmap_
     return rc;
 }
 
-/* All figures on one page: rows of up to three, each scaled to a common row height. */
+/* The index of figure name in figures[], or -1. */
+static int figure_index(const char *name)
+{
+    for (int i = 0; i < N_FIGURES; i++)
+        if (strcmp(figures[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* All figures on one page, in rows, each at its own drawing scale (the maps of the 2x2
+ * width panels stay as large as a single map's) unless wider than the page. The c map is
+ * left out when the distribution figure already shows it beside its histogram. */
 static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
 {
     const double width = 1800, gap = 16, top = 44;
-    double y = top, x = 0, row_h = 0, scale_h = 380;
-    typedef struct { double x, y, s; } place;
+    double y = top, x = 0, row_h = 0;
+    int c_map = figure_index("map_c"), dist = figure_index("distribution");
+    typedef struct { double x, y, s; int on; } place;
     place *pl = calloc(n ? n : 1, sizeof *pl);
     if (!pl)
         return NULL;
     for (int i = 0; i < n; i++) {
-        if (!figs[i])
+        if (!figs[i] || (i == c_map && dist >= 0 && figs[dist]))
             continue;
-        double s = scale_h / qmap_figure_height(figs[i]);
-        double w = qmap_figure_width(figs[i]) * s;
+        double s = 1, w = qmap_figure_width(figs[i]);
         if (w > width) {
-            s *= width / w;
+            s = width / w;
             w = width;
         }
         if (x > 0 && x + w > width) {
@@ -197,7 +208,7 @@ static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
             x = 0;
             row_h = 0;
         }
-        pl[i] = (place){x, y, s};
+        pl[i] = (place){x, y, s, 1};
         x += w + gap;
         row_h = fmax(row_h, qmap_figure_height(figs[i]) * s);
     }
@@ -205,7 +216,7 @@ static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
     if (f) {
         qmap_figure_text(f, 12, 10, 0, 0, 15, 1, title);
         for (int i = 0; i < n; i++)
-            if (figs[i])
+            if (pl[i].on)
                 qmap_figure_place(f, figs[i], pl[i].x, pl[i].y, pl[i].s);
     }
     free(pl);
