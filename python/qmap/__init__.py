@@ -166,8 +166,8 @@ def open_results(path):
         g = f["maps"]
         maps, units = {}, {}
         for name, d in g.items():
-            if name in ("x", "y", "mask"):
-                continue
+            if name == "mask" or not isinstance(d, h5py.Dataset) or d.ndim != 2:
+                continue   # the mask, and the axes (x, y recorded; x_nominal, y_nominal)
             maps[name] = d[()]
             u = d.attrs.get("units", "")
             units[name] = u.decode() if isinstance(u, bytes) else str(u)

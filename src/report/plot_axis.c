@@ -210,7 +210,10 @@ static void decorate_polar(qmap_axes *a)
     char lab[192];
     for (int k = 0; k < 12; k++) {
         double th = k * M_PI / 6;
-        snprintf(lab, sizeof lab, "%d\u00b0", k * 30);
+        double shown = fmod(a->polar_zero + (a->polar_clockwise ? -30.0 : 30.0) * k + 720.0, 360.0);
+        if (shown > 180.5)
+            shown -= 360;   /* directions in -180..180 */
+        snprintf(lab, sizeof lab, "%.0f\u00b0", shown);
         double ax = 0.5 - 0.5 * cos(th), ay = 0.5 + 0.5 * sin(th);
         qmap__text(cr, lab, cx + (R + 5) * cos(th), cy - (R + 5) * sin(th), ax, ay, TICK_FONT, 0, 0, NULL, NULL);
     }
@@ -309,7 +312,7 @@ void qmap__axes_decorate(qmap_axes *a)
             qmap__text(cr, lab, side, a->fy - 3, a->y_right ? 0 : 1, 1, TICK_FONT, 0, 0, NULL, NULL);
         }
         if (a->ylabel[0])
-            qmap__text(cr, a->ylabel, side + dir * (TICK_LEN + 4 + label_width), a->fy + a->fh / 2, 0.5,
+            qmap__text(cr, a->ylabel, side + dir * (TICK_LEN + 8 + label_width), a->fy + a->fh / 2, 0.5,
                        a->y_right ? 0 : 1, LABEL_FONT, 0, M_PI / 2, NULL, NULL);
     }
     if (a->title[0])

@@ -213,6 +213,14 @@ qmap_axes *qmap_axes_new_polar(qmap_figure *f, double x, double y, double w, dou
     return a;
 }
 
+void qmap_axes_set_polar_labels(qmap_axes *a, double zero_deg, int clockwise)
+{
+    if (a && a->polar) {
+        a->polar_zero = zero_deg;
+        a->polar_clockwise = clockwise;
+    }
+}
+
 void qmap_axes_set_xlim(qmap_axes *a, double lo, double hi)
 {
     if (a && !a->polar && isfinite(lo) && isfinite(hi) && hi != lo) {

@@ -29,6 +29,8 @@ typedef struct {
 struct qmap_axes {
     qmap_figure *fig;
     int polar;
+    double polar_zero;              /* angle label at the right = polar_zero (+ or - the angle) */
+    int polar_clockwise;            /* labels increase clockwise (compass-like) */
     double fx, fy, fw, fh;          /* frame, figure units (y down) */
     double x0, x1, y0, y1;          /* data limits (polar: 0, 360, 0, rmax) */
     int xlog, ylog;

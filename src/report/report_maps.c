@@ -332,7 +332,7 @@ qmap_figure *qmap__fig_distribution(const qmap_results *r)
         for (int b = 0; b < nb; b++)
             cmax = fmax(cmax, counts[b]);
         qmap_axes_set_xlim(a, lo - pad, hi + pad);
-        qmap_axes_set_ylim(a, 0, cmax * 1.15 + 1);
+        qmap_axes_set_ylim(a, 0, cmax * 1.6 + 1);   /* headroom: the statistics box and legend sit above the bars */
         qmap_style edge = qmap_style_line((qmap_rgb){0.1, 0.25, 0.45}, 0.6);
         qmap_plot_bars(a, counts, nb, lo, hi, (qmap_rgb){0.45, 0.62, 0.82}, &edge);
         qmap_style ms = qmap_style_line(QMAP_RED, 1.4);
