@@ -110,6 +110,10 @@ qmap_axes *qmap_axes_new(qmap_figure *f, double x, double y, double w, double h)
 /* Polar axes centred in the rectangle, radius = half its smaller side. Data x = angle in
  * degrees (0 = to the right, counter-clockwise, as matplotlib's default), y = radius in
  * [0, rmax]. Drawn with radial rings (labelled with unit) and 30-degree spokes. */
+/* The ink boxes of every text drawn on f (figures placed in it included), as n groups of
+ * x0, y0, x1, y1 in figure units (y down); finishes the figure. For layout checks. */
+int qmap_figure_text_boxes(qmap_figure *f, const double **xyxy);
+
 qmap_axes *qmap_axes_new_polar(qmap_figure *f, double x, double y, double w, double h,
                                double rmax, const char *unit);
 /* Angle labels of polar axes: the spoke to the right reads zero_deg, the others zero_deg

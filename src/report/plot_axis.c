@@ -277,11 +277,29 @@ void qmap__axes_decorate(qmap_axes *a)
     double w, h, label_depth = 0, label_width = 0;
     if (a->show_x) {
         int e = a->xlog ? 0 : qmap__tick_exponent(xt, nx, xs);
+        /* on a narrow axis, label every k-th tick so that no two labels touch */
+        int every = 1;
+        for (int k = 1; k < 4; k++) {
+            int fits = 1;
+            for (int i = 0; i + k < nx && fits; i += k) {
+                double w0, w1, h0;
+                qmap__tick_label(xt[i], xs, e, a->xlog, lab, sizeof lab);
+                qmap__text_size(cr, lab, TICK_FONT, 0, &w0, &h0);
+                qmap__tick_label(xt[i + k], xs, e, a->xlog, lab, sizeof lab);
+                qmap__text_size(cr, lab, TICK_FONT, 0, &w1, &h0);
+                fits = fabs(qmap__axes_px(a, xt[i + k]) - qmap__axes_px(a, xt[i])) >= (w0 + w1) / 2 + 4;
+            }
+            every = k;
+            if (fits)
+                break;
+        }
         for (int i = 0; i < nx; i++) {
             double px = qmap__axes_px(a, xt[i]);
             cairo_move_to(cr, px, a->fy + a->fh);
             cairo_line_to(cr, px, a->fy + a->fh + TICK_LEN);
             cairo_stroke(cr);
+            if (i % every)
+                continue;   /* tick without label */
             qmap__tick_label(xt[i], xs, e, a->xlog, lab, sizeof lab);
             qmap__text(cr, lab, px, a->fy + a->fh + TICK_LEN + 1, 0.5, 0, TICK_FONT, 0, 0, &w, &h);
             if (h > label_depth) label_depth = h;

@@ -136,7 +136,7 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r)
     double tmax = max_tilt(r);
     double *th = malloc((n ? n : 1) * sizeof *th), *rad = malloc((n ? n : 1) * sizeof *rad);
     qmap_rgb *col = malloc((n ? n : 1) * sizeof *col);
-    qmap_figure *f = th && rad && col ? qmap_figure_new(560, 470) : NULL;
+    qmap_figure *f = th && rad && col ? qmap_figure_new(560, 500) : NULL;
     if (!f) {
         if (!th || !rad || !col)
             qmap_error(QMAP_ERR_NOMEM, "out of memory for the polar plot");
@@ -176,8 +176,8 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r)
     qmap_plot_scatter(a, th, rad, k, col, &st);
     char lab[128];
     snprintf(lab, sizeof lab, "maximum tilt %.3g\u00b0 (red circle)\n%zu positions", tmax, k);
-    qmap_figure_text(f, 8, 462, 0, 1, 9, 0, lab);
-    qmap_figure_text(f, 552, 462, 1, 1, 9, 0, "q<sub>x</sub>-q<sub>y</sub> plane as the maps: +q<sub>x</sub> right, +q<sub>y</sub> up\nangle = direction (0\u00b0 = +q<sub>y</sub>, 90\u00b0 = +q<sub>x</sub>)\nradius = tilt magnitude");
+    qmap_figure_text(f, 8, 492, 0, 1, 9, 0, lab);
+    qmap_figure_text(f, 552, 492, 1, 1, 9, 0, "q<sub>x</sub>-q<sub>y</sub> plane as the maps: +q<sub>x</sub> right, +q<sub>y</sub> up\nangle = direction (0\u00b0 = +q<sub>y</sub>, 90\u00b0 = +q<sub>x</sub>)\nradius = tilt magnitude");
     free(th);
     free(rad);
     free(col);
