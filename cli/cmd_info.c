@@ -43,7 +43,7 @@ int cmd_info(int argc, char **argv)
     const char *path = argv[optind];
     qmap_dataset *ds = NULL;
     if (qmap_dataset_open(path, &oo, &ds) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     int n = qmap_dataset_n_scans(ds);
@@ -78,7 +78,7 @@ int cmd_info(int argc, char **argv)
     }
     qmap_dataset_close(ds);
     if (bad) {
-        fprintf(stderr, "qmap: %s: %ld scan(s) with unreadable frames\n", path, bad);
+        cli_error("%s: %ld scan(s) with unreadable frames\n", path, bad);
         return 1;
     }
     return 0;

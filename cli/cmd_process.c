@@ -313,7 +313,7 @@ int cmd_process(int argc, char **argv)
     qmap_crystal *crystal = NULL;
     if (cif_opt.path) {
         if (!o.hkl_set || !isnan(o.dref)) {
-            fprintf(stderr, "qmap: --cif needs --hkl H,K,L and replaces --dref\n");
+            cli_error("--cif needs --hkl H,K,L and replaces --dref\n");
             return 2;
         }
         if (!(crystal = hkl_process_reference(cif_opt.path, o.hkl, &o.dref)))
@@ -349,7 +349,7 @@ int cmd_process(int argc, char **argv)
             return cli_interrupt_exit(what);
         }
         if (rank == 0)
-            fprintf(stderr, "qmap: %s\n", qmap_error_message());
+            cli_error("%s\n", qmap_error_message());
         if (drop_checkpoint_on_error)
             unlink(checkpoint);
         return 1;
@@ -378,7 +378,7 @@ int cmd_process(int argc, char **argv)
         qmap_results_free(r);
         if (cli_interrupted())
             return cli_interrupt_exit("no results written (continue with --resume)");
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         if (drop_checkpoint_on_error)
             unlink(checkpoint);
         return 1;
@@ -392,7 +392,7 @@ int cmd_process(int argc, char **argv)
         return cli_interrupt_exit("the results file is complete, later outputs were not written");
     }
     if (xsocs_qspace_path && qmap_xsocs_qspace_write(r, xsocs_qspace_path) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         qmap_results_free(r);
         return 1;
     }
@@ -405,7 +405,7 @@ int cmd_process(int argc, char **argv)
         char dir[4096];
         qmap_report_default_dir(output, dir, sizeof dir);
         if (qmap_report_write(output, dir, NULL) < 0) {
-            fprintf(stderr, "qmap: %s\n", qmap_error_message());
+            cli_error("%s\n", qmap_error_message());
             return 1;
         }
         if (!quiet)

@@ -47,7 +47,7 @@ int cmd_report(int argc, char **argv)
             if (parse_double("--scale", optarg, &o.png_scale) < 0)
                 return 2;
             if (!(o.png_scale > 0 && o.png_scale <= 8)) {
-                fprintf(stderr, "qmap: --scale: %s is not in (0, 8]\n", optarg);
+                cli_error("--scale: %s is not in (0, 8]\n", optarg);
                 return 2;
             }
         } else if (c == 'h') {
@@ -67,7 +67,7 @@ int cmd_report(int argc, char **argv)
         dir = def;
     }
     if (qmap_report_write(argv[optind], dir, &o) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     if (!quiet)

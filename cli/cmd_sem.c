@@ -165,7 +165,7 @@ int cmd_sem(int argc, char **argv)
         switch (c) {
         case 'p': bad = parse_double("--pixel-size", optarg, &pixel_size) < 0 || !(pixel_size > 0);
                   if (!bad) break;
-                  fprintf(stderr, "qmap: --pixel-size: '%s' must be a positive size in nm\n", optarg);
+                  cli_error("--pixel-size: '%s' must be a positive size in nm\n", optarg);
                   return 2;
         case 'o': dir = optarg; break;
         case 'b': bad = parse_int("--bins", optarg, 1, 10000, &bins) < 0; break;
@@ -193,13 +193,13 @@ int cmd_sem(int argc, char **argv)
     if (dir) {
         struct stat sb;
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "qmap: -o %s: not an existing folder\n", dir);
+            cli_error("-o %s: not an existing folder\n", dir);
             return 2;
         }
     }
     qmap_grey_image *img = NULL;
     if (qmap_grey_image_read(image, &img) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     char source[160];
@@ -214,7 +214,7 @@ int cmd_sem(int argc, char **argv)
         o.pixel_size_nm = img->pixel_size_nm;
         snprintf(source, sizeof source, "%s", img->pixel_size_source);
     } else {
-        fprintf(stderr, "qmap: %s: no pixel size in the file's metadata; give it with --pixel-size NM\n", image);
+        cli_error("%s: no pixel size in the file's metadata; give it with --pixel-size NM\n", image);
         qmap_grey_image_free(img);
         return 2;
     }
@@ -224,20 +224,20 @@ int cmd_sem(int argc, char **argv)
     qmap_figure *fig = NULL;
     char base[4000], final[N_OUT][4100], tmp[N_OUT][4200] = {{0}};
     if (output_base(image, dir, base, sizeof base) < 0) {
-        fprintf(stderr, "qmap: %s: output path too long\n", image);
+        cli_error("%s: output path too long\n", image);
         goto done;
     }
     for (int k = 0; k < N_OUT; k++) {
         if (snprintf(final[k], sizeof final[k], "%.3900s%s", base, out_suffix[k]) >= (int)sizeof final[k] ||
             snprintf(tmp[k], sizeof tmp[k], "%.4000s.tmp-%ld", final[k], (long)getpid()) >= (int)sizeof tmp[k]) {
-            fprintf(stderr, "qmap: %s: output path too long\n", image);
+            cli_error("%s: output path too long\n", image);
             goto done;
         }
     }
     printf("image       %s: %d x %d pixels, %d-bit\n", image, img->width, img->height, img->bits);
     printf("pixel size  %.6g nm (%s)\n", o.pixel_size_nm, source);
     if (qmap_sem_analyse(img, &o, &r) < 0) {
-        fprintf(stderr, "qmap: %s: %s\n", image, qmap_error_message());
+        cli_error("%s: %s\n", image, qmap_error_message());
         goto done;
     }
     printf("threshold   %.6g on the background-corrected image (%s), background radius %g px\n", r->threshold,
@@ -246,7 +246,7 @@ int cmd_sem(int argc, char **argv)
            r->n_border_rejected, r->n_small_rejected, o.min_area_px);
     ecd = malloc((size_t)(r->n_particles > 0 ? r->n_particles : 1) * sizeof *ecd);
     if (!ecd) {
-        fprintf(stderr, "qmap: out of memory\n");
+        cli_error("out of memory\n");
         goto done;
     }
     for (int i = 0; i < r->n_particles; i++)
@@ -261,7 +261,7 @@ int cmd_sem(int argc, char **argv)
     double lo, hi;
     int nbins = qmap_size_histogram(ecd, (size_t)r->n_particles, bins, &lo, &hi, &counts);
     if (nbins < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         goto done;
     }
     const qmap_lognormal *lnp = have_fit ? &ln : NULL;
@@ -270,17 +270,17 @@ int cmd_sem(int argc, char **argv)
     if (write_particles_csv(tmp[OUT_PARTICLES], r) < 0 ||
         write_histogram_csv(tmp[OUT_HISTOGRAM], counts, nbins, lo, hi, lnp) < 0 ||
         write_summary_csv(tmp[OUT_SUMMARY], image, img, source, &o, r, lnp) < 0) {
-        fprintf(stderr, "qmap: writing into %s failed: %s\n", dir ? dir : "the image's folder", strerror(errno));
+        cli_error("writing into %s failed: %s\n", dir ? dir : "the image's folder", strerror(errno));
         goto done;
     }
     fig = qmap_sem_figure(img, r, lnp, counts, nbins, lo, hi, title);
     if (!fig || qmap_figure_write_png(fig, tmp[OUT_FIGURE], 2.0) < 0) {
-        fprintf(stderr, "qmap: %s: %s\n", final[OUT_FIGURE], qmap_error_message());
+        cli_error("%s: %s\n", final[OUT_FIGURE], qmap_error_message());
         goto done;
     }
     for (int k = 0; k < N_OUT; k++)
         if (rename(tmp[k], final[k]) != 0) {
-            fprintf(stderr, "qmap: cannot rename %s into place: %s\n", final[k], strerror(errno));
+            cli_error("cannot rename %s into place: %s\n", final[k], strerror(errno));
             for (int j = 0; j < k; j++)
                 unlink(final[j]);
             goto done;
