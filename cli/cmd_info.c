@@ -12,8 +12,9 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: qmap info FILE.h5 [--detector NAME] [--monitor COUNTER]\n\n"
-"Lists the SXDM map scans of an ESRF ID01 BLISS dataset file: title, map shape and motors,\n"
+"usage: qmap info FILE [--detector NAME] [--monitor COUNTER]\n\n"
+"Lists the SXDM map scans of an ESRF ID01 dataset (BLISS HDF5, SPEC + EDF, or an XSOCS\n"
+"master file): title, map shape and motors,\n"
 "detector and its calibration (centre pixel, distance in m, pixel size in m), energy (eV),\n"
 "angles eta/phi/nu/delta (degrees) and the number of frames, then checks that the frames are\n"
 "readable (the LIMA files behind the virtual dataset exist).\n\n"
@@ -52,9 +53,9 @@ int cmd_info(int argc, char **argv)
     printf("SXDM scans  %d (other scans skipped: %d)\n", n, qmap_dataset_n_skipped(ds));
     printf("detector    %s, %d x %d pixels of %.3g x %.3g m\n", s0->detector, s0->geom.n_rows,
            s0->geom.n_cols, s0->geom.pixel_row_m, s0->geom.pixel_col_m);
-    printf("map         %d x %d (slow %s %g..%g um, fast %s %g..%g um), positions %s\n",
-           s0->title.n_slow, s0->title.n_fast, s0->title.slow_motor, s0->title.slow_start,
-           s0->title.slow_end, s0->title.fast_motor, s0->title.fast_start, s0->title.fast_end,
+    printf("map         %d x %d (fast x slow: fast %s %g..%g um, slow %s %g..%g um), positions %s\n",
+           s0->title.n_fast, s0->title.n_slow, s0->title.fast_motor, s0->title.fast_start,
+           s0->title.fast_end, s0->title.slow_motor, s0->title.slow_start, s0->title.slow_end,
            s0->positions_recorded ? "recorded" : "nominal (none recorded)");
     printf("\n%-8s %10s %10s %8s %10s %11s %9s %9s %9s %7s  %s\n", "scan", "eta", "phi", "nu",
            "delta", "energy_eV", "dist_m", "cen_row", "cen_col", "frames", "title");

@@ -20,9 +20,11 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: qmap process FILE.h5 [-o RESULTS.h5] [options]\n\n"
-"Processes an ESRF ID01 BLISS 5D-SXDM dataset (scans N.1 holding sxdm/kmap/mesh maps at\n"
-"successive eta) into per-position maps; every automatic choice is printed.\n\n"
+"usage: qmap process FILE [-o RESULTS.h5] [options]\n"
+"       qmap process --params PARAMS|RESULTS.h5 [-o RESULTS.h5] [options]\n\n"
+"Processes an ESRF ID01 5D-SXDM dataset (BLISS HDF5 with scans N.1 holding sxdm/kmap/mesh\n"
+"maps at successive eta, SPEC + EDF, or an XSOCS master file) into per-position maps; every\n"
+"automatic choice is printed. Map sizes are given fast x slow.\n\n"
 "  -o, --output FILE        results file (default: <input name>_qmap.h5 in the current folder)\n"
 "      --detector NAME      detector in measurement/ (default: first of mpx1x4, mpxgaas, eiger2M, merlin)\n"
 "      --monitor COUNTER    normalise each frame by COUNTER/<COUNTER> (e.g. mon1); default: none\n"
@@ -35,7 +37,7 @@ static void usage(FILE *f)
 "      --center ROW,COL     direct-beam pixel at zero angles, pixels (default: beam_center_y, _x)\n"
 "      --offset LIST        angle offsets in degrees, subtracted from the recorded angles:\n"
 "                           eta=D,phi=D,nu=D,delta=D (any subset)\n"
-"      --shift MODE         drift correction: auto (phase correlation + line fit, default), none,\n"
+"      --shift MODE         drift correction: auto (cross-correlation registration + line fit, default), none,\n"
 "                           or DX,DY = drift in micrometres per scan (x = fast, y = slow motor)\n"
 "      --shift-counter NAME measure the drift on this measurement/ counter (e.g. a fluorescence\n"
 "                           ROI) instead of the Bragg intensity, which a tilt field biases\n"

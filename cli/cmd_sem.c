@@ -31,7 +31,7 @@ static const char *out_suffix[N_OUT] = {"_particles.csv", "_size_distribution.cs
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: qmap sem IMAGE [--pixel-size NM] [-o DIR] [options]\n\n"
+"usage: qmap sem IMAGE [--pixel-size-nm NM] [-o DIR] [options]\n\n"
 "Particle size distribution of an SEM image (8/16-bit grey or RGB TIFF, PNG): smoothing,\n"
 "background correction (image minus its grey opening), Otsu threshold, hole filling,\n"
 "watershed split of touching particles, rejection of particles cut by the border; the\n"
@@ -39,9 +39,10 @@ static void usage(FILE *f)
 "Writes STEM_particles.csv, STEM_size_distribution.csv, STEM_size_summary.csv and\n"
 "STEM_size_distribution.png into DIR (default: the image's folder).\n\n"
 "The pixel size comes from the TIFF tags of FEI/Thermo (34682 [Scan] PixelWidth), Zeiss\n"
-"(34118 Image Pixel Size), ImageJ calibration or XResolution in pixels/cm; --pixel-size\n"
+"(34118 Image Pixel Size), ImageJ calibration or XResolution in pixels/cm; --pixel-size-nm\n"
 "overrides it and is required when the file has none (PNG).\n\n"
-"      --pixel-size NM          pixel size in nm\n"
+"      --pixel-size-nm NM       pixel size in nanometres (the old spelling --pixel-size is\n"
+"                               still read, also in nm; qmap process's --pixel-size is metres)\n"
 "  -o, --output DIR             output folder (must exist)\n"
 "      --bins N                 histogram bins (default: about sqrt(n) bins of a round width)\n"
 "      --smooth PX              Gaussian pre-smoothing sigma in pixels (default 1, 0 = none)\n"
@@ -147,7 +148,7 @@ static int write_summary_csv(const char *path, const char *image, const qmap_gre
 int cmd_sem(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"pixel-size", required_argument, 0, 'p'}, {"output", required_argument, 0, 'o'},
+        {"pixel-size-nm", required_argument, 0, 'p'}, {"pixel-size", required_argument, 0, 'p'}, {"output", required_argument, 0, 'o'},
         {"bins", required_argument, 0, 'b'}, {"smooth", required_argument, 0, 's'},
         {"background-radius", required_argument, 0, 'r'}, {"dark", no_argument, 0, 'd'},
         {"threshold", required_argument, 0, 't'}, {"no-split", no_argument, 0, 'n'},
@@ -163,9 +164,9 @@ int cmd_sem(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'p': bad = parse_double("--pixel-size", optarg, &pixel_size) < 0 || !(pixel_size > 0);
+        case 'p': bad = parse_double("--pixel-size-nm", optarg, &pixel_size) < 0 || !(pixel_size > 0);
                   if (!bad) break;
-                  cli_error("--pixel-size: '%s' must be a positive size in nm\n", optarg);
+                  cli_error("--pixel-size-nm: '%s' must be a positive size in nm\n", optarg);
                   return 2;
         case 'o': dir = optarg; break;
         case 'b': bad = parse_int("--bins", optarg, 1, 10000, &bins) < 0; break;
@@ -214,7 +215,7 @@ int cmd_sem(int argc, char **argv)
         o.pixel_size_nm = img->pixel_size_nm;
         snprintf(source, sizeof source, "%s", img->pixel_size_source);
     } else {
-        cli_error("%s: no pixel size in the file's metadata; give it with --pixel-size NM\n", image);
+        cli_error("%s: no pixel size in the file's metadata; give it with --pixel-size-nm NM\n", image);
         qmap_grey_image_free(img);
         return 2;
     }

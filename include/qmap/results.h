@@ -41,7 +41,7 @@ typedef struct {
     uint8_t *mask;                   /* particle mask, 1 = particle */
     qmap_fit_maps fit[3];            /* Gaussian fits along qx, qy, qz */
     double *shift_x, *shift_y;       /* applied drift per scan (um, relative to the first) */
-    double *measured_shift_x, *measured_shift_y;  /* phase-correlation result (NaN if none) */
+    double *measured_shift_x, *measured_shift_y;  /* registration result (NaN if none) */
     double *eta;                     /* eta of each scan (degrees, offsets subtracted) */
     double *scan_intensity;          /* VOI intensity summed over the map, per scan */
     qmap_axis axes[3];               /* VOI bins */

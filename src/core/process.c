@@ -148,8 +148,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
             qmap_results_param(P.r, "skipped_scans", "%s", skipped);
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
-        qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
-                 s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
+        qmap_log(o, "detector %s %d x %d; map %d x %d (fast %s x slow %s), %d frames per scan",
+                 s0->detector, P.rows, P.cols, P.n_fast, P.n_slow, s0->title.fast_motor,
                  s0->title.slow_motor, P.n_pos);
         if (o->hkl_set) {
             qmap_results_param(P.r, "hkl", "%d,%d,%d", o->hkl[0], o->hkl[1], o->hkl[2]);

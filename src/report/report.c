@@ -50,6 +50,10 @@ void qmap_report_defaults(qmap_report_options *o)
     o->log_intensity = 0;
     o->png_scale = 2;
     o->svg = 1;
+    o->pdf = 0;
+    o->vmin = o->vmax = NAN;
+    o->cmap = -1;
+    o->figures = NULL;
 }
 
 int qmap_report_n_figures(void) { return N_FIGURES; }
@@ -158,20 +162,43 @@ static int outdir_commit(outdir *d)
     return QMAP_OK;
 }
 
-static int write_figure(outdir *d, qmap_figure *f, const char *name, const qmap_report_options *o, int svg)
+static int write_figure(outdir *d, qmap_figure *f, const char *name, const qmap_report_options *o, int vector)
 {
     char file[256], p[8400];
     snprintf(file, sizeof file, "%s.png", name);
     path_in(d->tmpdir, file, p, sizeof p);
     int rc = qmap_figure_write_png(f, p, o->png_scale);
     if (rc >= 0) rc = add_file(d, file);
-    if (rc >= 0 && svg) {
+    if (rc >= 0 && vector && o->svg) {
         snprintf(file, sizeof file, "%s.svg", name);
         path_in(d->tmpdir, file, p, sizeof p);
         rc = qmap_figure_write_svg(f, p);
         if (rc >= 0) rc = add_file(d, file);
     }
+    if (rc >= 0 && vector && o->pdf) {
+        snprintf(file, sizeof file, "%s.pdf", name);
+        path_in(d->tmpdir, file, p, sizeof p);
+        rc = qmap_figure_write_pdf(f, p);
+        if (rc >= 0) rc = add_file(d, file);
+    }
     return rc;
+}
+
+/* 1 when figure name is selected by the comma-separated list (NULL = all); an item names a
+ * figure or a map (strain = map_strain). */
+int qmap_report_selects(const char *list, const char *name)
+{
+    if (!list)
+        return 1;
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if ((strlen(name) == n && strncmp(name, p, n) == 0) ||
+            (strncmp(name, "map_", 4) == 0 && strlen(name) - 4 == n && strncmp(name + 4, p, n) == 0))
+            return 1;
+        p += n + (end ? 1 : 0);
+    }
+    return 0;
 }
 
 /* The index of figure name in figures[], or -1. */
@@ -399,12 +426,14 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
     }
     qmap_figure *figs[N_FIGURES + 1] = {0};   /* the last: particles, when the file has them */
     for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
+        if (!qmap_report_selects(o->figures, figures[i].name))
+            continue;
         rc = qmap_report_figure(r, figures[i].name, o, &figs[i]);
         if (rc >= 0 && figs[i])
-            rc = write_figure(&d, figs[i], figures[i].name, o, o->svg);
+            rc = write_figure(&d, figs[i], figures[i].name, o, 1);
     }
     qmap_report_particles *particles = NULL;
-    if (rc >= 0)
+    if (rc >= 0 && qmap_report_selects(o->figures, "particles"))
         rc = qmap_report_particles_load(results_path, &particles);
     if (rc >= 0 && particles) {
         if (particles->n_fast != r->n_fast || particles->n_slow != r->n_slow)
@@ -413,7 +442,7 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         else
             rc = qmap_report_particles_figure(r, particles, &figs[N_FIGURES]);
         if (rc >= 0)
-            rc = write_figure(&d, figs[N_FIGURES], "particles", o, o->svg);
+            rc = write_figure(&d, figs[N_FIGURES], "particles", o, 1);
     }
     if (rc >= 0) {
         char title[4400], esc[4300];

@@ -168,6 +168,19 @@ qmap_figure *qmap__fig_map(const qmap_results *r, int k, const qmap_report_optio
     } else {
         cs = qmap__scale(r, show, QMAP_CMAP_VIRIDIS, 0);
     }
+    /* user limits and colour map (qmap report --vmin --vmax --cmap) */
+    if (o && isfinite(o->vmin))
+        cs.lo = o->vmin;
+    if (o && isfinite(o->vmax))
+        cs.hi = o->vmax;
+    if (o && o->cmap >= 0 && o->cmap < QMAP_N_COLORMAPS)
+        cs.cmap = o->cmap;
+    if (!(cs.hi > cs.lo) || (cs.log && !(cs.lo > 0))) {
+        free(v);
+        qmap_error(QMAP_ERR_VALUE, "colour limits %g..%g of map %s: need min < max (and min > 0 on a log scale)",
+                   cs.lo, cs.hi, qmap_map_name(k));
+        return NULL;
+    }
     char title[160];
     snprintf(title, sizeof title, "%s%s", map_texts[k].title,
              k == QMAP_MAP_INTENSITY && cs.log ? " (log scale)" : "");
