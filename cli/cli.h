@@ -32,6 +32,12 @@ void log_to_stdout(void *ctx, const char *line);
 void progress_bar(void *ctx, const char *stage, double fraction);
 void progress_done(void);
 
+/* `qmap process A B C [options]`: each input processed by its own `qmap process` (a child
+ * with the options argv[1..first-1]), one results file per input, going on past a failed
+ * one; prints a summary table; returns 0 when every input succeeded, 1 otherwise, 128+N
+ * when a signal stopped the batch (process_batch.c). */
+int process_batch(int argc, char **argv, int first);
+
 /* SIGINT/SIGTERM set the library's cancel flag (signals.c). cli_interrupted: one was
  * caught; cli_interrupt_exit prints "qmap CMD: interrupted by SIGINT; WHAT" and returns the
  * exit status 128 + signal (130 for SIGINT). */

@@ -21,7 +21,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "usage: qmap process FILE [-o RESULTS.h5] [options]\n"
-"       qmap process --params PARAMS|RESULTS.h5 [-o RESULTS.h5] [options]\n\n"
+"       qmap process --params PARAMS|RESULTS.h5 [-o RESULTS.h5] [options]\n"
+"       qmap process FILE FILE... [options]   (a batch: each FILE processed with the same\n"
+"           options into <name>_qmap.h5, going on past a failed one; a summary table at the\n"
+"           end; exit status 1 when any failed)\n\n"
 "Processes an ESRF ID01 5D-SXDM dataset (BLISS HDF5 with scans N.1 holding sxdm/kmap/mesh\n"
 "maps at successive eta, SPEC + EDF, or an XSOCS master file) into per-position maps; every\n"
 "automatic choice is printed. Map sizes are given fast x slow.\n\n"
@@ -195,6 +198,8 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         return -1;
     if (optind == argc && o->input)
         return 0;   /* the input of --params */
+    if (argc - optind > 1)
+        return 2;   /* several inputs: a batch (process_batch.c), the options at argv[1..optind-1] */
     if (optind != argc - 1) {
         fprintf(stderr, "qmap process: expected exactly one input file (got %d); see qmap process --help\n",
                 argc - optind);
@@ -224,8 +229,8 @@ static char *command_line(int argc, char **argv)
     char *s = malloc(n), *p = s;
     if (!s)
         return NULL;
-    p += sprintf(p, "qmap");
-    for (int i = 0; i < argc; i++) {
+    p += sprintf(p, "qmap process");   /* argv[0] is the command's name */
+    for (int i = 1; i < argc; i++) {
         int quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"\\$*?;&|<>()") != NULL;
         *p++ = ' ';
         if (quote)
@@ -289,6 +294,15 @@ int cmd_process(int argc, char **argv)
     static char *line;   /* static: reachable on every early return */
     line = command_line(argc, argv);   /* before getopt reorders argv */
     int rc = parse_args(argc, argv, &o, &output, &quiet, &report);
+    if (rc == 2) {
+        free(line);
+        if (output || write_params_path) {
+            cli_error("%s names one file; with several inputs each gets <input name>_qmap.h5 in the "
+                      "current folder\n", output ? "-o" : "--write-params");
+            return 2;
+        }
+        return process_batch(argc, argv, optind);
+    }
     if (rc != 0) {
         free(line);
         return rc > 0 ? 0 : 2;
