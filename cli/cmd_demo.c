@@ -84,7 +84,7 @@ int cmd_demo(int argc, char **argv)
     char master[4096], results[4096], truth[4096];
     printf("== simulating %d eta scans of a %d x %d map into %s\n", sp.n_eta, sp.n_fast, sp.n_slow, dir);
     if (qmap_simulate(&sp, dir, master, sizeof master) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     snprintf(results, sizeof results, "%s/results.h5", dir);
@@ -102,7 +102,7 @@ int cmd_demo(int argc, char **argv)
     qmap_results *r = NULL;
     if (qmap_process(&o, &r) < 0 || qmap_results_write(r, results) < 0) {
         progress_done();
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         qmap_results_free(r);
         return 1;
     }
@@ -110,14 +110,14 @@ int cmd_demo(int argc, char **argv)
     qmap_results_free(r);
     qmap_truth_report t;
     if (qmap_compare_truth(results, truth, &t) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     int ok = print_report(&t);
     char report_dir[4096];
     qmap_report_default_dir(results, report_dir, sizeof report_dir);
     if (qmap_report_write(results, report_dir, NULL) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     printf("== figures and report: %s/report.html\n", report_dir);
@@ -138,7 +138,7 @@ int cmd_compare(int argc, char **argv)
     }
     qmap_truth_report t;
     if (qmap_compare_truth(argv[1], argv[2], &t) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     return print_report(&t) ? 0 : 1;

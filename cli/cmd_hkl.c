@@ -41,7 +41,7 @@ static void usage(FILE *f)
 void print_crystal_error(const char *prefix)
 {
     const char *m = qmap_error_message();
-    fprintf(stderr, "qmap: %s", prefix);
+    cli_error("%s", prefix);
     for (; *m; m++)
         fputc((unsigned char)*m >= 0x20 && (unsigned char)*m < 0x7f ? *m : '?', stderr);
     fputc('\n', stderr);
@@ -130,7 +130,7 @@ int cmd_hkl(int argc, char **argv)
     int n_refl = 0, rc = 0;
     int (*hkl)[3] = calloc((size_t)argc, sizeof *hkl);
     if (!hkl) {
-        fprintf(stderr, "qmap: out of memory\n");
+        cli_error("out of memory\n");
         return 1;
     }
     /* parsed by hand, not getopt: reflections such as -1,0,2 start with '-' */
@@ -148,7 +148,7 @@ int cmd_hkl(int argc, char **argv)
         } else if ((v = option_value(argc, argv, &i, "--oop-dir", &missing))) {
             rc = parse_ints("--oop-dir", v, 3, oop) < 0 ? 2 : 0;
         } else if (missing) {
-            fprintf(stderr, "qmap: %s needs a value\n", a);
+            cli_error("%s needs a value\n", a);
             rc = 2;
         } else if (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9')) {
             fprintf(stderr, "qmap hkl: unknown option '%s'; see qmap hkl --help\n", a);
@@ -158,7 +158,7 @@ int cmd_hkl(int argc, char **argv)
         } else if (parse_ints("H,K,L", a, 3, hkl[n_refl]) < 0) {
             rc = 2;
         } else if (hkl[n_refl][0] == 0 && hkl[n_refl][1] == 0 && hkl[n_refl][2] == 0) {
-            fprintf(stderr, "qmap: 0,0,0 is not a reflection\n");
+            cli_error("0,0,0 is not a reflection\n");
             rc = 2;
         } else {
             n_refl++;
@@ -169,7 +169,7 @@ int cmd_hkl(int argc, char **argv)
         rc = 2;
     }
     if (rc == 0 && isnan(energy)) {
-        fprintf(stderr, "qmap: --energy: missing (photon energy in eV is required)\n");
+        cli_error("--energy: missing (photon energy in eV is required)\n");
         rc = 2;
     }
     if (rc == 0 && !qmap_anomalous_energy_ok(energy)) {

@@ -126,13 +126,13 @@ int cmd_info(int argc, char **argv)
     const char *path = argv[optind];
     qmap_dataset *ds = NULL;
     if (qmap_dataset_open(path, &oo, &ds) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     qmap_series *sv = NULL;
     int ns = 0;
     if (qmap_series_find(ds, &sv, &ns) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         qmap_dataset_close(ds);
         return 1;
     }
@@ -150,7 +150,7 @@ int cmd_info(int argc, char **argv)
     free(sv);
     qmap_dataset_close(ds);
     if (bad) {
-        fprintf(stderr, "qmap: %s: %ld scan(s) with unreadable frames\n", path, bad);
+        cli_error("%s: %ld scan(s) with unreadable frames\n", path, bad);
         return 1;
     }
     return 0;

@@ -61,7 +61,7 @@ int cmd_particles(int argc, char **argv)
         case 'c': bad = parse_int("--connectivity", optarg, 4, 8, &o.connectivity) < 0 ||
                         (o.connectivity != 4 && o.connectivity != 8);
                   if (bad && o.connectivity != 4 && o.connectivity != 8)
-                      fprintf(stderr, "qmap: --connectivity: '%s' must be 4 or 8\n", optarg);
+                      cli_error("--connectivity: '%s' must be 4 or 8\n", optarg);
                   break;
         case 'n': o.split = 0; break;
         case 'y': bad = parse_double("--min-dynamic", optarg, &o.min_dynamic_px) < 0 || o.min_dynamic_px < 0;
@@ -76,7 +76,7 @@ int cmd_particles(int argc, char **argv)
         }
         if (bad) {
             if (c == 'y' || c == 'f')
-                fprintf(stderr, "qmap: --%s: '%s' out of range\n", c == 'y' ? "min-dynamic" : "min-fraction", optarg);
+                cli_error("--%s: '%s' out of range\n", c == 'y' ? "min-dynamic" : "min-fraction", optarg);
             return 2;
         }
     }
@@ -95,7 +95,7 @@ int cmd_particles(int argc, char **argv)
     int rc = 1;
     if (qmap_particle_maps_read(path, &m) < 0 || qmap_particles_find(m, &o, &p) < 0 ||
         qmap_particles_write(path, csv_path, p, &o) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         goto done;
     }
     printf("%d particles (of at least %d positions%s) in the %d x %d map of %s\n", p->n_particles,

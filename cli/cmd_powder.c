@@ -83,12 +83,12 @@ static int write_csv_atomically(const char *path, int (*fill)(FILE *, void *), v
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        fprintf(stderr, "qmap: %s: cannot write\n", tmp);
+        cli_error("%s: cannot write\n", tmp);
         return -1;
     }
     int rc = fill(f, ctx);
     if (fclose(f) != 0 || rc < 0 || rename(tmp, path) != 0) {
-        fprintf(stderr, "qmap: %s: write failed\n", path);
+        cli_error("%s: write failed\n", path);
         remove(tmp);
         return -1;
     }
@@ -201,7 +201,7 @@ int cmd_powder(int argc, char **argv)
         case 'L': ro.method = QMAP_POWDER_LEBAIL; break;
         case 'O':
             if (ro.n_occ == 8) {
-                fprintf(stderr, "qmap: --occ: at most 8 sites\n");
+                cli_error("--occ: at most 8 sites\n");
                 bad = -1;
             } else
                 ro.occ_sites[ro.n_occ++] = optarg;
@@ -218,7 +218,7 @@ int cmd_powder(int argc, char **argv)
         case 'X': {
             const char *colon = strchr(optarg, ':');
             if (!colon || colon == optarg || !colon[1] || colon - optarg >= 64 || strlen(colon + 1) >= 64) {
-                fprintf(stderr, "qmap: --exchange: expected LI_SITE:METAL_SITE (e.g. Li1:Ni1), "
+                cli_error("--exchange: expected LI_SITE:METAL_SITE (e.g. Li1:Ni1), "
                         "got '%s'\n", optarg);
                 bad = -1;
                 break;
@@ -250,7 +250,7 @@ int cmd_powder(int argc, char **argv)
         return 2;
     }
     if ((anode != NULL) + !isnan(energy) + !isnan(wavelength) > 1) {
-        fprintf(stderr, "qmap: give one of --anode, --wavelength and --energy\n");
+        cli_error("give one of --anode, --wavelength and --energy\n");
         return 2;
     }
     if (anode) {
@@ -264,18 +264,18 @@ int cmd_powder(int argc, char **argv)
         if (ka1_only)
             lambda2 = 0.0;
     } else if ((!isnan(ratio) || ka1_only)) {
-        fprintf(stderr, "qmap: --ratio and --ka1-only need --anode\n");
+        cli_error("--ratio and --ka1-only need --anode\n");
         return 2;
     }
     if (!isnan(energy))
         wavelength = energy > 0 ? QMAP_HC_EV_ANGSTROM / energy : -1;
     if (!(pol >= 0 && pol <= 1) || !(range[0] < range[1])) {
-        fprintf(stderr, "qmap: --polarization must be in [0, 1] and --range increasing\n");
+        cli_error("--polarization must be in [0, 1] and --range increasing\n");
         return 2;
     }
     if (!(po_r > 0) || !(radius > 0) || !(mu_t >= 0) || (!isnan(ratio) && !(ratio >= 0 && ratio <= 10)) ||
         (po_hkl[0] == 0 && po_hkl[1] == 0 && po_hkl[2] == 0)) {
-        fprintf(stderr, "qmap: --po-r and --radius must be positive, --mu-t not negative, --ratio "
+        cli_error("--po-r and --radius must be positive, --mu-t not negative, --ratio "
                 "in [0, 10], --po not 0,0,0\n");
         return 2;
     }
@@ -309,10 +309,10 @@ int cmd_powder(int argc, char **argv)
     }
     if (!(wavelength > 0.01 && wavelength < 20) || !qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / wavelength)) {
         if (isnan(wavelength))
-            fprintf(stderr, "qmap: --anode NAME, --wavelength A or --energy EV is required (%s "
+            cli_error("--anode NAME, --wavelength A or --energy EV is required (%s "
                     "states no wavelength)\n", pattern);
         else
-            fprintf(stderr, "qmap: wavelength %g A (%g eV): outside 0.0124 to 12.4 A, the range "
+            cli_error("wavelength %g A (%g eV): outside 0.0124 to 12.4 A, the range "
                     "of the f', f'' tables\n", wavelength, QMAP_HC_EV_ANGSTROM / wavelength);
         qmap_powder_data_free(&d);
         qmap_crystal_free(cr);
@@ -322,7 +322,7 @@ int cmd_powder(int argc, char **argv)
     int rc = 0;
     qmap_powder_model *m = NULL;
     if (d.n < 10) {
-        fprintf(stderr, "qmap: %s: %zu points inside --range\n", pattern, d.n);
+        cli_error("%s: %zu points inside --range\n", pattern, d.n);
         rc = 2;
         goto done;
     }
@@ -382,9 +382,9 @@ int cmd_powder(int argc, char **argv)
     char problems[32][QMAP_POWDER_MSG];
     int n_problems = qmap_powder_check(m, &res, problems, 32);
     for (int i = 0; i < n_problems && i < 32; i++)
-        fprintf(stderr, "qmap: warning: %s\n", problems[i]);
+        cli_error("warning: %s\n", problems[i]);
     if (n_problems > 32)
-        fprintf(stderr, "qmap: warning: %d more problems\n", n_problems - 32);
+        cli_error("warning: %d more problems\n", n_problems - 32);
     int fit_status = !res.converged ? 4 : n_problems > 0 ? 3 : 0;
     out_ctx oc = {m, &d};
     char path[4200];

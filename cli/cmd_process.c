@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "qmap/error.h"
 #include "qmap/mpi.h"
+#include "qmap/params.h"
 #include "qmap/process.h"
 #include "qmap/crystal.h"
 #include "qmap/report.h"
@@ -19,9 +20,14 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: qmap process FILE.h5 [-o RESULTS.h5] [options]\n\n"
-"Processes an ESRF ID01 BLISS 5D-SXDM dataset (scans N.1 holding sxdm/kmap/mesh maps at\n"
-"successive eta) into per-position maps; every automatic choice is printed.\n\n"
+"usage: qmap process FILE [-o RESULTS.h5] [options]\n"
+"       qmap process --params PARAMS|RESULTS.h5 [-o RESULTS.h5] [options]\n"
+"       qmap process FILE FILE... [options]   (a batch: each FILE processed with the same\n"
+"           options into <name>_qmap.h5, going on past a failed one; a summary table at the\n"
+"           end; exit status 1 when any failed)\n\n"
+"Processes an ESRF ID01 5D-SXDM dataset (BLISS HDF5 with scans N.1 holding sxdm/kmap/mesh\n"
+"maps at successive eta, SPEC + EDF, or an XSOCS master file) into per-position maps; every\n"
+"automatic choice is printed. Map sizes are given fast x slow.\n\n"
 "  -o, --output FILE        results file (default: <input name>_qmap.h5 in the current folder)\n"
 "      --detector NAME      detector in measurement/ (default: first of mpx1x4, mpxgaas, eiger2M, merlin)\n"
 "      --monitor COUNTER    normalise each frame by COUNTER/<COUNTER> (e.g. mon1); default: none\n"
@@ -49,7 +55,7 @@ static void usage(FILE *f)
 "      --gap-layout SPEC    wide edge pixels of another detector: rows:R1,R2,...;cols:C1,C2,...\n"
 "                           (each a pair first,last of a gap: rows:255,260 means pixels 255 and\n"
 "                           260 are 3 pixels wide and 256-259 are virtual), or none\n"
-"      --shift MODE         drift correction: auto (default: measured, line in the scan sequence),\n"
+"      --shift MODE         drift correction: auto (default: cross-correlation registration + line fit),\n"
 "                           none, or DX,DY = drift in micrometres per scan (x = fast, y = slow)\n"
 "      --shift-signal S     what auto measures the drift on: auto (default: the first with\n"
 "                           contrast of a fluorescence counter of measurement/, the detector's\n"
@@ -76,6 +82,11 @@ static void usage(FILE *f)
 "                           nx, ny, nz), held in memory: refused above 4 GiB\n"
 "      --xsocs-qspace FILE  also write the per-position q-space as an XSOCS q-space file for XSOCS\n"
 "                           and silx (Data/qspace, qx, qy, qz, histo; implies --save-qspace)\n"
+"      --params FILE        take the settings of FILE: a parameter file (name = value lines, the\n"
+"                           option names above; written by --write-params) or a results file\n"
+"                           (RESULTS.h5 repeats that run bit for bit); options given on the\n"
+"                           command line override it, FILE.h5 may be left out (input = ...)\n"
+"      --write-params FILE  write the settings of this command as a parameter file and stop\n"
 "      --report             also draw the figures and report.html into RESULTS_report/\n"
 "      --resume             continue an interrupted run (SIGINT, SIGTERM, crash) from the checkpoint\n"
 "                           RESULTS.checkpoint that the accumulation pass saves after every scan;\n"
@@ -88,7 +99,12 @@ static void usage(FILE *f)
 
 /* O_LIB: the option's value goes to qmap_process_set_option under the option's name. */
 enum { O_LIB = 256, O_NOHOT, O_SAVE_QSPACE, O_REPORT, O_CIF, O_IP_DIR, O_OOP_DIR, O_XSOCS_QSPACE,
-       O_RESUME, O_SKIP_BAD, O_NOGAP };
+       O_RESUME, O_SKIP_BAD, O_NOGAP, O_PARAMS, O_WRITE_PARAMS };
+
+/* The settings as given (qmap/params.h): recorded in the results file, written by
+ * --write-params; `loaded` holds the values read by --params (options point into it). */
+static qmap_params settings, loaded;
+static const char *write_params_path;
 
 /* --cif and the sample orientation (helpers in cmd_hkl.c) */
 static struct { const char *path; int ip[3], oop[3]; } cif_opt = {NULL, {1, 0, 0}, {0, 0, 1}};
@@ -101,9 +117,45 @@ void hkl_process_offsets(const qmap_crystal *c, const char *cif, const int hkl[3
  * Python binding's keyword arguments: qmap_process_set_option). */
 static int library_option(qmap_process_options *o, const char *name, const char *value)
 {
-    if (qmap_process_set_option(o, name, value) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+    if (qmap_process_set_option(o, name, value) < 0 || qmap_params_set(&settings, name, value) < 0) {
+        fprintf(stderr, "qmap process: %s\n", qmap_error_message());
         return -1;
+    }
+    return 0;
+}
+
+static int record(const char *name, const char *value)
+{
+    if (qmap_params_set(&settings, name, value) < 0) {
+        fprintf(stderr, "qmap process: %s\n", qmap_error_message());
+        return -1;
+    }
+    return 0;
+}
+
+/* --params FILE: apply every setting of a parameter or results file; the command line
+ * (parsed afterwards) overrides them. */
+static int apply_params(qmap_process_options *o, const char *path)
+{
+    if (qmap_params_read(path, &loaded) < 0) {
+        fprintf(stderr, "qmap process: %s\n", qmap_error_message());
+        return -1;
+    }
+    for (int i = 0; i < loaded.n; i++) {
+        const char *k = loaded.keys[i], *v = loaded.values[i];
+        int bad = 0;
+        if (strcmp(k, "input") == 0) o->input = v;
+        else if (strcmp(k, "cif") == 0) cif_opt.path = v;
+        else if (strcmp(k, "ip-dir") == 0) bad = parse_ints("ip-dir", v, 3, cif_opt.ip);
+        else if (strcmp(k, "oop-dir") == 0) bad = parse_ints("oop-dir", v, 3, cif_opt.oop);
+        else {
+            if (qmap_process_set_option(o, k, v) < 0) {
+                fprintf(stderr, "qmap process: %s: %s\n", path, qmap_error_message());
+                return -1;
+            }
+        }
+        if (bad || record(k, v) < 0)
+            return -1;
     }
     return 0;
 }
@@ -131,8 +183,21 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"scans", required_argument, 0, O_LIB}, {"gap-layout", required_argument, 0, O_LIB},
         {"detrot", required_argument, 0, O_LIB}, {"tilt", required_argument, 0, O_LIB},
         {"tiltazimuth", required_argument, 0, O_LIB}, {"no-gap-correction", no_argument, 0, O_NOGAP},
+        {"params", required_argument, 0, O_PARAMS}, {"write-params", required_argument, 0, O_WRITE_PARAMS},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0, index = 0;
+    /* --params first, whatever its place, so that the command line overrides the file */
+    for (int i = 1; i < argc; i++) {
+        const char *file = NULL;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--params") == 0 && i + 1 < argc)
+            file = argv[++i];
+        else if (strncmp(argv[i], "--params=", 9) == 0)
+            file = argv[i] + 9;
+        if (file && apply_params(o, file) < 0)
+            return -1;
+    }
     optind = 1;
     while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, &index)) != -1) {
         switch (c) {
@@ -140,21 +205,27 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         case 'q': *quiet = 1; break;
         case 'h': usage(stdout); return 1;
         case O_LIB: bad = library_option(o, longopts[index].name, optarg); break;
-        case O_NOHOT: o->hot_pixels = 0; break;
-        case O_CIF: cif_opt.path = optarg; break;
-        case O_IP_DIR: bad = parse_ints("--ip-dir", optarg, 3, cif_opt.ip); break;
-        case O_OOP_DIR: bad = parse_ints("--oop-dir", optarg, 3, cif_opt.oop); break;
-        case O_SAVE_QSPACE: o->save_qspace = 1; break;
+        case O_NOHOT: o->hot_pixels = 0; bad = record("hot-pixels", "off"); break;
+        case O_CIF: cif_opt.path = optarg; bad = record("cif", optarg); break;
+        case O_IP_DIR: bad = parse_ints("--ip-dir", optarg, 3, cif_opt.ip) || record("ip-dir", optarg); break;
+        case O_OOP_DIR: bad = parse_ints("--oop-dir", optarg, 3, cif_opt.oop) || record("oop-dir", optarg); break;
+        case O_SAVE_QSPACE: o->save_qspace = 1; bad = record("save-qspace", "on"); break;
+        case O_PARAMS: break;   /* applied above */
+        case O_WRITE_PARAMS: write_params_path = optarg; break;
         case O_XSOCS_QSPACE: xsocs_qspace_path = optarg; o->save_qspace = 1; break;
         case O_REPORT: *report = 1; break;
         case O_RESUME: o->resume = 1; break;
-        case O_SKIP_BAD: o->skip_bad_scans = 1; break;
-        case O_NOGAP: o->no_gap_correction = 1; break;
+        case O_SKIP_BAD: o->skip_bad_scans = 1; bad = record("skip-bad-scans", "on"); break;
+        case O_NOGAP: o->no_gap_correction = 1; bad = record("gap-correction", "off"); break;
         default: bad = -1;
         }
     }
     if (bad)
         return -1;
+    if (optind == argc && o->input)
+        return 0;   /* the input of --params */
+    if (argc - optind > 1)
+        return 2;   /* several inputs: a batch (process_batch.c), the options at argv[1..optind-1] */
     if (optind != argc - 1) {
         fprintf(stderr, "qmap process: expected exactly one input file (got %d); see qmap process --help\n",
                 argc - optind);
@@ -162,6 +233,47 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
     }
     o->input = argv[optind];
     return 0;
+}
+
+/* The settings in order, input first: what the results file and --write-params record. */
+static int final_settings(const char *input, qmap_params *out)
+{
+    if (qmap_params_set(out, "input", input) < 0)
+        return -1;
+    for (int i = 0; i < settings.n; i++)
+        if (strcmp(settings.keys[i], "input") != 0 && qmap_params_set(out, settings.keys[i], settings.values[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The command line as one string, arguments with spaces or quotes single-quoted. */
+static char *command_line(int argc, char **argv)
+{
+    size_t n = 8;
+    for (int i = 0; i < argc; i++)
+        n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *p = s;
+    if (!s)
+        return NULL;
+    p += sprintf(p, "qmap process");   /* argv[0] is the command's name */
+    for (int i = 1; i < argc; i++) {
+        int quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"\\$*?;&|<>()") != NULL;
+        *p++ = ' ';
+        if (quote)
+            *p++ = '\'';
+        for (const char *c = argv[i]; *c; c++) {
+            if (quote && *c == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *c;
+            }
+        }
+        if (quote)
+            *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
 }
 
 /* Progress callback: the bar, except for the per-scan checkpoint events, which drive the
@@ -205,16 +317,45 @@ int cmd_process(int argc, char **argv)
     qmap_process_defaults(&o);
     const char *output = NULL;
     int quiet = 0, report = 0;
+    static char *line;   /* static: reachable on every early return */
+    line = command_line(argc, argv);   /* before getopt reorders argv */
     int rc = parse_args(argc, argv, &o, &output, &quiet, &report);
-    if (rc != 0)
+    if (rc == 2) {
+        free(line);
+        if (output || write_params_path) {
+            cli_error("%s names one file; with several inputs each gets <input name>_qmap.h5 in the "
+                      "current folder\n", output ? "-o" : "--write-params");
+            return 2;
+        }
+        return process_batch(argc, argv, optind);
+    }
+    if (rc != 0) {
+        free(line);
         return rc > 0 ? 0 : 2;
+    }
+    static qmap_params run_settings;   /* static: reachable on every early return */
+    if (final_settings(o.input, &run_settings) < 0) {
+        fprintf(stderr, "qmap process: %s\n", qmap_error_message());
+        return 1;
+    }
+    if (write_params_path) {
+        rc = qmap_params_write_text(write_params_path, &run_settings,
+                                    "qmap process parameters (qmap " QMAP_VERSION_STRING "): qmap process --params FILE");
+        qmap_params_clear(&run_settings);
+        if (rc < 0) {
+            fprintf(stderr, "qmap process: %s\n", qmap_error_message());
+            return 1;
+        }
+        printf("parameters written to %s\n", write_params_path);
+        return 0;
+    }
     int rank = qmap_mpi_rank();   /* under mpirun every rank gets the results; rank 0 prints and writes */
     if (rank != 0)
         quiet = 1;
     qmap_crystal *crystal = NULL;
     if (cif_opt.path) {
         if (!o.hkl_set || !isnan(o.dref)) {
-            fprintf(stderr, "qmap: --cif needs --hkl H,K,L and replaces --dref\n");
+            cli_error("--cif needs --hkl H,K,L and replaces --dref\n");
             return 2;
         }
         if (!(crystal = hkl_process_reference(cif_opt.path, o.hkl, &o.dref)))
@@ -250,7 +391,7 @@ int cmd_process(int argc, char **argv)
             return cli_interrupt_exit(what);
         }
         if (rank == 0)
-            fprintf(stderr, "qmap: %s\n", qmap_error_message());
+            cli_error("%s\n", qmap_error_message());
         if (drop_checkpoint_on_error)
             unlink(checkpoint);
         return 1;
@@ -264,11 +405,22 @@ int cmd_process(int argc, char **argv)
         return 0;
     }
     qmap_results_param(r, "output", "%s", output);
+    int recorded = qmap_results_set_command_line(r, line) == 0;
+    free(line);
+    line = NULL;
+    for (int i = 0; recorded && i < run_settings.n; i++)
+        recorded = qmap_params_set(&r->settings, run_settings.keys[i], run_settings.values[i]) == 0;
+    qmap_params_clear(&run_settings);
+    if (!recorded) {
+        fprintf(stderr, "qmap process: %s\n", qmap_error_message());
+        qmap_results_free(r);
+        return 1;
+    }
     if (qmap_results_write(r, output) < 0) {
         qmap_results_free(r);
         if (cli_interrupted())
             return cli_interrupt_exit("no results written (continue with --resume)");
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         if (drop_checkpoint_on_error)
             unlink(checkpoint);
         return 1;
@@ -282,7 +434,7 @@ int cmd_process(int argc, char **argv)
         return cli_interrupt_exit("the results file is complete, later outputs were not written");
     }
     if (xsocs_qspace_path && qmap_xsocs_qspace_write(r, xsocs_qspace_path) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         qmap_results_free(r);
         return 1;
     }
@@ -295,7 +447,7 @@ int cmd_process(int argc, char **argv)
         char dir[4096];
         qmap_report_default_dir(output, dir, sizeof dir);
         if (qmap_report_write(output, dir, NULL) < 0) {
-            fprintf(stderr, "qmap: %s\n", qmap_error_message());
+            cli_error("%s\n", qmap_error_message());
             return 1;
         }
         if (!quiet)

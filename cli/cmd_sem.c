@@ -31,7 +31,7 @@ static const char *out_suffix[N_OUT] = {"_particles.csv", "_size_distribution.cs
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: qmap sem IMAGE [--pixel-size NM] [-o DIR] [options]\n\n"
+"usage: qmap sem IMAGE [--pixel-size-nm NM] [-o DIR] [options]\n\n"
 "Particle size distribution of an SEM image (8/16-bit grey or RGB TIFF, PNG): smoothing,\n"
 "background correction (image minus its grey opening), Otsu threshold, hole filling,\n"
 "watershed split of touching particles, rejection of particles cut by the border; the\n"
@@ -39,9 +39,10 @@ static void usage(FILE *f)
 "Writes STEM_particles.csv, STEM_size_distribution.csv, STEM_size_summary.csv and\n"
 "STEM_size_distribution.png into DIR (default: the image's folder).\n\n"
 "The pixel size comes from the TIFF tags of FEI/Thermo (34682 [Scan] PixelWidth), Zeiss\n"
-"(34118 Image Pixel Size), ImageJ calibration or XResolution in pixels/cm; --pixel-size\n"
+"(34118 Image Pixel Size), ImageJ calibration or XResolution in pixels/cm; --pixel-size-nm\n"
 "overrides it and is required when the file has none (PNG).\n\n"
-"      --pixel-size NM          pixel size in nm\n"
+"      --pixel-size-nm NM       pixel size in nanometres (the old spelling --pixel-size is\n"
+"                               still read, also in nm; qmap process's --pixel-size is metres)\n"
 "  -o, --output DIR             output folder (must exist)\n"
 "      --bins N                 histogram bins (default: about sqrt(n) bins of a round width)\n"
 "      --smooth PX              Gaussian pre-smoothing sigma in pixels (default 1, 0 = none)\n"
@@ -147,7 +148,7 @@ static int write_summary_csv(const char *path, const char *image, const qmap_gre
 int cmd_sem(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"pixel-size", required_argument, 0, 'p'}, {"output", required_argument, 0, 'o'},
+        {"pixel-size-nm", required_argument, 0, 'p'}, {"pixel-size", required_argument, 0, 'p'}, {"output", required_argument, 0, 'o'},
         {"bins", required_argument, 0, 'b'}, {"smooth", required_argument, 0, 's'},
         {"background-radius", required_argument, 0, 'r'}, {"dark", no_argument, 0, 'd'},
         {"threshold", required_argument, 0, 't'}, {"no-split", no_argument, 0, 'n'},
@@ -163,9 +164,9 @@ int cmd_sem(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'p': bad = parse_double("--pixel-size", optarg, &pixel_size) < 0 || !(pixel_size > 0);
+        case 'p': bad = parse_double("--pixel-size-nm", optarg, &pixel_size) < 0 || !(pixel_size > 0);
                   if (!bad) break;
-                  fprintf(stderr, "qmap: --pixel-size: '%s' must be a positive size in nm\n", optarg);
+                  cli_error("--pixel-size-nm: '%s' must be a positive size in nm\n", optarg);
                   return 2;
         case 'o': dir = optarg; break;
         case 'b': bad = parse_int("--bins", optarg, 1, 10000, &bins) < 0; break;
@@ -193,13 +194,13 @@ int cmd_sem(int argc, char **argv)
     if (dir) {
         struct stat sb;
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "qmap: -o %s: not an existing folder\n", dir);
+            cli_error("-o %s: not an existing folder\n", dir);
             return 2;
         }
     }
     qmap_grey_image *img = NULL;
     if (qmap_grey_image_read(image, &img) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     char source[160];
@@ -214,7 +215,7 @@ int cmd_sem(int argc, char **argv)
         o.pixel_size_nm = img->pixel_size_nm;
         snprintf(source, sizeof source, "%s", img->pixel_size_source);
     } else {
-        fprintf(stderr, "qmap: %s: no pixel size in the file's metadata; give it with --pixel-size NM\n", image);
+        cli_error("%s: no pixel size in the file's metadata; give it with --pixel-size-nm NM\n", image);
         qmap_grey_image_free(img);
         return 2;
     }
@@ -224,20 +225,20 @@ int cmd_sem(int argc, char **argv)
     qmap_figure *fig = NULL;
     char base[4000], final[N_OUT][4100], tmp[N_OUT][4200] = {{0}};
     if (output_base(image, dir, base, sizeof base) < 0) {
-        fprintf(stderr, "qmap: %s: output path too long\n", image);
+        cli_error("%s: output path too long\n", image);
         goto done;
     }
     for (int k = 0; k < N_OUT; k++) {
         if (snprintf(final[k], sizeof final[k], "%.3900s%s", base, out_suffix[k]) >= (int)sizeof final[k] ||
             snprintf(tmp[k], sizeof tmp[k], "%.4000s.tmp-%ld", final[k], (long)getpid()) >= (int)sizeof tmp[k]) {
-            fprintf(stderr, "qmap: %s: output path too long\n", image);
+            cli_error("%s: output path too long\n", image);
             goto done;
         }
     }
     printf("image       %s: %d x %d pixels, %d-bit\n", image, img->width, img->height, img->bits);
     printf("pixel size  %.6g nm (%s)\n", o.pixel_size_nm, source);
     if (qmap_sem_analyse(img, &o, &r) < 0) {
-        fprintf(stderr, "qmap: %s: %s\n", image, qmap_error_message());
+        cli_error("%s: %s\n", image, qmap_error_message());
         goto done;
     }
     printf("threshold   %.6g on the background-corrected image (%s), background radius %g px\n", r->threshold,
@@ -246,7 +247,7 @@ int cmd_sem(int argc, char **argv)
            r->n_border_rejected, r->n_small_rejected, o.min_area_px);
     ecd = malloc((size_t)(r->n_particles > 0 ? r->n_particles : 1) * sizeof *ecd);
     if (!ecd) {
-        fprintf(stderr, "qmap: out of memory\n");
+        cli_error("out of memory\n");
         goto done;
     }
     for (int i = 0; i < r->n_particles; i++)
@@ -261,7 +262,7 @@ int cmd_sem(int argc, char **argv)
     double lo, hi;
     int nbins = qmap_size_histogram(ecd, (size_t)r->n_particles, bins, &lo, &hi, &counts);
     if (nbins < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         goto done;
     }
     const qmap_lognormal *lnp = have_fit ? &ln : NULL;
@@ -270,17 +271,17 @@ int cmd_sem(int argc, char **argv)
     if (write_particles_csv(tmp[OUT_PARTICLES], r) < 0 ||
         write_histogram_csv(tmp[OUT_HISTOGRAM], counts, nbins, lo, hi, lnp) < 0 ||
         write_summary_csv(tmp[OUT_SUMMARY], image, img, source, &o, r, lnp) < 0) {
-        fprintf(stderr, "qmap: writing into %s failed: %s\n", dir ? dir : "the image's folder", strerror(errno));
+        cli_error("writing into %s failed: %s\n", dir ? dir : "the image's folder", strerror(errno));
         goto done;
     }
     fig = qmap_sem_figure(img, r, lnp, counts, nbins, lo, hi, title);
     if (!fig || qmap_figure_write_png(fig, tmp[OUT_FIGURE], 2.0) < 0) {
-        fprintf(stderr, "qmap: %s: %s\n", final[OUT_FIGURE], qmap_error_message());
+        cli_error("%s: %s\n", final[OUT_FIGURE], qmap_error_message());
         goto done;
     }
     for (int k = 0; k < N_OUT; k++)
         if (rename(tmp[k], final[k]) != 0) {
-            fprintf(stderr, "qmap: cannot rename %s into place: %s\n", final[k], strerror(errno));
+            cli_error("cannot rename %s into place: %s\n", final[k], strerror(errno));
             for (int j = 0; j < k; j++)
                 unlink(final[j]);
             goto done;

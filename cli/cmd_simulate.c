@@ -64,7 +64,7 @@ static int pick(const char *opt, const char *v, const char *const *names, int n)
     for (int i = 0; i < n; i++)
         if (strcmp(v, names[i]) == 0)
             return i;
-    fprintf(stderr, "qmap: %s: '%s' is not one of", opt, v);
+    fprintf(stderr, "qmap simulate: %s: '%s' is not one of", opt, v);
     for (int i = 0; i < n; i++)
         fprintf(stderr, " %s", names[i]);
     fprintf(stderr, "\n");
@@ -103,7 +103,7 @@ int cmd_simulate(int argc, char **argv)
         case O_SIZE:
             bad = parse_ints("--size", optarg, 2, size);
             if (!bad && (size[0] < 4 || size[1] < 4 || size[0] > 2000 || size[1] > 2000)) {
-                fprintf(stderr, "qmap: --size: each dimension must be 4..2000\n");
+                cli_error("--size: each dimension must be 4..2000\n");
                 bad = -1;
             }
             p.n_fast = size[0];
@@ -142,7 +142,7 @@ int cmd_simulate(int argc, char **argv)
             else if (strcmp(optarg, "gzip") == 0) p.compression = 1;
             else if (strcmp(optarg, "none") == 0) p.compression = 2;
             else {
-                fprintf(stderr, "qmap: --compression: '%s' is not bslz4, gzip or none\n", optarg);
+                cli_error("--compression: '%s' is not bslz4, gzip or none\n", optarg);
                 bad = -1;
             }
             break;
@@ -157,7 +157,7 @@ int cmd_simulate(int argc, char **argv)
     }
     char master[4096];
     if (qmap_simulate(&p, dir, master, sizeof master) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     printf("simulated %d eta scans of a %d x %d map (%d frames): %s\n", p.n_eta, p.n_fast, p.n_slow,

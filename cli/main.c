@@ -46,12 +46,18 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "qmap %s -- SXDM (ESRF ID01) data to strain, tilt and width maps\n\n"
-            "usage: qmap COMMAND [options]   (qmap COMMAND --help for its options)\n\n"
+            "usage: qmap COMMAND [options]   (qmap help COMMAND, or qmap COMMAND --help, for its options)\n\n"
             "commands:\n",
             QMAP_VERSION_STRING);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "%s\n", commands[i].help);
-    fprintf(f, "  version          print the version\n");
+    fprintf(f, "  help [COMMAND]   this text, or the options of COMMAND\n"
+               "  version          print the version\n\n"
+               "exit status: 0 success; 1 data or processing error (unreadable input, failed fit, write\n"
+               "error); 2 usage error (unknown option, bad value); 3 and 4 qmap powder's refinement\n"
+               "warnings (3: converged with parameters at a physical bound or strongly correlated,\n"
+               "4: not converged); 130 / 143 interrupted by SIGINT / SIGTERM (nothing half-written).\n"
+               "Every error is one line on stderr starting with \"qmap COMMAND:\".\n");
 }
 
 int main(int argc, char **argv)
@@ -65,31 +71,49 @@ int main(int argc, char **argv)
     }
     /* under mpirun (and only then) the ranks share the work of `qmap process` */
     if (qmap_mpi_start(&argc, &argv) < 0) {
-        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        cli_error("%s\n", qmap_error_message());
         return 1;
     }
     const char *cmd = argv[1];
     int rc;
+    /* `qmap help CMD` is `qmap CMD --help` */
+    char *help_argv[3] = {NULL, "--help", NULL};
+    int help_cmd = strcmp(cmd, "help") == 0 && argc >= 3;
+    if (help_cmd)
+        cmd = argv[2];
     const command *run = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             run = &commands[i];
+    /* "qmap CMD" is the prefix of every message, getopt's own included (argv[0]) */
+    static char name[96];
+    snprintf(name, sizeof name, "qmap %s", run ? run->name : cmd);
     if (run)
+        cli_name = name;
+    if (run && help_cmd) {
+        help_argv[0] = name;
+        rc = run->run(2, help_argv);
+    } else if (run) {
+        argv[1] = name;
         rc = run->run(argc - 1, argv + 1);
-    else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    } else if (help_cmd) {
+        fprintf(stderr, "qmap: unknown command '%s'\n", cmd);
+        usage(stderr);
+        rc = 2;
+    } else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("qmap %s\n", QMAP_VERSION_STRING);
         rc = 0;
     } else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         rc = 0;
     } else {
-        fprintf(stderr, "qmap: unknown command '%s'\n", cmd);
+        cli_error("unknown command '%s'\n", cmd);
         usage(stderr);
         rc = 2;
     }
     qmap_mpi_finish();
     if (fclose(stdout) != 0 && errno != EBADF) {
-        fprintf(stderr, "qmap: error writing to standard output: %s\n", strerror(errno));
+        cli_error("error writing to standard output: %s\n", strerror(errno));
         return 1;
     }
     return rc;

@@ -40,7 +40,7 @@ int cli_interrupted(void)
 int cli_interrupt_exit(const char *what)
 {
     int sig = caught_signal;
-    fprintf(stderr, "qmap: interrupted by %s; %s\n", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal",
+    cli_error("interrupted by %s; %s\n", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal",
             what);
     return 128 + sig;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ int parse_double(const char *opt, const char *s, double *out)
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        fprintf(stderr, "qmap: %s: '%s' is not a finite number\n", opt, s);
+        cli_error("%s: '%s' is not a finite number\n", opt, s);
         return -1;
     }
     *out = v;
@@ -27,7 +28,7 @@ int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        fprintf(stderr, "qmap: %s: '%s' is not an integer in %d..%d\n", opt, s, lo, hi);
+        cli_error("%s: '%s' is not an integer in %d..%d\n", opt, s, lo, hi);
         return -1;
     }
     *out = (int)v;
@@ -43,7 +44,7 @@ int parse_doubles(const char *opt, const char *s, char sep, int n, double *out)
         out[i] = strtod(p, &end);
         int want = i == n - 1 ? '\0' : sep;
         if (end == p || *end != want || errno == ERANGE || !isfinite(out[i])) {
-            fprintf(stderr, "qmap: %s: '%s' must be %d finite numbers separated by '%c'\n", opt, s, n, sep);
+            cli_error("%s: '%s' must be %d finite numbers separated by '%c'\n", opt, s, n, sep);
             return -1;
         }
         p = end + 1;
@@ -60,7 +61,7 @@ int parse_ints(const char *opt, const char *s, int n, int *out)
         long v = strtol(p, &end, 10);
         int want = i == n - 1 ? '\0' : ',';
         if (end == p || *end != want || errno == ERANGE || v < -1000000 || v > 1000000) {
-            fprintf(stderr, "qmap: %s: '%s' must be %d integers separated by ','\n", opt, s, n);
+            cli_error("%s: '%s' must be %d integers separated by ','\n", opt, s, n);
             return -1;
         }
         out[i] = (int)v;
@@ -98,4 +99,15 @@ void progress_done(void)
         fprintf(stderr, "\r%*s\r", 70, "");
         bar_shown = 0;
     }
+}
+
+const char *cli_name = "qmap";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", cli_name);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
 }

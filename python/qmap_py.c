@@ -35,7 +35,26 @@ int qmap_py_process(const char *input, int n, const char **keys, const char **va
     qmap_py_log_fn fn = log;
     o.log = forward_log;
     o.ctx = &fn;
-    return qmap_process(&o, out);
+    int rc = qmap_process(&o, out);
+    if (rc < 0)
+        return rc;
+    /* the settings as given, recorded in a results file written from Python */
+    rc = qmap_params_set(&(*out)->settings, "input", input);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = qmap_params_set(&(*out)->settings, keys[i], values[i]);
+    if (rc == 0)
+        rc = qmap_results_set_command_line(*out, "python: qmap.process(...)");
+    if (rc < 0) {
+        qmap_results_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Write the results file (docs/results-file.md), as `qmap process -o path` does. */
+int qmap_py_write(const qmap_results *r, const char *path)
+{
+    return qmap_results_write(r, path);
 }
 
 void qmap_py_shape(const qmap_results *r, int *n_slow, int *n_fast, int *n_scans)

@@ -21,6 +21,8 @@ DATA=${QMAP_IDENTITY_DATA:-/tmp/qmap-identity}
 case "${1:-}" in
 record)
     B=$(cd "$2" && pwd); OUT=$3; Q=$B/qmap
+    # the results record their date (/entry/process/date, file_time): a fixed one here
+    export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
     mkdir -p "$OUT" "$DATA"
     if [ ! -f "$DATA/bench/sample_0001.h5" ]; then
         "$Q" simulate -o "$DATA/bench" --size 50,50 --eta 20 >/dev/null

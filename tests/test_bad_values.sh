@@ -16,14 +16,14 @@ fail=0
 "$QMAP" simulate -o "$T/good" --size 10,8 --eta 5 --seed 3 >/dev/null || { echo "simulate failed"; exit 1; }
 GOOD="$T/good/sample_0001.h5"
 
-# refuse CMD...: non-zero exit, one "qmap: " line on stderr holding WORDS, no output file.
+# refuse CMD...: non-zero exit, one "qmap CMD: " line on stderr holding WORDS, no output file.
 refuse() {   # name words -- qmap arguments (the output is $T/NAME.h5)
     local name=$1 words=$2; shift 3
     rm -f "$T/$name.h5"
     if "$QMAP" "$@" -o "$T/$name.h5" > "$T/$name.stdout" 2> "$T/$name.stderr"; then
         echo "FAIL: $name: accepted"; fail=1; return
     fi
-    [ "$(grep -c . "$T/$name.stderr")" -eq 1 ] && grep -q "^qmap: " "$T/$name.stderr" \
+    [ "$(grep -c . "$T/$name.stderr")" -eq 1 ] && grep -q "^qmap [a-z]*: " "$T/$name.stderr" \
         || { echo "FAIL: $name: not a one-line error:"; cat "$T/$name.stderr"; fail=1; }
     grep -qF -- "$words" "$T/$name.stderr" || { echo "FAIL: $name: error lacks '$words':"; cat "$T/$name.stderr"; fail=1; }
     ls "$T/$name".h5* >/dev/null 2>&1 && { echo "FAIL: $name: output file left"; fail=1; }

@@ -76,7 +76,7 @@ PYEOF
 # an error on every rank: one message, non-zero exit, no results file
 "${MPI[@]}" -n 2 "$Q" process "$T/none.h5" -o "$T/bad.h5" > "$T/out_bad.txt" 2> "$T/err_bad.txt" \
     && fail "missing input accepted under mpirun"
-[ "$(grep -c '^qmap: ' "$T/err_bad.txt")" = 1 ] || { cat "$T/err_bad.txt" >&2; fail "error not reported exactly once"; }
+[ "$(grep -c '^qmap process: ' "$T/err_bad.txt")" = 1 ] || { cat "$T/err_bad.txt" >&2; fail "error not reported exactly once"; }
 [ ! -e "$T/bad.h5" ] || fail "results file written after an error"
 rm -rf "$T"
 echo "ok"

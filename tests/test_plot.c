@@ -57,6 +57,16 @@ static void test_colormaps(void)
     /* cyclic: same colour at both ends */
     qmap_rgb a = qmap_colormap_eval(QMAP_CMAP_CYCLIC, 0), b = qmap_colormap_eval(QMAP_CMAP_CYCLIC, 1 - 1e-9);
     CHECK(fabs(a.r - b.r) + fabs(a.g - b.g) + fabs(a.b - b.b) < 0.02, "cyclic map wraps");
+    /* every cyclic colour is far from the NaN grey (the light ends of twilight were not),
+     * and it is the tilt vector map's colour of the same direction at full saturation */
+    double nearest = 1;
+    for (int i = 0; i < 720; i++) {
+        qmap_rgb c = qmap_colormap_eval(QMAP_CMAP_CYCLIC, i / 720.0), hs = qmap_hsv_to_rgb(i / 720.0, 1, 1);
+        double d = fmax(fabs(c.r - qmap_nan_color.r), fmax(fabs(c.g - qmap_nan_color.g), fabs(c.b - qmap_nan_color.b)));
+        nearest = fmin(nearest, d);
+        CHECK(fabs(c.r - hs.r) + fabs(c.g - hs.g) + fabs(c.b - hs.b) < 1e-9, "cyclic = hue wheel");
+    }
+    CHECK(nearest > 0.25, "cyclic colours distinct from the NaN grey");
     qmap_rgb h = qmap_hsv_to_rgb(1.0 / 3, 1, 1);
     CHECK(near(h, 0, 255, 0, 0.5), "hsv green");
     h = qmap_hsv_to_rgb(210.0 / 360, 1, 1);

@@ -93,7 +93,7 @@ check_near "asymmetry P1" "$(value asym_P1 "$T/disp.txt")" 0.05 0.01
 "$QMAP" powder "$NMC" "$T/disp.xye" --wavelength 1.5406 --displacement --asymmetry --occ Ni2 \
     -o "$T/disp2" >"$T/disp2.txt" 2>"$T/disp2.err"
 rc=$?
-[ $rc -eq 3 ] && grep -q '^qmap: warning: correlation of zero and displacement is' "$T/disp2.err" \
+[ $rc -eq 3 ] && grep -q '^qmap powder: warning: correlation of zero and displacement is' "$T/disp2.err" \
     && echo "ok   zero + displacement: exit 3, correlation reported" \
     || { echo "FAIL zero + displacement: exit $rc"; cat "$T/disp2.err"; fail=1; }
 
@@ -164,8 +164,8 @@ awk '/^correlation matrix/ {on = 1; next} on && $2 ~ /^[0-9]+$/ {n++; if ($NF !=
 # honest refinement: a wrong wavelength makes the structure unphysical
 "$QMAP" powder "$LNO" "$T/lno.xye" --wavelength 1.70 --exchange Li1:Ni1 --uiso -o "$T/wrong" >"$T/wrong.out" 2>"$T/wrong.err"
 rc=$?
-{ [ $rc -eq 3 ] || [ $rc -eq 4 ]; } && grep -q '^qmap: warning: ' "$T/wrong.err" \
-    && [ "$(grep -vc '^qmap: warning: ' "$T/wrong.err")" -eq 0 ] \
+{ [ $rc -eq 3 ] || [ $rc -eq 4 ]; } && grep -q '^qmap powder: warning: ' "$T/wrong.err" \
+    && [ "$(grep -vc '^qmap powder: warning: ' "$T/wrong.err")" -eq 0 ] \
     && echo "ok   wrong wavelength: exit $rc, $(grep -c . "$T/wrong.err") warning lines" \
     || { echo "FAIL wrong wavelength: exit $rc"; cat "$T/wrong.err"; fail=1; }
 grep -Eq 'negative|outside \[0, 1\]|undetermined|not converged|above' "$T/wrong.err" \

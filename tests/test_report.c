@@ -115,6 +115,30 @@ static int viridis_index(const int rgb[3])
     return best;
 }
 
+/* No two texts of a figure overlap (ink boxes, 0.5 figure unit of tolerance), and every
+ * text lies inside the figure: labels, tick labels, titles, statistics boxes, keys. */
+static void check_no_overlaps(qmap_figure *f, const char *name)
+{
+    const double *b;
+    int n = qmap_figure_text_boxes(f, &b);
+    CHECK(n > 0, "%s: the texts are recorded", name);
+    const double tol = 0.5, W = qmap_figure_width(f), H = qmap_figure_height(f);
+    int reported = 0;
+    for (int i = 0; i < n; i++) {
+        const double *p = b + 4 * i;
+        CHECK(p[0] >= -tol && p[1] >= -tol && p[2] <= W + tol && p[3] <= H + tol,
+              "%s: text %d (%.1f,%.1f)-(%.1f,%.1f) outside the %gx%g figure", name, i, p[0], p[1], p[2], p[3], W, H);
+        for (int j = i + 1; j < n && reported < 3; j++) {
+            const double *q = b + 4 * j;
+            int overlap = p[0] + tol < q[2] && q[0] + tol < p[2] && p[1] + tol < q[3] && q[1] + tol < p[3];
+            if (overlap)
+                reported++;
+            CHECK(!overlap, "%s: texts %d (%.1f,%.1f)-(%.1f,%.1f) and %d (%.1f,%.1f)-(%.1f,%.1f) overlap", name,
+                  i, p[0], p[1], p[2], p[3], j, q[0], q[1], q[2], q[3]);
+        }
+    }
+}
+
 static void check_sizes(const qmap_results *r, const char *dir)
 {
     for (int i = 0; i < qmap_report_n_figures(); i++) {
@@ -123,6 +147,7 @@ static void check_sizes(const qmap_results *r, const char *dir)
         CHECK(qmap_report_figure(r, name, NULL, &f) == 0 && f, "figure %s", name);
         if (!f)
             continue;
+        check_no_overlaps(f, name);
         cairo_surface_t *s = load_png(dir, name);
         if (s) {
             int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
@@ -205,8 +230,9 @@ static void check_polar(const qmap_results *r, const char *dir)
     struct { double mag, dir; int present; } pts[3] = {
         {TILT_MAG, TILT_DIR, 1}, {TILT_MAG / 2, TILT_DIR - 180, 1}, {TILT_MAG, TILT_DIR + 90, 0}};
     for (int p = 0; p < 3; p++) {
-        /* documented geometry: angle counter-clockwise from the right, radius linear */
-        double th = pts[p].dir * M_PI / 180, rr = pts[p].mag / rmax * R;
+        /* documented geometry: the qx-qy plane as the maps, +qx right, +qy up; a direction
+         * d = atan2(dqx, dqy) points along (sin d, cos d) in (qx, qy); radius linear */
+        double th = (90 - pts[p].dir) * M_PI / 180, rr = pts[p].mag / rmax * R;
         double x = 2 * (cx + rr * cos(th)), y = 2 * (cy - rr * sin(th)), want[3];
         int rgb[3];
         pixel(s, x, y, rgb);

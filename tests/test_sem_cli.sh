@@ -96,7 +96,7 @@ PYEOF
 # --pixel-size overrides the tag; PNG needs it; 16-bit PNG gives the same count.
 run_ok override -- "$T/fei.tif" -o "$T/out" --pixel-size 2 --background-radius 40
 grep -q '^pixel_size_source,"--pixel-size (the file says 4 nm' "$T/out/fei_size_summary.csv" || { echo "FAIL: override not recorded"; fail=1; }
-run_ok png16 -- "$T/plain16.png" -o "$T/out" --pixel-size 4 --background-radius 40
+run_ok png16 -- "$T/plain16.png" -o "$T/out" --pixel-size-nm 4 --background-radius 40
 n16=$(($(wc -l < "$T/out/plain16_particles.csv") - 1))
 [ "$n16" -eq 20 ] || { echo "FAIL: 16-bit PNG: $n16 particles"; fail=1; }
 

@@ -336,7 +336,7 @@ int main(void)
     snprintf(cmd, sizeof cmd, "%s/err.txt", dir);
     const char *err = slurp(cmd);
     const char *nl = strchr(err, '\n');
-    CHECK(rc != 0 && strncmp(err, "qmap: ", 6) == 0 && strstr(err, "s2_0005.edf.gz") && nl &&
+    CHECK(rc != 0 && strncmp(err, "qmap process: ", 14) == 0 && strstr(err, "s2_0005.edf.gz") && nl &&
           nl[1] == '\0', "missing EDF: exit %d, stderr:\n%s", rc, err);
     CHECK(!exists(eout), "missing EDF: %s left behind", eout);
     snprintf(cmd, sizeof cmd, "ls '%s' | grep -q 'e.h5.tmp'", dir);

@@ -367,7 +367,8 @@ static void check_bad_path(const char *bin, const char *data, const char *out, c
     if (f)
         fclose(f);
     CHECK(rc != 0, "%s: exit status 0", what);
-    CHECK(count_lines(err) == 1 && strncmp(first, "qmap:", 5) == 0, "%s: expected one 'qmap:' line, got '%s'", what, first);
+    CHECK(count_lines(err) == 1 && strncmp(first, "qmap process:", 13) == 0, "%s: expected one 'qmap process:' line, got '%s'",
+          what, first);
     CHECK(tmp_left() == 0, "%s: a temporary file was left in %s", what, tmp_dir);
 }
 

@@ -38,7 +38,8 @@ typedef struct {
 typedef enum {
     QMAP_CMAP_VIRIDIS = 0,   /* sequential, perceptually uniform (van der Walt & Smith) */
     QMAP_CMAP_DIVERGING,     /* blue (low) - white (centre) - red (high), ColorBrewer RdBu */
-    QMAP_CMAP_CYCLIC,        /* twilight (Bechtold): same colour at t = 0 and t = 1 */
+    QMAP_CMAP_CYCLIC,        /* hue wheel (sxdm tilt colours, hue = t, full saturation): same
+                                colour at t = 0 and t = 1, every colour far from the NaN grey */
     QMAP_N_COLORMAPS
 } qmap_colormap;
 
@@ -109,8 +110,15 @@ qmap_axes *qmap_axes_new(qmap_figure *f, double x, double y, double w, double h)
 /* Polar axes centred in the rectangle, radius = half its smaller side. Data x = angle in
  * degrees (0 = to the right, counter-clockwise, as matplotlib's default), y = radius in
  * [0, rmax]. Drawn with radial rings (labelled with unit) and 30-degree spokes. */
+/* The ink boxes of every text drawn on f (figures placed in it included), as n groups of
+ * x0, y0, x1, y1 in figure units (y down); finishes the figure. For layout checks. */
+int qmap_figure_text_boxes(qmap_figure *f, const double **xyxy);
+
 qmap_axes *qmap_axes_new_polar(qmap_figure *f, double x, double y, double w, double h,
                                double rmax, const char *unit);
+/* Angle labels of polar axes: the spoke to the right reads zero_deg, the others zero_deg
+ * plus (or, clockwise, minus) their angle, in -180..180 (default 0, counter-clockwise). */
+void qmap_axes_set_polar_labels(qmap_axes *a, double zero_deg, int clockwise);
 
 void qmap_axes_set_xlim(qmap_axes *a, double lo, double hi);
 void qmap_axes_set_ylim(qmap_axes *a, double lo, double hi);

@@ -39,9 +39,17 @@ typedef struct {
     int log_intensity;   /* intensity map on a log colour scale (default 0) */
     double png_scale;    /* PNG pixels per figure unit (default 2: crisp in print and on HiDPI) */
     int svg;             /* also write NAME.svg for each figure (default 1) */
+    int pdf;             /* also write NAME.pdf for each figure (default 0) */
+    double vmin, vmax;   /* colour limits of the single maps (map_*); NaN = automatic: the 1st
+                            and 99th percentiles (intensity from 0, strain symmetric) */
+    int cmap;            /* colour map of the single maps (qmap_colormap); -1 = the map's own */
+    const char *figures; /* comma-separated figure names to draw ("map_strain,widths_sigma"; a
+                            map name such as "strain" means its map_ figure); NULL = all */
 } qmap_report_options;
 
 void qmap_report_defaults(qmap_report_options *o);
+/* 1 when qmap_report_options.figures (list) selects figure name (NULL list: every figure). */
+int qmap_report_selects(const char *list, const char *name);
 
 /* Read a results file written by `qmap process`. New: free with qmap_results_free.
  * Returns QMAP_OK, or QMAP_ERR_IO / QMAP_ERR_FORMAT with a message naming the file and

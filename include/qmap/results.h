@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "qmap/qspace.h"
+#include "qmap/params.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +41,7 @@ typedef struct {
     uint8_t *mask;                   /* particle mask, 1 = particle */
     qmap_fit_maps fit[3];            /* Gaussian fits along qx, qy, qz */
     double *shift_x, *shift_y;       /* applied drift per scan (um, relative to the first) */
-    double *measured_shift_x, *measured_shift_y;  /* phase-correlation result (NaN if none) */
+    double *measured_shift_x, *measured_shift_y;  /* registration result (NaN if none) */
     double *eta;                     /* eta of each scan (degrees, offsets subtracted) */
     double *scan_intensity;          /* VOI intensity summed over the map, per scan */
     qmap_axis axes[3];               /* VOI bins */
@@ -62,6 +63,15 @@ typedef struct {
     /* Parameters as (key, value) text pairs, in the order they were decided. */
     int n_params;
     char **param_keys, **param_values;
+    /* The nominal raster of the first scan's title (micrometres), the regular axes of the
+     * NeXus maps; grid_set = 0 when unknown (then the recorded positions are used). */
+    int grid_set;
+    double grid_fast_start, grid_fast_end, grid_slow_start, grid_slow_end;
+    char fast_motor[64], slow_motor[64];
+    /* The run as given: option name -> text (qmap/params.h), written typed under
+     * /entry/process/parameters; and the command line (NULL = not recorded). */
+    qmap_params settings;
+    char *command_line;
 } qmap_results;
 
 /* Allocate empty results for a map shape (all maps NaN). */
@@ -70,6 +80,9 @@ void qmap_results_free(qmap_results *r);
 /* Record a parameter (copied). */
 int qmap_results_param(qmap_results *r, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Record the command line that produced the results (copied; NULL clears it). */
+int qmap_results_set_command_line(qmap_results *r, const char *line);
 
 /* Write the results file: to "path.tmp-XXXX" first, renamed to path when complete. */
 int qmap_results_write(const qmap_results *r, const char *path);

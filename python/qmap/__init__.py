@@ -8,8 +8,9 @@
 
 Options are the long options of `qmap process` with '-' or '_' (energy=9000,
 center=(185.6, 172.9), voi="3.5:3.7,-2.8:-2.6,5.9:6.2", shift="none", hot_pixels=False).
-The library is found through $QMAP_LIBRARY, else build/libqmap.so of this checkout, else
-the system's libqmap.so. Uses ctypes and NumPy only (h5py for open_results).
+The library is found through $QMAP_LIBRARY, else beside an installed package (the folder
+`cmake --install` put it in), else build/libqmap.so of this checkout, else the system's
+libqmap.so. Uses ctypes and NumPy only (h5py for open_results).
 """
 import ctypes
 import ctypes.util
@@ -25,7 +26,14 @@ class QmapError(RuntimeError):
 
 
 def _find_library():
-    candidates = [os.environ.get("QMAP_LIBRARY"),
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = None
+    try:   # written by `cmake --install` beside this file
+        from ._install_paths import LIBDIR_FROM_PACKAGE
+        installed = os.path.join(here, LIBDIR_FROM_PACKAGE, "libqmap.so")
+    except ImportError:
+        pass
+    candidates = [os.environ.get("QMAP_LIBRARY"), installed,
                   os.path.join(os.path.dirname(__file__), "..", "..", "build", "libqmap.so"),
                   ctypes.util.find_library("qmap")]
     for path in candidates:
@@ -48,6 +56,8 @@ def _library():
                                         ctypes.POINTER(ctypes.c_void_p)]
         lib.qmap_py_process.restype = ctypes.c_int
         lib.qmap_error_message.restype = ctypes.c_char_p
+        lib.qmap_py_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.qmap_py_write.restype = ctypes.c_int
         lib.qmap_results_free.argtypes = [ctypes.c_void_p]
         lib.qmap_py_shape.argtypes = [ctypes.c_void_p] + [ctypes.POINTER(ctypes.c_int)] * 3
         lib.qmap_py_n_maps.restype = ctypes.c_int
@@ -101,10 +111,12 @@ def _option_value(value):
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def process(path, log=None, **options):
+def process(path, log=None, output=None, **options):
     """Run the pipeline on a BLISS dataset file and return Results.
 
     log: optional callable receiving each choice line the pipeline prints in the CLI.
+    output: optional path of a results file to write (the same file as `qmap process -o`,
+    with the options recorded under /entry/process/parameters).
     Raises QmapError with the library's message on any error (bad option, bad file).
     """
     lib = _library()
@@ -119,6 +131,8 @@ def process(path, log=None, **options):
     if rc < 0:
         raise QmapError(lib.qmap_error_message().decode())
     try:
+        if output is not None and lib.qmap_py_write(handle, os.fsencode(output)) < 0:
+            raise QmapError(lib.qmap_error_message().decode())
         return _collect(lib, handle)
     finally:
         lib.qmap_results_free(handle)
@@ -152,8 +166,8 @@ def open_results(path):
         g = f["maps"]
         maps, units = {}, {}
         for name, d in g.items():
-            if name in ("x", "y", "mask"):
-                continue
+            if name == "mask" or not isinstance(d, h5py.Dataset) or d.ndim != 2:
+                continue   # the mask, and the axes (x, y recorded; x_nominal, y_nominal)
             maps[name] = d[()]
             u = d.attrs.get("units", "")
             units[name] = u.decode() if isinstance(u, bytes) else str(u)

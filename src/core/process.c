@@ -138,6 +138,13 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a %d x %d map", P.n_slow, P.n_fast);
     } else {
         qmap_results_param(P.r, "input", "%s", o->input);
+        P.r->grid_set = 1;
+        P.r->grid_fast_start = s0->title.fast_start;
+        P.r->grid_fast_end = s0->title.fast_end;
+        P.r->grid_slow_start = s0->title.slow_start;
+        P.r->grid_slow_end = s0->title.slow_end;
+        snprintf(P.r->fast_motor, sizeof P.r->fast_motor, "%s", s0->title.fast_motor);
+        snprintf(P.r->slow_motor, sizeof P.r->slow_motor, "%s", s0->title.slow_motor);
         qmap_results_param(P.r, "detector", "%s", s0->detector);
         char scans[4096] = "";
         for (int s = 0; s < P.n_scans; s++) {
@@ -150,8 +157,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
         qmap_series_log(o, P.ds, P.r);   /* series (issue 11) */
-        qmap_log(o, "detector %s %d x %d; map %d x %d (%s fast, %s slow), %d frames per scan",
-                 s0->detector, P.rows, P.cols, P.n_slow, P.n_fast, s0->title.fast_motor,
+        qmap_log(o, "detector %s %d x %d; map %d x %d (fast %s x slow %s), %d frames per scan",
+                 s0->detector, P.rows, P.cols, P.n_fast, P.n_slow, s0->title.fast_motor,
                  s0->title.slow_motor, P.n_pos);
         if (o->hkl_set) {
             qmap_results_param(P.r, "hkl", "%d,%d,%d", o->hkl[0], o->hkl[1], o->hkl[2]);

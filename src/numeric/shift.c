@@ -103,12 +103,12 @@ static int prepare_map(const double *in, int rows, int cols, const double *wr,
     }
     if (count == 0)
         return qmap_error(QMAP_ERR_VALUE,
-                          "phase correlation: %s map (%dx%d) has no finite value", name,
+                          "drift registration (cross-correlation): %s map (%dx%d) has no finite value", name,
                           rows, cols);
     double mean = sum / (double)count;
     if (!(hi - lo > 1e-12 * fabs(mean)))
         return qmap_error(QMAP_ERR_VALUE,
-                          "phase correlation: %s map (%dx%d) is constant (value %g), "
+                          "drift registration (cross-correlation): %s map (%dx%d) is constant (value %g), "
                           "no feature to register",
                           name, rows, cols, mean);
     double level = border_mean(in, rows, cols);
@@ -177,7 +177,7 @@ static int refine_peak(const fftw_complex *p, int rows, int cols, int up, double
         free(kr);
         free(kc);
         free(t);
-        return qmap_error(QMAP_ERR_NOMEM, "phase correlation: no memory for %dx upsampling",
+        return qmap_error(QMAP_ERR_NOMEM, "drift registration (cross-correlation): no memory for %dx upsampling",
                           up);
     }
     dft_kernel(kr, rows, m, *r0, half, up);
@@ -232,7 +232,7 @@ static int correlate(fftw_complex *a, fftw_complex *b, int rows, int cols, int p
         if (inv)
             fftw_destroy_plan(inv);
         pthread_mutex_unlock(&fftw_plan_lock);
-        return qmap_error(QMAP_ERR_INTERNAL, "phase correlation: FFTW could not plan a "
+        return qmap_error(QMAP_ERR_INTERNAL, "drift registration (cross-correlation): FFTW could not plan a "
                           "%dx%d transform", rows, cols);
     }
     fftw_execute_dft(fwd, a, a);
@@ -266,18 +266,18 @@ int qmap_phase_correlation_ex(const double *ref, const double *moving, int rows,
 {
     const qmap_pcc_options *opt = options ? options : &default_options;
     if (!ref || !moving || !drow || !dcol)
-        return qmap_error(QMAP_ERR_VALUE, "phase correlation: NULL argument");
+        return qmap_error(QMAP_ERR_VALUE, "drift registration (cross-correlation): NULL argument");
     if (rows < 4 || cols < 4)
         return qmap_error(QMAP_ERR_VALUE,
-                          "phase correlation: map %dx%d too small (need >= 4x4)", rows, cols);
+                          "drift registration (cross-correlation): map %dx%d too small (need >= 4x4)", rows, cols);
     if (upsample < 1)
-        return qmap_error(QMAP_ERR_VALUE, "phase correlation: upsample %d < 1", upsample);
+        return qmap_error(QMAP_ERR_VALUE, "drift registration (cross-correlation): upsample %d < 1", upsample);
     if (!(opt->window_alpha >= 0.0 && opt->window_alpha <= 1.0))
         return qmap_error(QMAP_ERR_VALUE,
-                          "phase correlation: window alpha %g outside [0, 1]",
+                          "drift registration (cross-correlation): window alpha %g outside [0, 1]",
                           opt->window_alpha);
     if (opt->normalization != QMAP_PCC_CROSS && opt->normalization != QMAP_PCC_PHASE)
-        return qmap_error(QMAP_ERR_VALUE, "phase correlation: unknown normalization %d",
+        return qmap_error(QMAP_ERR_VALUE, "drift registration (cross-correlation): unknown normalization %d",
                           (int)opt->normalization);
 
     size_t n = (size_t)rows * (size_t)cols;
@@ -287,7 +287,7 @@ int qmap_phase_correlation_ex(const double *ref, const double *moving, int rows,
     double *wc = malloc(sizeof *wc * (size_t)cols);
     int rc = QMAP_OK;
     if (!a || !b || !wr || !wc) {
-        rc = qmap_error(QMAP_ERR_NOMEM, "phase correlation: no memory for %dx%d maps", rows,
+        rc = qmap_error(QMAP_ERR_NOMEM, "drift registration (cross-correlation): no memory for %dx%d maps", rows,
                         cols);
         goto done;
     }

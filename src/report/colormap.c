@@ -1,7 +1,9 @@
 /* colormap.c -- colour maps, colour scales and the small numeric helpers of plot.h.
  *
- * Colour maps are tables (colormap_data.c) interpolated linearly in sRGB; the cyclic map
- * wraps, so angles of -180 and +180 degrees get the same colour. Colour limits use
+ * Colour maps are tables (colormap_data.c) interpolated linearly in sRGB; the cyclic map is
+ * the hue wheel of the sxdm tilt colours (hue = t, full saturation: the tilt-direction map
+ * has the colours of the tilt vector map at its largest tilt, and none of them is near the
+ * NaN grey) and wraps, so angles of -180 and +180 degrees get the same colour. Colour limits use
  * percentiles so that a few outliers do not wash out a map.
  */
 #include "plot_internal.h"
@@ -20,8 +22,8 @@ qmap_rgb qmap_colormap_eval(qmap_colormap cm, double t)
     const qmap__colormap_table *tab = &qmap__colormap_tables[cm];
     if (!isfinite(t))
         return qmap_nan_color;
-    if (cm == QMAP_CMAP_CYCLIC)
-        t -= floor(t);
+    if (cm == QMAP_CMAP_CYCLIC)   /* the sxdm hue wheel at full saturation: every colour */
+        return qmap_hsv_to_rgb(t - floor(t), 1, 1);   /* is far from the NaN grey */
     else
         t = t < 0 ? 0 : t > 1 ? 1 : t;
     double u = t * (tab->n - 1);

@@ -210,7 +210,10 @@ static void decorate_polar(qmap_axes *a)
     char lab[192];
     for (int k = 0; k < 12; k++) {
         double th = k * M_PI / 6;
-        snprintf(lab, sizeof lab, "%d\u00b0", k * 30);
+        double shown = fmod(a->polar_zero + (a->polar_clockwise ? -30.0 : 30.0) * k + 720.0, 360.0);
+        if (shown > 180.5)
+            shown -= 360;   /* directions in -180..180 */
+        snprintf(lab, sizeof lab, "%.0f\u00b0", shown);
         double ax = 0.5 - 0.5 * cos(th), ay = 0.5 + 0.5 * sin(th);
         qmap__text(cr, lab, cx + (R + 5) * cos(th), cy - (R + 5) * sin(th), ax, ay, TICK_FONT, 0, 0, NULL, NULL);
     }
@@ -274,11 +277,29 @@ void qmap__axes_decorate(qmap_axes *a)
     double w, h, label_depth = 0, label_width = 0;
     if (a->show_x) {
         int e = a->xlog ? 0 : qmap__tick_exponent(xt, nx, xs);
+        /* on a narrow axis, label every k-th tick so that no two labels touch */
+        int every = 1;
+        for (int k = 1; k < 4; k++) {
+            int fits = 1;
+            for (int i = 0; i + k < nx && fits; i += k) {
+                double w0, w1, h0;
+                qmap__tick_label(xt[i], xs, e, a->xlog, lab, sizeof lab);
+                qmap__text_size(cr, lab, TICK_FONT, 0, &w0, &h0);
+                qmap__tick_label(xt[i + k], xs, e, a->xlog, lab, sizeof lab);
+                qmap__text_size(cr, lab, TICK_FONT, 0, &w1, &h0);
+                fits = fabs(qmap__axes_px(a, xt[i + k]) - qmap__axes_px(a, xt[i])) >= (w0 + w1) / 2 + 4;
+            }
+            every = k;
+            if (fits)
+                break;
+        }
         for (int i = 0; i < nx; i++) {
             double px = qmap__axes_px(a, xt[i]);
             cairo_move_to(cr, px, a->fy + a->fh);
             cairo_line_to(cr, px, a->fy + a->fh + TICK_LEN);
             cairo_stroke(cr);
+            if (i % every)
+                continue;   /* tick without label */
             qmap__tick_label(xt[i], xs, e, a->xlog, lab, sizeof lab);
             qmap__text(cr, lab, px, a->fy + a->fh + TICK_LEN + 1, 0.5, 0, TICK_FONT, 0, 0, &w, &h);
             if (h > label_depth) label_depth = h;
@@ -309,7 +330,7 @@ void qmap__axes_decorate(qmap_axes *a)
             qmap__text(cr, lab, side, a->fy - 3, a->y_right ? 0 : 1, 1, TICK_FONT, 0, 0, NULL, NULL);
         }
         if (a->ylabel[0])
-            qmap__text(cr, a->ylabel, side + dir * (TICK_LEN + 4 + label_width), a->fy + a->fh / 2, 0.5,
+            qmap__text(cr, a->ylabel, side + dir * (TICK_LEN + 8 + label_width), a->fy + a->fh / 2, 0.5,
                        a->y_right ? 0 : 1, LABEL_FONT, 0, M_PI / 2, NULL, NULL);
     }
     if (a->title[0])

@@ -41,7 +41,30 @@ qmap_figure *qmap_figure_new(double width, double height)
     }
     cairo_set_source_rgb(f->cr, 1, 1, 1);
     cairo_paint(f->cr);
+    /* qmap__text finds the figure's list of text boxes through its cairo context */
+    cairo_set_user_data(f->cr, &qmap__text_boxes_key, &f->boxes, NULL);
     return f;
+}
+
+void qmap__text_boxes_add(qmap__text_boxes *b, double x0, double y0, double x1, double y1)
+{
+    if (b->n == b->cap) {
+        int cap = b->cap ? 2 * b->cap : 32;
+        double *v = realloc(b->xyxy, (size_t)cap * 4 * sizeof *v);
+        if (!v)
+            return;
+        b->xyxy = v;
+        b->cap = cap;
+    }
+    double *p = b->xyxy + 4 * b->n++;
+    p[0] = x0, p[1] = y0, p[2] = x1, p[3] = y1;
+}
+
+int qmap_figure_text_boxes(qmap_figure *f, const double **xyxy)
+{
+    qmap_figure_finish(f);
+    *xyxy = f->boxes.xyxy;
+    return f->boxes.n;
 }
 
 void qmap_figure_free(qmap_figure *f)
@@ -51,6 +74,7 @@ void qmap_figure_free(qmap_figure *f)
     for (int i = 0; i < f->n_axes; i++)
         free(f->axes[i]);
     free(f->axes);
+    free(f->boxes.xyxy);
     if (f->cr)
         cairo_destroy(f->cr);
     if (f->rec)
@@ -88,6 +112,10 @@ void qmap_figure_place(qmap_figure *f, qmap_figure *src, double x, double y, dou
     cairo_set_source_surface(f->cr, src->rec, 0, 0);
     cairo_paint(f->cr);
     cairo_restore(f->cr);
+    for (int i = 0; i < src->boxes.n; i++) {
+        const double *b = src->boxes.xyxy + 4 * i;
+        qmap__text_boxes_add(&f->boxes, x + scale * b[0], y + scale * b[1], x + scale * b[2], y + scale * b[3]);
+    }
 }
 
 static int check_figure(qmap_figure *f, const char *path)
@@ -211,6 +239,14 @@ qmap_axes *qmap_axes_new_polar(qmap_figure *f, double x, double y, double w, dou
     snprintf(a->unit, sizeof a->unit, "%s", unit ? unit : "");
     qmap__polar_grid(a);
     return a;
+}
+
+void qmap_axes_set_polar_labels(qmap_axes *a, double zero_deg, int clockwise)
+{
+    if (a && a->polar) {
+        a->polar_zero = zero_deg;
+        a->polar_clockwise = clockwise;
+    }
 }
 
 void qmap_axes_set_xlim(qmap_axes *a, double lo, double hi)

@@ -29,6 +29,8 @@ typedef struct {
 struct qmap_axes {
     qmap_figure *fig;
     int polar;
+    double polar_zero;              /* angle label at the right = polar_zero (+ or - the angle) */
+    int polar_clockwise;            /* labels increase clockwise (compass-like) */
     double fx, fy, fw, fh;          /* frame, figure units (y down) */
     double x0, x1, y0, y1;          /* data limits (polar: 0, 360, 0, rmax) */
     int xlog, ylog;
@@ -42,6 +44,15 @@ struct qmap_axes {
     qmap__legend_entry legend[QMAP_MAX_LEGEND];
 };
 
+/* Axis-aligned ink boxes (x0, y0, x1, y1, figure units) of the texts drawn on a figure. */
+typedef struct {
+    double *xyxy;
+    int n, cap;
+} qmap__text_boxes;
+
+/* Append a box (ignored when out of memory: the boxes only serve layout checks). */
+void qmap__text_boxes_add(qmap__text_boxes *b, double x0, double y0, double x1, double y1);
+
 struct qmap_figure {
     double width, height;
     cairo_surface_t *rec;
@@ -49,7 +60,11 @@ struct qmap_figure {
     qmap_axes **axes;
     int n_axes, finished;
     int failed;                     /* a qmap_status recorded while drawing, 0 = none */
+    qmap__text_boxes boxes;         /* ink boxes of every text drawn (layout checks) */
 };
+
+/* cairo user-data key under which a figure's context holds its qmap__text_boxes. */
+extern const cairo_user_data_key_t qmap__text_boxes_key;
 
 /* Draw Pango markup at figure point (x, y): anchor (ax, ay) of its ink box, rotated by
  * angle (radians, counter-clockwise); returns the laid-out size in *w, *h when non-NULL. */

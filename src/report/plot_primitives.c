@@ -34,6 +34,29 @@ void qmap__text_size(cairo_t *cr, const char *markup, double size, int bold, dou
     g_object_unref(l);
 }
 
+const cairo_user_data_key_t qmap__text_boxes_key;
+
+/* Record the ink box of a layout shown at the current point (any rotation) in the
+ * figure's list, as an axis-aligned box in figure units. */
+static void record_box(cairo_t *cr, PangoLayout *l)
+{
+    qmap__text_boxes *b = cairo_get_user_data(cr, &qmap__text_boxes_key);
+    PangoRectangle ink;
+    pango_layout_get_extents(l, &ink, NULL);
+    if (!b || ink.width <= 0 || ink.height <= 0)
+        return;
+    double px, py;
+    cairo_get_current_point(cr, &px, &py);
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < 4; k++) {
+        double u = px + (double)(ink.x + (k & 1 ? ink.width : 0)) / PANGO_SCALE;
+        double v = py + (double)(ink.y + (k & 2 ? ink.height : 0)) / PANGO_SCALE;
+        cairo_user_to_device(cr, &u, &v);
+        x0 = fmin(x0, u), x1 = fmax(x1, u), y0 = fmin(y0, v), y1 = fmax(y1, v);
+    }
+    qmap__text_boxes_add(b, x0, y0, x1, y1);
+}
+
 void qmap__text(cairo_t *cr, const char *markup, double x, double y, double ax, double ay,
                 double size, int bold, double angle, double *w, double *h)
 {
@@ -45,6 +68,7 @@ void qmap__text(cairo_t *cr, const char *markup, double x, double y, double ax, 
     cairo_translate(cr, x, y);
     cairo_rotate(cr, -angle);
     cairo_move_to(cr, -ax * tw - (double)logical.x / PANGO_SCALE, -ay * th - (double)logical.y / PANGO_SCALE);
+    record_box(cr, l);
     pango_cairo_show_layout(cr, l);
     cairo_new_path(cr);   /* leave no current point for the next path */
     cairo_restore(cr);

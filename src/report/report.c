@@ -50,6 +50,10 @@ void qmap_report_defaults(qmap_report_options *o)
     o->log_intensity = 0;
     o->png_scale = 2;
     o->svg = 1;
+    o->pdf = 0;
+    o->vmin = o->vmax = NAN;
+    o->cmap = -1;
+    o->figures = NULL;
 }
 
 int qmap_report_n_figures(void) { return N_FIGURES; }
@@ -158,38 +162,72 @@ static int outdir_commit(outdir *d)
     return QMAP_OK;
 }
 
-static int write_figure(outdir *d, qmap_figure *f, const char *name, const qmap_report_options *o, int svg)
+static int write_figure(outdir *d, qmap_figure *f, const char *name, const qmap_report_options *o, int vector)
 {
     char file[256], p[8400];
     snprintf(file, sizeof file, "%s.png", name);
     path_in(d->tmpdir, file, p, sizeof p);
     int rc = qmap_figure_write_png(f, p, o->png_scale);
     if (rc >= 0) rc = add_file(d, file);
-    if (rc >= 0 && svg) {
+    if (rc >= 0 && vector && o->svg) {
         snprintf(file, sizeof file, "%s.svg", name);
         path_in(d->tmpdir, file, p, sizeof p);
         rc = qmap_figure_write_svg(f, p);
         if (rc >= 0) rc = add_file(d, file);
     }
+    if (rc >= 0 && vector && o->pdf) {
+        snprintf(file, sizeof file, "%s.pdf", name);
+        path_in(d->tmpdir, file, p, sizeof p);
+        rc = qmap_figure_write_pdf(f, p);
+        if (rc >= 0) rc = add_file(d, file);
+    }
     return rc;
 }
 
-/* All figures on one page: rows of up to three, each scaled to a common row height. */
+/* 1 when figure name is selected by the comma-separated list (NULL = all); an item names a
+ * figure or a map (strain = map_strain). */
+int qmap_report_selects(const char *list, const char *name)
+{
+    if (!list)
+        return 1;
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if ((strlen(name) == n && strncmp(name, p, n) == 0) ||
+            (strncmp(name, "map_", 4) == 0 && strlen(name) - 4 == n && strncmp(name + 4, p, n) == 0))
+            return 1;
+        p += n + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The index of figure name in figures[], or -1. */
+static int figure_index(const char *name)
+{
+    for (int i = 0; i < N_FIGURES; i++)
+        if (strcmp(figures[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* All figures on one page, in rows, each at its own drawing scale (the maps of the 2x2
+ * width panels stay as large as a single map's) unless wider than the page. The c map is
+ * left out when the distribution figure already shows it beside its histogram. */
 static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
 {
     const double width = 1800, gap = 16, top = 44;
-    double y = top, x = 0, row_h = 0, scale_h = 380;
-    typedef struct { double x, y, s; } place;
+    double y = top, x = 0, row_h = 0;
+    int c_map = figure_index("map_c"), dist = figure_index("distribution");
+    typedef struct { double x, y, s; int on; } place;
     place *pl = calloc(n ? n : 1, sizeof *pl);
     if (!pl)
         return NULL;
     for (int i = 0; i < n; i++) {
-        if (!figs[i])
+        if (!figs[i] || (i == c_map && dist >= 0 && figs[dist]))
             continue;
-        double s = scale_h / qmap_figure_height(figs[i]);
-        double w = qmap_figure_width(figs[i]) * s;
+        double s = 1, w = qmap_figure_width(figs[i]);
         if (w > width) {
-            s *= width / w;
+            s = width / w;
             w = width;
         }
         if (x > 0 && x + w > width) {
@@ -197,7 +235,7 @@ static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
             x = 0;
             row_h = 0;
         }
-        pl[i] = (place){x, y, s};
+        pl[i] = (place){x, y, s, 1};
         x += w + gap;
         row_h = fmax(row_h, qmap_figure_height(figs[i]) * s);
     }
@@ -205,7 +243,7 @@ static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
     if (f) {
         qmap_figure_text(f, 12, 10, 0, 0, 15, 1, title);
         for (int i = 0; i < n; i++)
-            if (figs[i])
+            if (pl[i].on)
                 qmap_figure_place(f, figs[i], pl[i].x, pl[i].y, pl[i].s);
     }
     free(pl);
@@ -388,12 +426,14 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
     }
     qmap_figure *figs[N_FIGURES + 1] = {0};   /* the last: particles, when the file has them */
     for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
+        if (!qmap_report_selects(o->figures, figures[i].name))
+            continue;
         rc = qmap_report_figure(r, figures[i].name, o, &figs[i]);
         if (rc >= 0 && figs[i])
-            rc = write_figure(&d, figs[i], figures[i].name, o, o->svg);
+            rc = write_figure(&d, figs[i], figures[i].name, o, 1);
     }
     qmap_report_particles *particles = NULL;
-    if (rc >= 0)
+    if (rc >= 0 && qmap_report_selects(o->figures, "particles"))
         rc = qmap_report_particles_load(results_path, &particles);
     if (rc >= 0 && particles) {
         if (particles->n_fast != r->n_fast || particles->n_slow != r->n_slow)
@@ -402,7 +442,7 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         else
             rc = qmap_report_particles_figure(r, particles, &figs[N_FIGURES]);
         if (rc >= 0)
-            rc = write_figure(&d, figs[N_FIGURES], "particles", o, o->svg);
+            rc = write_figure(&d, figs[N_FIGURES], "particles", o, 1);
     }
     if (rc >= 0) {
         char title[4400], esc[4300];

@@ -168,6 +168,19 @@ qmap_figure *qmap__fig_map(const qmap_results *r, int k, const qmap_report_optio
     } else {
         cs = qmap__scale(r, show, QMAP_CMAP_VIRIDIS, 0);
     }
+    /* user limits and colour map (qmap report --vmin --vmax --cmap) */
+    if (o && isfinite(o->vmin))
+        cs.lo = o->vmin;
+    if (o && isfinite(o->vmax))
+        cs.hi = o->vmax;
+    if (o && o->cmap >= 0 && o->cmap < QMAP_N_COLORMAPS)
+        cs.cmap = o->cmap;
+    if (!(cs.hi > cs.lo) || (cs.log && !(cs.lo > 0))) {
+        free(v);
+        qmap_error(QMAP_ERR_VALUE, "colour limits %g..%g of map %s: need min < max (and min > 0 on a log scale)",
+                   cs.lo, cs.hi, qmap_map_name(k));
+        return NULL;
+    }
     char title[160];
     snprintf(title, sizeof title, "%s%s", map_texts[k].title,
              k == QMAP_MAP_INTENSITY && cs.log ? " (log scale)" : "");
@@ -208,19 +221,25 @@ qmap_figure *qmap__fig_widths(const qmap_results *r, int use_std)
     double w, h;
     qmap__map_frame_size(r, 300, 300, &w, &h);
     double cell_w = LEFT + w + RIGHT, cell_h = TOP + h + BOTTOM + 6;
-    qmap_figure *f = qmap_figure_new(2 * cell_w, 2 * cell_h + 28);
-    for (int p = 0; f && p < 4; p++) {
-        double *v = qmap__masked_copy(r, maps[p]);
-        if (!v) {
-            qmap_figure_free(f);
-            f = NULL;
-            break;
-        }
-        qmap_colorscale cs = qmap__scale(r, v, QMAP_CMAP_VIRIDIS, 0);
-        qmap__map_panel(f, r, v, &cs, (p % 2) * cell_w + LEFT, 28 + (p / 2) * cell_h + TOP, w, h,
-                        (use_std ? std_titles : fit_titles)[p], "\u00c5<sup>\u22121</sup>");
-        free(v);
+    /* the four panels show one quantity: one colour scale (robust limits over all four),
+     * so that a panel's noise is not stretched into apparent structure */
+    double *all = malloc((n > 0 ? 4 * n : 1) * sizeof *all);
+    if (!all) {
+        free(mean);
+        qmap_error(QMAP_ERR_NOMEM, "out of memory for the width panel");
+        return NULL;
     }
+    const uint8_t *m = qmap__particle(r);
+    for (int p = 0; p < 4; p++)
+        for (size_t i = 0; i < n; i++)
+            all[p * n + i] = !m || m[i] ? maps[p][i] : NAN;
+    qmap_colorscale cs = {QMAP_CMAP_VIRIDIS, 0, 1, 0};
+    qmap_auto_limits(all, NULL, 4 * n, 1.0, 0, &cs.lo, &cs.hi);
+    qmap_figure *f = qmap_figure_new(2 * cell_w, 2 * cell_h + 28);
+    for (int p = 0; f && p < 4; p++)
+        qmap__map_panel(f, r, all + p * n, &cs, (p % 2) * cell_w + LEFT, 28 + (p / 2) * cell_h + TOP, w, h,
+                        (use_std ? std_titles : fit_titles)[p], "\u00c5<sup>\u22121</sup>");
+    free(all);
     if (f)
         qmap_figure_text(f, qmap_figure_width(f) / 2, 8, 0.5, 0, 12, 1,
                          use_std ? "Peak widths: second-moment standard deviation over detector pixels"
@@ -326,7 +345,7 @@ qmap_figure *qmap__fig_distribution(const qmap_results *r)
         for (int b = 0; b < nb; b++)
             cmax = fmax(cmax, counts[b]);
         qmap_axes_set_xlim(a, lo - pad, hi + pad);
-        qmap_axes_set_ylim(a, 0, cmax * 1.15 + 1);
+        qmap_axes_set_ylim(a, 0, cmax * 1.6 + 1);   /* headroom: the statistics box and legend sit above the bars */
         qmap_style edge = qmap_style_line((qmap_rgb){0.1, 0.25, 0.45}, 0.6);
         qmap_plot_bars(a, counts, nb, lo, hi, (qmap_rgb){0.45, 0.62, 0.82}, &edge);
         qmap_style ms = qmap_style_line(QMAP_RED, 1.4);

@@ -3,8 +3,10 @@
  *
  * Colours follow sxdm (sxdm-reference.md section 10): hue = ((180 + direction) mod 360)/360,
  * saturation = magnitude / max magnitude over the particle, value = 1. The wheel key and the
- * polar plot share one geometry: angle = tilt direction (0 degrees to the right, counter-
- * clockwise), radius = tilt magnitude, so every point of the polar plot has the colour of
+ * polar plot share one geometry, the qx-qy plane drawn as the maps are: +qx to the right,
+ * +qy up, radius = tilt magnitude. A direction d = atan2(dqx, dqy) (0 = +qy, 90 = +qx)
+ * therefore sits at the polar angle 90 - d, and the spokes are labelled with d (90 at the
+ * right, 0 at the top, increasing clockwise). Every point of the polar plot has the colour of
  * the wheel underneath it.
  */
 #include "report_internal.h"
@@ -71,7 +73,7 @@ static void colour_wheel(qmap_figure *f, double x, double y, double size, double
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++) {
             double u = -1 + 2.0 * (j + 0.5) / N, v = -1 + 2.0 * (i + 0.5) / N, rr = hypot(u, v);
-            px[i * N + j] = rr <= 1.0 ? qmap__tilt_color(rr * tmax, atan2(v, u) * 180 / M_PI, tmax)
+            px[i * N + j] = rr <= 1.0 ? qmap__tilt_color(rr * tmax, atan2(u, v) * 180 / M_PI, tmax)
                                       : (qmap_rgb){1, 1, 1};
         }
     qmap_axes *img = qmap_axes_new(f, x, y, size, size);
@@ -82,9 +84,10 @@ static void colour_wheel(qmap_figure *f, double x, double y, double size, double
     qmap_plot_rgb_image(img, px, N, N, -1, 1, -1, 1);
     free(px);
     qmap_axes *pol = qmap_axes_new_polar(f, x, y, size, size, tmax, "\u00b0");
+    qmap_axes_set_polar_labels(pol, 90, 1);
     qmap_axes_set_title(pol, "Colour key");
     qmap_figure_text(f, x + size / 2, y + size + 30, 0.5, 0, 9, 0,
-                     "angle = direction (0\u00b0 = +q<sub>y</sub>, 90\u00b0 = +q<sub>x</sub>)\nradius = tilt magnitude");
+                     "q<sub>x</sub>-q<sub>y</sub> plane as the maps: +q<sub>x</sub> right, +q<sub>y</sub> up\nangle = direction (0\u00b0 = +q<sub>y</sub>, 90\u00b0 = +q<sub>x</sub>)\nradius = tilt magnitude");
 }
 
 qmap_figure *qmap__fig_tilt_hsv(const qmap_results *r)
@@ -133,7 +136,7 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r)
     double tmax = max_tilt(r);
     double *th = malloc((n ? n : 1) * sizeof *th), *rad = malloc((n ? n : 1) * sizeof *rad);
     qmap_rgb *col = malloc((n ? n : 1) * sizeof *col);
-    qmap_figure *f = th && rad && col ? qmap_figure_new(560, 470) : NULL;
+    qmap_figure *f = th && rad && col ? qmap_figure_new(560, 500) : NULL;
     if (!f) {
         if (!th || !rad || !col)
             qmap_error(QMAP_ERR_NOMEM, "out of memory for the polar plot");
@@ -144,7 +147,7 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r)
     }
     for (size_t i = 0; i < n; i++)
         if ((!m || m[i]) && isfinite(t[i]) && isfinite(d[i])) {
-            th[k] = d[i];
+            th[k] = 90 - d[i];   /* +qx right, +qy up */
             rad[k] = t[i];
             col[k] = qmap__tilt_color(t[i], d[i], tmax);
             k++;
@@ -156,6 +159,7 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r)
     if (nt > 0 && ticks[nt - 1] < rmax)
         rmax = ticks[nt - 1] + step;
     qmap_axes *a = qmap_axes_new_polar(f, 110, 70, 340, 340, rmax, "\u00b0");
+    qmap_axes_set_polar_labels(a, 90, 1);
     qmap_axes_set_title(a, "Tilt of each particle position");
     if (tmax > 0) {
         double ang[361], rr[361];
@@ -172,8 +176,8 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r)
     qmap_plot_scatter(a, th, rad, k, col, &st);
     char lab[128];
     snprintf(lab, sizeof lab, "maximum tilt %.3g\u00b0 (red circle)\n%zu positions", tmax, k);
-    qmap_figure_text(f, 8, 462, 0, 1, 9, 0, lab);
-    qmap_figure_text(f, 552, 462, 1, 1, 9, 0, "angle = direction (0\u00b0 = +q<sub>y</sub>, 90\u00b0 = +q<sub>x</sub>)\nradius = tilt magnitude");
+    qmap_figure_text(f, 8, 492, 0, 1, 9, 0, lab);
+    qmap_figure_text(f, 552, 492, 1, 1, 9, 0, "q<sub>x</sub>-q<sub>y</sub> plane as the maps: +q<sub>x</sub> right, +q<sub>y</sub> up\nangle = direction (0\u00b0 = +q<sub>y</sub>, 90\u00b0 = +q<sub>x</sub>)\nradius = tilt magnitude");
     free(th);
     free(rad);
     free(col);

@@ -91,6 +91,8 @@ void qmap_results_free(qmap_results *r)
     }
     free(r->param_keys);
     free(r->param_values);
+    qmap_params_clear(&r->settings);
+    free(r->command_line);
     free(r);
 }
 
@@ -124,5 +126,15 @@ int qmap_results_param(qmap_results *r, const char *key, const char *fmt, ...)
     if (!r->param_keys[r->n_params] || !r->param_values[r->n_params])
         return qmap_error(QMAP_ERR_NOMEM, "out of memory storing parameter %s", key);
     r->n_params++;
+    return QMAP_OK;
+}
+
+int qmap_results_set_command_line(qmap_results *r, const char *line)
+{
+    char *c = line ? strdup(line) : NULL;
+    if (line && !c)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory storing the command line");
+    free(r->command_line);
+    r->command_line = c;
     return QMAP_OK;
 }

@@ -7,6 +7,7 @@
 #include "qmap/results.h"
 #include "qmap/error.h"
 #include "h5util.h"
+#include "nexus_write.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -98,8 +99,7 @@ static void write_maps(writer *w, hid_t file, const qmap_results *r)
     write_doubles(w, g, "x", 1, &nx, r->x, "um");
     write_doubles(w, g, "y", 1, &ny, r->y, "um");
     set_str_attr(w, g, "signal", "intensity");
-    const char *axes[2] = {"y", "x"};
-    set_str_list_attr(w, g, "axes", axes, 2);
+    /* axes (the nominal grid) and long names: nexus_write.c */
     set_str_list_attr(w, g, "auxiliary_signals", names, n_aux);
     H5Gclose(g);
 }
@@ -259,7 +259,6 @@ int qmap_results_write(const qmap_results *r, const char *path)
         return qmap_error(QMAP_ERR_IO, "%s: cannot create output file (folder missing or not writable?)", path);
     }
     set_str_attr(&w, f, "creator", "qmap " QMAP_VERSION_STRING);
-    set_str_attr(&w, f, "default", "maps");
     /* the cancel flag is polled between the groups: an interrupt leaves no file */
     void (*const parts[])(writer *, hid_t, const qmap_results *) = {
         write_maps, write_fits, write_shift_and_scans, write_qspace, write_overview, write_parameters};
@@ -268,6 +267,8 @@ int qmap_results_write(const qmap_results *r, const char *path)
         parts[i](&w, f, r);
         cancelled = qmap_cancelled();
     }
+    if (!cancelled && qmap_nexus_write(f, r) < 0)
+        w.failed = 1;
     if (H5Fclose(f) < 0)
         w.failed = 1;
     H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
