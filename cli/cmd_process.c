@@ -7,6 +7,7 @@
 #include "qmap/crystal.h"
 #include "qmap/report.h"
 #include "qmap/xsocs.h"
+#include "qmap/output.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -162,6 +163,44 @@ static void process_progress(void *ctx, const char *stage, double fraction)
     }
 }
 
+/* Output safety before any computation (qmap/output.h): no output may be an input (the
+ * dataset file, the mask, the CIF), a device, a link or in a missing folder, and an existing
+ * HDF5 output is replaced only when qmap wrote it. A FIFO or device as input is refused too. */
+static int check_outputs(const qmap_process_options *o, const char *output, const char *checkpoint, int report)
+{
+    if (qmap_path_is_special(o->input))
+        return qmap_error(QMAP_ERR_VALUE, "%s: is not a regular file (FIFO, device or socket)", o->input);
+    char mask[4096] = "";
+    if (o->mask_file) {
+        snprintf(mask, sizeof mask, "%s", o->mask_file);
+        char *colon = strrchr(mask, ':');
+        if (colon && access(mask, F_OK) != 0)
+            *colon = '\0';   /* FILE:/dataset */
+        if (qmap_path_is_special(mask))
+            return qmap_error(QMAP_ERR_VALUE, "--mask %s: is not a regular file", mask);
+    }
+    const char *inputs[] = {o->input, mask[0] ? mask : NULL, cif_opt.path};
+    int n = (int)(sizeof inputs / sizeof inputs[0]);
+    int rc;
+    if ((rc = qmap_output_check("-o", output, inputs, n)) < 0 || (rc = qmap_output_check_ours("-o", output)) < 0 ||
+        (rc = qmap_output_check("checkpoint", checkpoint, inputs, n)) < 0)
+        return rc;
+    if (xsocs_qspace_path) {
+        /* the XSOCS layout has no creator attribute: the inode check only */
+        if ((rc = qmap_output_check("--xsocs-qspace", xsocs_qspace_path, inputs, n)) < 0)
+            return rc;
+        if (strcmp(xsocs_qspace_path, output) == 0)
+            return qmap_error(QMAP_ERR_VALUE, "--xsocs-qspace %s: is also the results file -o", output);
+    }
+    if (report) {
+        char dir[4096];
+        qmap_report_default_dir(output, dir, sizeof dir);
+        if ((rc = qmap_output_check_folder("report folder", dir)) < 0)
+            return rc;
+    }
+    return QMAP_OK;
+}
+
 /* Default output name: basename of the input without .h5, plus _qmap.h5. */
 static void default_output(const char *input, char *out, size_t size)
 {
@@ -204,6 +243,16 @@ int cmd_process(int argc, char **argv)
     }
     char checkpoint[4200];
     snprintf(checkpoint, sizeof checkpoint, "%s.checkpoint", output);
+    if (check_outputs(&o, output, checkpoint, report) < 0) {
+        fprintf(stderr, "qmap: %s\n", qmap_error_message());
+        return 2;
+    }
+    if (o.resume) {   /* what a killed run left: qmap's own temporaries beside the outputs */
+        qmap_temp_clean_stale(output);
+        qmap_temp_clean_stale(checkpoint);
+        if (xsocs_qspace_path)
+            qmap_temp_clean_stale(xsocs_qspace_path);
+    }
     if (qmap_mpi_size() == 1 && !o.save_qspace)
         o.checkpoint = checkpoint;
     o.log = log_to_stdout;
@@ -269,6 +318,8 @@ int cmd_process(int argc, char **argv)
         char dir[4096];
         qmap_report_default_dir(output, dir, sizeof dir);
         if (qmap_report_write(output, dir, NULL) < 0) {
+            if (cli_interrupted())
+                return cli_interrupt_exit("the results file is complete, the report was not written");
             fprintf(stderr, "qmap: %s\n", qmap_error_message());
             return 1;
         }

@@ -6,6 +6,7 @@
  */
 #include "qmap/results.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "h5util.h"
 
 #include <hdf5.h>
@@ -238,9 +239,11 @@ static void write_parameters(writer *w, hid_t file, const qmap_results *r)
 
 int qmap_results_write(const qmap_results *r, const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return qmap_error(QMAP_ERR_VALUE, "output path too long: %s", path);
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0)
+        return fd;
+    close(fd);
     writer w = {path, 0};
     H5E_auto2_t old_fn;
     void *old_data;
@@ -249,6 +252,7 @@ int qmap_results_write(const qmap_results *r, const char *path)
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) {
         H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: cannot create output file (folder missing or not writable?)", path);
     }
     set_str_attr(&w, f, "creator", "qmap " QMAP_VERSION_STRING);
@@ -265,16 +269,12 @@ int qmap_results_write(const qmap_results *r, const char *path)
         w.failed = 1;
     H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
     if (cancelled) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_CANCELLED, "interrupted while writing %s; nothing was written", path);
     }
     if (w.failed) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: writing the results failed (disk full?); nothing was written", path);
     }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return qmap_error(QMAP_ERR_IO, "%s: cannot rename the finished results file into place", path);
-    }
-    return QMAP_OK;
+    return qmap_temp_commit(tmp, path);
 }
