@@ -160,6 +160,7 @@ static int setup_mapping(qmap_frame_reader *r, hid_t dcpl, size_t i, segment *s,
     s->dset_name = vds_string(dcpl, i, H5Pget_virtual_dsetname);
     if (!s->file_label || !s->dset_name)
         return qmap__reader_error(r, QMAP_ERR_INTERNAL, "cannot read virtual mapping %zu", i);
+    int unexpanded = 0;
     if (strchr(s->file_label, '%')) {
         char *expanded = NULL;
         int e = qmap__vds_expand_name(r->path, s->file_label, &expanded);
@@ -169,8 +170,9 @@ static int setup_mapping(qmap_frame_reader *r, hid_t dcpl, size_t i, segment *s,
             free(s->file_label);
             s->file_label = expanded;
         }
+        unexpanded = e == 0;
     }
-    if (strchr(s->file_label, '%') || strchr(s->dset_name, '%')) {
+    if (unexpanded || strchr(s->dset_name, '%')) {
         *mapped = 0; /* printf-style conversions other than %b, %%: leave them to HDF5 */
         return QMAP_OK;
     }
