@@ -55,6 +55,9 @@ int qmap_h5_open_file(const char *path, hid_t *out)
     if (!f)
         return qmap_error(QMAP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     fclose(f);
+    int sealed = qmap_file_seal_check(path);   /* a corrupted qmap results file */
+    if (sealed < 0)
+        return sealed;
 
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);

@@ -304,6 +304,8 @@ int qmap_particles_write(const char *results_path, const char *csv_path, const q
         st = cfd < 0 ? cfd : write_csv(csv_tmp, cfd, p);
         have_csv = cfd >= 0;
     }
+    if (st == QMAP_OK && qmap_file_sealed(tmp))
+        st = qmap_file_seal(tmp);   /* the updated copy gets its own checksum */
     if (st == QMAP_OK)
         st = qmap_temp_commit(tmp, results_path);
     else
