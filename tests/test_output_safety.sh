@@ -123,4 +123,14 @@ refuse vds_cycle "itself virtual" -- "$QMAP" process "$T/cycle/sample_0001.h5" -
 mkfifo "$T/fifo_src" && vds fifo_source 'remap("../fifo_src", "/data")'
 refuse vds_fifo_source "not a regular file" -- "$QMAP" process "$T/fifo_source/sample_0001.h5" -o "$T/fs.h5"
 
+# every scan accounted for: a map title that cannot be parsed or a title that cannot be read
+# is an error naming the scan, or with --skip-bad-scans a listed skip (never a silent drop)
+vds bad_title 'del f["2.1/title"]; f["2.1/title"] = "sxdm( pix, 25, 25.9, garbage )"
+del f["6.1/title"]; f["6.1/title"] = [1.5, 2.5]'
+refuse bad_title "scan 2.1" -- "$QMAP" process "$T/bad_title/sample_0001.h5" -o "$T/bt.h5"
+"$QMAP" process "$T/bad_title/sample_0001.h5" -o "$T/bt.h5" --skip-bad-scans >"$T/bt.log" 2>&1
+rc=$?
+{ [ $rc -eq 0 ] && grep -q "metadata unreadable: 2.1: .*6.1: " "$T/bt.log"; } && echo "ok   bad_title_skipped: listed" ||
+    { echo "FAIL bad_title_skipped: exit $rc"; cat "$T/bt.log"; fail=1; }
+
 exit $fail
