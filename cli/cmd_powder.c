@@ -297,6 +297,18 @@ int cmd_powder(int argc, char **argv)
         snprintf(pre, sizeof pre, "%.*s_powder", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
         prefix = pre;
     }
+    {   /* the three outputs, checked before any work: never the CIF or the pattern */
+        const char *suffix[] = {".csv", "_reflections.csv", svg ? ".svg" : ".png"};
+        const char *const inputs[] = {cif, pattern};
+        for (int k = 0; k < 3; k++) {
+            char out[4200];
+            snprintf(out, sizeof out, "%s%s", prefix, suffix[k]);
+            if (qmap_output_check("-o", out, inputs, 2) < 0) {
+                fprintf(stderr, "qmap: %s\n", qmap_error_message());
+                return 1;
+            }
+        }
+    }
     qmap_crystal *cr = qmap_crystal_read(cif);
     if (!cr) {
         print_crystal_error("");

@@ -51,4 +51,12 @@ for s in ("3.1", "4.1", "5.1", "6.1"): f[s + "/instrument/positioners/eta"][()] 
 "$QMAP" process "$T/same_eta/sample_0001.h5" -o "$T/same.h5" --threshold 1 >"$T/same.log" 2>&1
 grep -q "warning: eta is .* in all 5 scans" "$T/same.log" && echo "ok   same_eta warned" ||
     { echo "FAIL same_eta: no warning"; tail -3 "$T/same.log"; fail=1; }
+# a title declaring fewer points than the frames recorded: accepted with a warning per scan
+edit few_points 'for s in ("2.1", "3.1", "4.1", "5.1", "6.1"):
+    t = f[s + "/title"][()]; t = t.decode() if isinstance(t, bytes) else t
+    del f[s + "/title"]; f[s + "/title"] = t.replace(", 8, 0.005", ", 7, 0.005").replace(" 8 0.005", " 7 0.005")'
+"$QMAP" process "$T/few_points/sample_0001.h5" -o "$T/few.h5" >"$T/few.log" 2>&1
+rc=$?
+{ [ $rc -lt 128 ] && grep -q "warning: scan 2.1 has 80 frames but its title declares 70 points" "$T/few.log"; } &&
+    echo "ok   few_points warned (exit $rc)" || { echo "FAIL few_points: exit $rc"; tail -3 "$T/few.log"; fail=1; }
 exit $fail

@@ -37,6 +37,10 @@ int qmap_setup_geometry(pipeline *P)
         P->angles[s].delta = si->angles.delta - o->offset_delta;
         if (qmap_bounds_check_scan(&g, &P->angles[s]) < 0)
             return qmap_error_prefix(QMAP_ERR_VALUE, "%s: scan %s", o->input, si->name);
+        long npts = (long)si->title.n_fast * si->title.n_slow;
+        if (si->n_frames > npts)   /* possible (a restarted detector), worth a look */
+            qmap_log(o, "warning: scan %s has %d frames but its title declares %ld points; frames after "
+                     "the first %ld are ignored", si->name, si->n_frames, npts, npts);
         P->r->eta[s] = P->angles[s].eta;
     }
     int same_eta = P->n_scans > 1;
