@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "qmap/output.h"
 #include "qmap/error.h"
+#include "h5util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -207,6 +208,17 @@ int qmap_temp_create(const char *final_path, char *tmp, size_t size)
         return fd;
     }
     return qmap_error(QMAP_ERR_IO, "%s: cannot find a free temporary name", final_path);
+}
+
+int qmap__temp_rebind(const char *tmp)
+{
+    temp_entry *e = find_temp(tmp);
+    struct stat st;
+    if (!e || lstat(tmp, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    return 0;
 }
 
 void qmap_temp_discard(const char *tmp)

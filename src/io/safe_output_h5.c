@@ -9,6 +9,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int qmap_output_check_ours(const char *what, const char *output)
 {
@@ -50,4 +51,23 @@ int qmap_output_check_ours(const char *what, const char *output)
         return qmap_error(QMAP_ERR_VALUE, "%s %s: exists and was not written by qmap; refusing to replace it "
                           "(remove it first or choose another name)", what, output);
     return QMAP_OK;
+}
+
+hid_t qmap_h5_create_temp(const char *tmp, hid_t fcpl, hid_t fapl)
+{
+    if (qmap__temp_rebind(tmp) < 0) {   /* not a temporary of qmap_temp_create: touch nothing */
+        qmap_error(QMAP_ERR_INTERNAL, "%s: not a temporary file made by qmap", tmp);
+        return H5I_INVALID_HID;
+    }
+    unlink(tmp);   /* the exclusive placeholder: its random name is now known to be free */
+    hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
+    if (f < 0 || qmap__temp_rebind(tmp) < 0) {
+        if (f >= 0)
+            H5Fclose(f);
+        qmap_temp_discard(tmp);
+        qmap_error(QMAP_ERR_IO, "%s: cannot create the temporary file exclusively (folder not writable, "
+                   "disk full, or a file planted under its name)", tmp);
+        return H5I_INVALID_HID;
+    }
+    return f;
 }

@@ -257,7 +257,7 @@ int qmap_results_write(const qmap_results *r, const char *path)
     H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t fcpl = qmap__results_fcpl(), fapl = qmap__results_fapl();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    hid_t f = qmap_h5_create_temp(tmp, fcpl, fapl);
     qmap__results_plist_close(fcpl);
     qmap__results_plist_close(fapl);
     if (f < 0) {

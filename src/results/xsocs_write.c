@@ -343,7 +343,7 @@ int qmap_xsocs_qspace_write(const qmap_results *r, const char *path)
         void *old_data;
         H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t f = qmap_h5_create_temp(tmp, H5P_DEFAULT, H5P_DEFAULT);
         if (f < 0) {
             rc = qmap_error(QMAP_ERR_IO, "%s: cannot create the XSOCS q-space file (folder missing or not writable?)", path);
             qmap_temp_discard(tmp);
