@@ -42,6 +42,9 @@ int process_batch(int argc, char **argv, int first);
  * caught; cli_interrupt_exit prints "qmap CMD: interrupted by SIGINT; WHAT" and returns the
  * exit status 128 + signal (130 for SIGINT). */
 void cli_signals_install(void);
+/* SIGINT/SIGTERM remove qmap's temporaries and exit 128 + signal at once (short commands;
+ * main() installs it before every command, the long ones replace it). */
+void cli_signals_install_exit(void);
 int cli_interrupted(void);
 int cli_interrupt_exit(const char *what);
 

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "qmap/dataset.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "qmap/frames.h"
 #include "qmap/series.h"
 
@@ -124,6 +125,10 @@ int cmd_info(int argc, char **argv)
         return 2;
     }
     const char *path = argv[optind];
+    if (qmap_path_is_special(path)) {   /* a FIFO would block the open */
+        cli_error("%s: is not a regular file (FIFO, device or socket)\n", path);
+        return 1;
+    }
     qmap_dataset *ds = NULL;
     if (qmap_dataset_open(path, &oo, &ds) < 0) {
         cli_error("%s\n", qmap_error_message());

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "qmap/particles.h"
 
 #include <getopt.h>
@@ -90,6 +91,11 @@ int cmd_particles(int argc, char **argv)
         snprintf(csv_path, sizeof csv_path, "%s", csv);
     else
         default_csv_path(path, csv_path, sizeof csv_path);
+    /* before any work: the CSV must not be the results file (or another input), a device... */
+    if (qmap_output_check("--csv", csv_path, (const char *const[]){path}, 1) < 0) {
+        cli_error("%s\n", qmap_error_message());
+        return 1;
+    }
     qmap_particle_maps *m = NULL;
     qmap_particles *p = NULL;
     int rc = 1;

@@ -9,6 +9,7 @@
 #include "qmap/anomalous.h"
 #include "qmap/crystal.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "qmap/geometry.h"
 #include "qmap/powder.h"
 
@@ -79,17 +80,25 @@ static void usage(FILE *f)
 /* Write text to path via a temporary name, renamed when complete. */
 static int write_csv_atomically(const char *path, int (*fill)(FILE *, void *), void *ctx)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        cli_error("%s: cannot write\n", tmp);
+        if (fd >= 0) {
+            close(fd);
+            qmap_temp_discard(tmp);
+        }
+        cli_error("%s: cannot write: %s\n", path, qmap_error_message());
         return -1;
     }
     int rc = fill(f, ctx);
-    if (fclose(f) != 0 || rc < 0 || rename(tmp, path) != 0) {
+    if (fclose(f) != 0 || rc < 0) {
         cli_error("%s: write failed\n", path);
-        remove(tmp);
+        qmap_temp_discard(tmp);
+        return -1;
+    }
+    if (qmap_temp_commit(tmp, path) < 0) {
+        cli_error("%s\n", qmap_error_message());
         return -1;
     }
     return 0;
@@ -287,6 +296,18 @@ int cmd_powder(int argc, char **argv)
         const char *dot = strrchr(base, '.');
         snprintf(pre, sizeof pre, "%.*s_powder", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
         prefix = pre;
+    }
+    {   /* the three outputs, checked before any work: never the CIF or the pattern */
+        const char *suffix[] = {".csv", "_reflections.csv", svg ? ".svg" : ".png"};
+        const char *const inputs[] = {cif, pattern};
+        for (int k = 0; k < 3; k++) {
+            char out[4200];
+            snprintf(out, sizeof out, "%s%s", prefix, suffix[k]);
+            if (qmap_output_check("-o", out, inputs, 2) < 0) {
+                cli_error("%s\n", qmap_error_message());
+                return 1;
+            }
+        }
     }
     qmap_crystal *cr = qmap_crystal_read(cif);
     if (!cr) {

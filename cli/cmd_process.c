@@ -8,6 +8,7 @@
 #include "qmap/crystal.h"
 #include "qmap/report.h"
 #include "qmap/xsocs.h"
+#include "qmap/output.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -34,13 +35,15 @@ static void usage(FILE *f)
 "      --mask FILE          extra detector mask: HDF5 (FILE or FILE:/dataset) or PNG, non-zero = masked\n"
 "      --no-hot-pixels      do not detect hot pixels automatically\n"
 "      --hot-fraction F     hot = non-zero in >= F of sampled frames and isolated (default 0.9)\n"
-"      --energy EV          photon energy in eV (default: instrument/monochromator/Energy)\n"
-"      --distance M         sample-detector distance in metres (default: instrument/<det>/distance)\n"
-"      --pixel-size M       detector pixel size in metres (default: x/y_pixel_size)\n"
-"      --center ROW,COL     direct-beam pixel at zero angles, pixels (default: beam_center_y, _x)\n"
+"      --energy EV          photon energy in eV, 100 .. 1e6 (default: instrument/monochromator/Energy)\n"
+"      --distance M         sample-detector distance in metres, 0.001 .. 100 (default: instrument/<det>/distance)\n"
+"      --pixel-size M       detector pixel size in metres, 1e-7 .. 0.01 (default: x/y_pixel_size)\n"
+"      --center ROW,COL     direct-beam pixel at zero angles, pixels, |value| <= 1e6 (default: beam_center_y, _x)\n"
 "      --offset LIST        angle offsets in degrees, subtracted from the recorded angles:\n"
 "                           eta=D,phi=D,nu=D,delta=D,mu=D (any subset; mu is read from\n"
-"                           instrument/positioners/mu when recorded, else 0)\n"
+"                           instrument/positioners/mu when recorded, else 0), each |D| <= 360;\n"
+"                           the angles after the offsets must be within +-720 deg (the same\n"
+"                           ranges apply to the file's calibration and angles)\n"
 "      --detrot D, --tilt D, --tiltazimuth D  detector calibration angles in degrees, as in\n"
 "                           xrayutilities' init_area: detrot = rotation of the detector about the\n"
 "                           primary beam, tilt = tilt of the detector plane about an axis in it at\n"
@@ -56,7 +59,8 @@ static void usage(FILE *f)
 "                           (each a pair first,last of a gap: rows:255,260 means pixels 255 and\n"
 "                           260 are 3 pixels wide and 256-259 are virtual), or none\n"
 "      --shift MODE         drift correction: auto (default: cross-correlation registration + line fit),\n"
-"                           none, or DX,DY = drift in micrometres per scan (x = fast, y = slow)\n"
+"                           none, or DX,DY = drift in micrometres per scan (x = fast, y = slow),\n"
+"                           each |value| <= 1000 um\n"
 "      --shift-signal S     what auto measures the drift on: auto (default: the first with\n"
 "                           contrast of a fluorescence counter of measurement/, the detector's\n"
 "                           off-Bragg fluorescence, the Bragg maps), counter, off-bragg, bragg\n"
@@ -65,8 +69,8 @@ static void usage(FILE *f)
 "      --shift-apply M      nearest (re-index by whole map pixels) or interpolate (bilinear\n"
 "                           interpolation of each scan's per-position sums at the drift-\n"
 "                           corrected position; default, not with --save-qspace)\n"
-"      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom (default: automatic)\n"
-"      --bins NX,NY,NZ      number of q bins in the VOI (default: automatic, no empty slabs)\n"
+"      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom, |Q| <= 1000 (default: automatic)\n"
+"      --bins NX,NY,NZ      number of q bins in the VOI, each 2 .. 1000 (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
 "      --hkl H,K,L          reflection; with 0,0,L the lattice parameter map c = L*d is written\n"
 "      --cif FILE           crystal structure: d_ref = d(H,K,L) of the CIF (needs --hkl, not --dref),\n"
@@ -75,7 +79,8 @@ static void usage(FILE *f)
 "      --threshold I        particle-mask threshold on the VOI intensity, counts (default: Otsu)\n"
 "      --threads N          OpenMP threads (default: all cores)\n"
 "      --skip-bad-scans     drop (and report) scans whose frames cannot be read, e.g. a missing\n"
-"                           LIMA file, instead of stopping; at least one scan must remain\n"
+"                           LIMA file, or whose title or metadata cannot be read, instead of\n"
+"                           stopping; at least one scan must remain\n"
 "      --saturation COUNTS  pixel readings >= COUNTS are saturated and ignored (default: each\n"
 "                           scan's instrument/<det>/saturation_value when the file has one)\n"
 "      --save-qspace        also write the per-position VOI cube /qspace/cube (n_slow, n_fast,\n"
@@ -300,6 +305,44 @@ static void process_progress(void *ctx, const char *stage, double fraction)
     }
 }
 
+/* Output safety before any computation (qmap/output.h): no output may be an input (the
+ * dataset file, the mask, the CIF), a device, a link or in a missing folder, and an existing
+ * HDF5 output is replaced only when qmap wrote it. A FIFO or device as input is refused too. */
+static int check_outputs(const qmap_process_options *o, const char *output, const char *checkpoint, int report)
+{
+    if (qmap_path_is_special(o->input))
+        return qmap_error(QMAP_ERR_VALUE, "%s: is not a regular file (FIFO, device or socket)", o->input);
+    char mask[4096] = "";
+    if (o->mask_file) {
+        snprintf(mask, sizeof mask, "%s", o->mask_file);
+        char *colon = strrchr(mask, ':');
+        if (colon && access(mask, F_OK) != 0)
+            *colon = '\0';   /* FILE:/dataset */
+        if (qmap_path_is_special(mask))
+            return qmap_error(QMAP_ERR_VALUE, "--mask %s: is not a regular file", mask);
+    }
+    const char *inputs[] = {o->input, mask[0] ? mask : NULL, cif_opt.path};
+    int n = (int)(sizeof inputs / sizeof inputs[0]);
+    int rc;
+    if ((rc = qmap_output_check("-o", output, inputs, n)) < 0 || (rc = qmap_output_check_ours("-o", output)) < 0 ||
+        (rc = qmap_output_check("checkpoint", checkpoint, inputs, n)) < 0)
+        return rc;
+    if (xsocs_qspace_path) {
+        /* the XSOCS layout has no creator attribute: the inode check only */
+        if ((rc = qmap_output_check("--xsocs-qspace", xsocs_qspace_path, inputs, n)) < 0)
+            return rc;
+        if (strcmp(xsocs_qspace_path, output) == 0)
+            return qmap_error(QMAP_ERR_VALUE, "--xsocs-qspace %s: is also the results file -o", output);
+    }
+    if (report) {
+        char dir[4096];
+        qmap_report_default_dir(output, dir, sizeof dir);
+        if ((rc = qmap_output_check_folder("report folder", dir)) < 0)
+            return rc;
+    }
+    return QMAP_OK;
+}
+
 /* Default output name: basename of the input without .h5, plus _qmap.h5. */
 static void default_output(const char *input, char *out, size_t size)
 {
@@ -371,6 +414,16 @@ int cmd_process(int argc, char **argv)
     }
     char checkpoint[4200];
     snprintf(checkpoint, sizeof checkpoint, "%s.checkpoint", output);
+    if (check_outputs(&o, output, checkpoint, report) < 0) {
+        cli_error("%s\n", qmap_error_message());
+        return 2;
+    }
+    if (o.resume) {   /* what a killed run left: qmap's own temporaries beside the outputs */
+        qmap_temp_clean_stale(output);
+        qmap_temp_clean_stale(checkpoint);
+        if (xsocs_qspace_path)
+            qmap_temp_clean_stale(xsocs_qspace_path);
+    }
     if (qmap_mpi_size() == 1 && !o.save_qspace)
         o.checkpoint = checkpoint;
     o.log = log_to_stdout;
@@ -447,6 +500,8 @@ int cmd_process(int argc, char **argv)
         char dir[4096];
         qmap_report_default_dir(output, dir, sizeof dir);
         if (qmap_report_write(output, dir, NULL) < 0) {
+            if (cli_interrupted())
+                return cli_interrupt_exit("the results file is complete, the report was not written");
             cli_error("%s\n", qmap_error_message());
             return 1;
         }

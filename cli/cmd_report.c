@@ -122,7 +122,10 @@ int cmd_report(int argc, char **argv)
         qmap_report_default_dir(argv[optind], def, sizeof def);
         dir = def;
     }
+    cli_signals_install();   /* the report polls the cancel flag and removes its folder */
     if (qmap_report_write(argv[optind], dir, &o) < 0) {
+        if (cli_interrupted())
+            return cli_interrupt_exit("the report was not written");
         cli_error("%s\n", qmap_error_message());
         return 1;
     }

@@ -10,11 +10,13 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "qmap/image_io.h"
 #include "qmap/plot.h"
 #include "qmap/sem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
@@ -78,9 +80,19 @@ static int output_base(const char *image, const char *dir, char *base, size_t si
     return n < (int)size ? 0 : -1;
 }
 
+/* Open the temporary qmap_temp_create made (never through a symbolic link). */
+static FILE *open_temp(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
+
 static int write_particles_csv(const char *path, const qmap_sem_result *r)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = open_temp(path);
     if (!f)
         return -1;
     fprintf(f, "label,n_pixels,area (nm^2),ecd (nm),centroid_x (nm),centroid_y (nm),major_axis (nm),minor_axis (nm)\n");
@@ -96,7 +108,7 @@ static int write_particles_csv(const char *path, const qmap_sem_result *r)
 static int write_histogram_csv(const char *path, const double *counts, int nbins, double lo, double hi,
                                const qmap_lognormal *ln)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = open_temp(path);
     if (!f)
         return -1;
     double width = (hi - lo) / nbins;
@@ -120,7 +132,7 @@ static int write_summary_csv(const char *path, const char *image, const qmap_gre
                              const char *ps_source, const qmap_sem_options *o, const qmap_sem_result *r,
                              const qmap_lognormal *ln)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = open_temp(path);
     if (!f)
         return -1;
     double mean = 0;
@@ -230,10 +242,20 @@ int cmd_sem(int argc, char **argv)
     }
     for (int k = 0; k < N_OUT; k++) {
         if (snprintf(final[k], sizeof final[k], "%.3900s%s", base, out_suffix[k]) >= (int)sizeof final[k] ||
-            snprintf(tmp[k], sizeof tmp[k], "%.4000s.tmp-%ld", final[k], (long)getpid()) >= (int)sizeof tmp[k]) {
-            cli_error("%s: output path too long\n", image);
+            qmap_output_check("output", final[k], (const char *const[]){image}, 1) < 0) {
+            cli_error("%s: %s\n", image, qmap_error_message());
             goto done;
         }
+    }
+    for (int k = 0; k < N_OUT; k++) {
+        if (k == OUT_FIGURE)
+            continue;   /* the figure writer makes its own temporary */
+        int fd = qmap_temp_create(final[k], tmp[k], sizeof tmp[k]);
+        if (fd < 0) {
+            cli_error("%s\n", qmap_error_message());
+            goto done;
+        }
+        close(fd);
     }
     printf("image       %s: %d x %d pixels, %d-bit\n", image, img->width, img->height, img->bits);
     printf("pixel size  %.6g nm (%s)\n", o.pixel_size_nm, source);
@@ -275,15 +297,16 @@ int cmd_sem(int argc, char **argv)
         goto done;
     }
     fig = qmap_sem_figure(img, r, lnp, counts, nbins, lo, hi, title);
-    if (!fig || qmap_figure_write_png(fig, tmp[OUT_FIGURE], 2.0) < 0) {
+    if (!fig || qmap_figure_write_png(fig, final[OUT_FIGURE], 2.0) < 0) {
         cli_error("%s: %s\n", final[OUT_FIGURE], qmap_error_message());
         goto done;
     }
     for (int k = 0; k < N_OUT; k++)
-        if (rename(tmp[k], final[k]) != 0) {
-            cli_error("cannot rename %s into place: %s\n", final[k], strerror(errno));
+        if (k != OUT_FIGURE && qmap_temp_commit(tmp[k], final[k]) < 0) {
+            cli_error("%s\n", qmap_error_message());
             for (int j = 0; j < k; j++)
                 unlink(final[j]);
+            unlink(final[OUT_FIGURE]);
             goto done;
         }
     for (int k = 0; k < N_OUT; k++)
@@ -293,7 +316,7 @@ done:
     if (rc != 0)
         for (int k = 0; k < N_OUT; k++)
             if (tmp[k][0])
-                unlink(tmp[k]);
+                qmap_temp_discard(tmp[k]);
     qmap_figure_free(fig);
     free(counts);
     free(ecd);

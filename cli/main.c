@@ -2,12 +2,14 @@
  * both the dispatch and the usage text. */
 #include "cli.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "qmap/mpi.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The subcommands: name, the function that runs it (argv[0] = the name), its line of the
  * usage text. */
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
     /* A file-size limit (ulimit -f) or a full quota must surface as a write error that the
      * library reports and cleans up after, not kill the process with SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
+    cli_signals_install_exit();
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
         argv[1] = name;
         rc = run->run(argc - 1, argv + 1);
     } else if (help_cmd) {
-        fprintf(stderr, "qmap: unknown command '%s'\n", cmd);
+        cli_error("unknown command '%s'\n", cmd);
         usage(stderr);
         rc = 2;
     } else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
@@ -114,7 +117,16 @@ int main(int argc, char **argv)
     qmap_mpi_finish();
     if (fclose(stdout) != 0 && errno != EBADF) {
         cli_error("error writing to standard output: %s\n", strerror(errno));
-        return 1;
+        rc = 1;
+    }
+    if (rc != 0) {
+        /* A failed run may leave an HDF5 file whose H5Fclose failed (disk full, I/O
+         * error); libhdf5's exit handler then crashes closing it again (SIGSEGV after the
+         * one-line error). Every output was already removed or never renamed: leave at
+         * once, without the exit handlers, so the status stays the one printed. */
+        qmap_temp_remove_all();
+        fflush(stderr);
+        _exit(rc);
     }
     return rc;
 }

@@ -3,21 +3,60 @@
  * The handler only records the signal in a volatile sig_atomic_t that the library polls
  * (qmap_set_cancel_flag); the library then unwinds, removing its temporary files, and the
  * command exits with 128 + signal number (130 for SIGINT) after a one-line message. A
- * second signal of the same kind is not caught again: it kills at once, as usual.
+ * second signal ends the process at once, after removing the temporaries in flight
+ * (qmap_temp_remove_all: unlink only, async-signal-safe).
+ *
+ * The short commands (simulate, sem, particles, powder, hkl, ...) get cli_signals_install_exit
+ * from main(): a signal removes their temporaries and exits 128 + signal at once, so no output
+ * and no temporary file is left.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t caught_signal;
 
+static void exit_now(int sig, const char *msg, size_t len)
+{
+    qmap_temp_remove_all();
+    ssize_t ignored = write(2, msg, len);
+    (void)ignored;
+    _exit(128 + sig);
+}
+
 static void on_signal(int sig)
 {
+    static const char msg[] = "qmap: interrupted again; stopped at once, temporary files removed\n";
+    if (caught_signal)
+        exit_now(sig, msg, sizeof msg - 1);
     caught_signal = sig;
+}
+
+static void on_signal_exit(int sig)
+{
+    static const char msg_int[] = "qmap: interrupted by SIGINT; nothing was written\n";
+    static const char msg_term[] = "qmap: interrupted by SIGTERM; nothing was written\n";
+    if (sig == SIGINT)
+        exit_now(sig, msg_int, sizeof msg_int - 1);
+    exit_now(sig, msg_term, sizeof msg_term - 1);
+}
+
+void cli_signals_install_exit(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal_exit;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 void cli_signals_install(void)
@@ -25,7 +64,6 @@ void cli_signals_install(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;   /* the second signal takes the default action */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

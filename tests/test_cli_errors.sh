@@ -33,6 +33,7 @@ expect() {
     local lines; lines=$(grep -c . "$T/$name.stderr")
     local ok=1
     [ $rc -ne 0 ] || { echo "FAIL $name: exit 0"; ok=0; }
+    [ $rc -lt 128 ] || { echo "FAIL $name: killed by a signal (exit $rc)"; ok=0; }
     grep -qi -- "$words" "$T/$name.stderr" || { echo "FAIL $name: stderr lacks '$words':"; cat "$T/$name.stderr"; ok=0; }
     [ "$lines" -eq 1 ] || { echo "FAIL $name: $lines stderr lines"; cat "$T/$name.stderr"; ok=0; }
     ls "$T"/out-"$name".h5* >/dev/null 2>&1 && { echo "FAIL $name: output file left behind"; ok=0; }
@@ -81,7 +82,7 @@ expect constant_shift_counter "--shift-counter fluo" -- process "$T/zero_fluo/sa
 expect bad_shift_signal "--shift-signal" -- process "$GOOD" --shift-signal fluo
 expect bad_shift_apply "--shift-apply" -- process "$GOOD" --shift-apply spline
 expect bad_mask_file "nomask.png" -- process "$GOOD" --mask "$T/nomask.png"
-OUT_OVERRIDE="$T/no/such/dir/out.h5" expect unwritable_output "cannot create" -- process "$GOOD"
+OUT_OVERRIDE="$T/no/such/dir/out.h5" expect unwritable_output "does not exist" -- process "$GOOD"
 
 # qmap info: lists the map scans of a good dataset, refuses one whose LIMA file is missing.
 "$QMAP" info "$GOOD" > "$T/info.txt" || { echo "FAIL: info on the good dataset"; fail=1; }

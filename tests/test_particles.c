@@ -278,6 +278,12 @@ static void test_bad_files(void)
     hid_t s = H5Screate_simple(1, &n, NULL);
     hid_t d = H5Dcreate2(f, "/maps/strain", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dclose(d), H5Sclose(s), H5Fclose(f);
+    /* a deliberate edit: blank the whole-file checksum line (else "corrupted" answers first) */
+    FILE *seal = fopen(path, "r+b");
+    if (seal) {
+        fputs("                    ", seal);
+        fclose(seal);
+    }
     CHECK(qmap_particle_maps_read(path, &m) < 0 && strstr(qmap_error_message(), "/maps/strain"),
           "short strain map: '%s'", qmap_error_message());
     /* Writing into a folder that does not exist fails and leaves nothing behind. */

@@ -94,7 +94,7 @@ ls "$T"/*.tmp-* >/dev/null 2>&1 && { echo "FAIL: temporary file left"; fail=1; }
 echo "not an HDF5 file" > "$T/text.h5"
 "$PY" -c "import h5py,sys; h5py.File(sys.argv[1],'w').create_group('maps')" "$T/nomask.h5"
 cp "$T/results.h5" "$T/badstrain.h5"
-"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'r+'); del f['maps/strain']; f['maps/strain']=[1.0,2.0]" "$T/badstrain.h5"
+"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'r+'); del f['maps/strain']; f['maps/strain']=[1.0,2.0]; f.close(); open(sys.argv[1],'r+b').write(b' '*20)" "$T/badstrain.h5"   # deliberate edit: checksum line blanked
 expect() {   # name words -- args
     local name=$1 words=$2; shift 3
     local target=${TARGET:-}

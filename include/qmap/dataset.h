@@ -74,6 +74,8 @@ typedef struct {
     int listing;            /* 1 (qmap info): list whatever is readable: no SXDM scan, maps of
                                different shapes or several series are not errors, and a scan
                                whose metadata cannot be read becomes a note (see below) */
+    int skip_bad_scans;     /* 0: a scan whose title or metadata cannot be read is an error
+                               naming it; 1: it is skipped and listed (qmap_dataset_bad_scans) */
 } qmap_open_options;
 
 typedef struct qmap_dataset qmap_dataset;
@@ -86,6 +88,9 @@ void qmap_dataset_close(qmap_dataset *ds);
 
 const char *qmap_dataset_path(const qmap_dataset *ds);
 int qmap_dataset_n_scans(const qmap_dataset *ds);
+/* The scans skipped because their title or metadata could not be read (skip_bad_scans),
+ * "NAME: why; NAME: why", or "" when none. Owned by ds. */
+const char *qmap_dataset_bad_scans(const qmap_dataset *ds);
 const qmap_scan_info *qmap_dataset_scan(const qmap_dataset *ds, int i);
 /* Drop scan i from an open dataset (its arrays are freed, later scans move down by one),
  * e.g. a scan whose frames cannot be read. QMAP_OK, or QMAP_ERR_VALUE when i is out of

@@ -8,6 +8,7 @@
  */
 #include "checkpoint.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,12 +91,16 @@ static void header_of(header *h, uint64_t fingerprint, int scans_done, const qma
 int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
                          const qmap_checkpoint_arrays *a)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return qmap_error(QMAP_ERR_VALUE, "checkpoint path too long: %s", path);
-    stream s = {fopen(tmp, "wb"), QMAP_FINGERPRINT_SEED, 1};
-    if (!s.f)
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0)
+        return fd;
+    stream s = {fdopen(fd, "wb"), QMAP_FINGERPRINT_SEED, 1};
+    if (!s.f) {
+        close(fd);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: cannot create the checkpoint file", tmp);
+    }
     header h;
     header_of(&h, fingerprint, scans_done, a);
     put(&s, MAGIC, sizeof MAGIC);
@@ -109,14 +114,10 @@ int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
     if (fclose(s.f) != 0)
         s.ok = 0;
     if (!s.ok) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: writing the checkpoint failed (disk full?)", path);
     }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return qmap_error(QMAP_ERR_IO, "%s: cannot rename the checkpoint into place", path);
-    }
-    return QMAP_OK;
+    return qmap_temp_commit(tmp, path);
 }
 
 int qmap_checkpoint_load(const char *path, uint64_t fingerprint, qmap_checkpoint_arrays *a,

@@ -111,7 +111,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
     qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
-                            .shift_counter = o->shift_counter, .scans = o->scans /* series (issue 11) */};
+                            .shift_counter = o->shift_counter, .skip_bad_scans = o->skip_bad_scans,
+                            .scans = o->scans /* series (issue 11) */};
     pipeline P = {.o = o};
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
     if (rc < 0)
@@ -154,6 +155,11 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         qmap_results_param(P.r, "scans", "%s", scans);
         if (skipped[0])
             qmap_results_param(P.r, "skipped_scans", "%s", skipped);
+        const char *bad = qmap_dataset_bad_scans(P.ds);
+        if (bad[0]) {   /* every scan accounted for: those with unreadable metadata are listed */
+            qmap_results_param(P.r, "skipped_bad_metadata", "%s", bad);
+            qmap_log(o, "skipped scans (--skip-bad-scans), metadata unreadable: %s", bad);
+        }
         qmap_log(o, "input %s: %d SXDM scans (%s), %d other scans skipped", o->input, P.n_scans, scans,
                  qmap_dataset_n_skipped(P.ds));
         qmap_series_log(o, P.ds, P.r);   /* series (issue 11) */

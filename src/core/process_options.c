@@ -8,6 +8,7 @@
 #include "qmap/error.h"
 #include "qmap/process.h"
 #include "process_options.h"
+#include "bounds.h"
 
 #include <errno.h>
 #include <math.h>
@@ -228,5 +229,5 @@ int qmap_check_process_options(const qmap_process_options *o)
         return qmap_error(QMAP_ERR_VALUE, "--saturation must be a positive finite count, got %g", o->saturation);
     if (!isnan(o->dref) && !(isfinite(o->dref) && o->dref > 0))
         return qmap_error(QMAP_ERR_VALUE, "--dref must be a positive d-spacing in Angstrom, got %g", o->dref);
-    return QMAP_OK;
+    return qmap_bounds_check_options(o);   /* physical ranges (bounds.c) */
 }

@@ -4,6 +4,7 @@
 #include "setup.h"
 #include "log.h"
 #include "calib_setup.h"   /* calibration (issue 11) */
+#include "bounds.h"
 #include "qmap/error.h"
 #include "qmap/frames.h"
 
@@ -35,8 +36,20 @@ int qmap_setup_geometry(pipeline *P)
         P->angles[s].phi = si->angles.phi - o->offset_phi;
         P->angles[s].nu = si->angles.nu - o->offset_nu;
         P->angles[s].delta = si->angles.delta - o->offset_delta;
+        if (qmap_bounds_check_scan(&g, &P->angles[s]) < 0)
+            return qmap_error_prefix(QMAP_ERR_VALUE, "%s: scan %s", o->input, si->name);
+        long npts = (long)si->title.n_fast * si->title.n_slow;
+        if (si->n_frames > npts)   /* possible (a restarted detector), worth a look */
+            qmap_log(o, "warning: scan %s has %d frames but its title declares %ld points; frames after "
+                     "the first %ld are ignored", si->name, si->n_frames, npts, npts);
         P->r->eta[s] = P->angles[s].eta;
     }
+    int same_eta = P->n_scans > 1;
+    for (int s = 1; s < P->n_scans; s++)
+        same_eta = same_eta && P->angles[s].eta == P->angles[0].eta;
+    if (same_eta)   /* possible (a repeated map), but a rocking curve needs eta to change */
+        qmap_log(o, "warning: eta is %.4f deg in all %d scans: no rocking curve, Q along the rocking "
+                 "direction is not resolved", P->angles[0].eta, P->n_scans);
     const qmap_detector_geometry *g = &P->geom[0];
     qmap_log(o, "energy %.3f eV, distance %.6f m, pixel %.3g x %.3g m, centre pixel row %.3f col %.3f%s",
              g->energy_ev, g->distance_m, g->pixel_row_m, g->pixel_col_m, g->center_row, g->center_col,

@@ -20,6 +20,7 @@ struct qmap_dataset {
     qmap_other_scans other;     /* scans not read as maps, for listings and --scans checks */
     qmap_scan_list selection;   /* --scans (n = 0: every map scan) */
     int listing;
+    char bad[4096];   /* scans skipped for unreadable metadata: "NAME: why; ..." */
 };
 
 static void free_scan(qmap_scan_info *s)
@@ -57,6 +58,23 @@ qmap_scan_info *qmap_dataset_append_scan(qmap_dataset *ds)
 void qmap_dataset_add_skipped(qmap_dataset *ds)
 {
     ds->n_skipped++;
+}
+
+void qmap_dataset_add_bad(qmap_dataset *ds, const char *name, const char *why)
+{
+    size_t l = strlen(ds->bad);
+    snprintf(ds->bad + l, sizeof ds->bad - l, "%s%s: %s", l ? "; " : "", name, why);
+}
+
+void qmap_dataset_pop_scan(qmap_dataset *ds)
+{
+    if (ds->n_scans > 0)
+        free_scan(&ds->scans[--ds->n_scans]);
+}
+
+const char *qmap_dataset_bad_scans(const qmap_dataset *ds)
+{
+    return ds ? ds->bad : "";
 }
 
 const char *qmap_dataset_path(const qmap_dataset *ds)

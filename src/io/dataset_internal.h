@@ -50,6 +50,10 @@ int qmap_bliss_read_scan(hid_t scan, const char *file, const qmap_open_options *
 /* Append a zeroed scan to ds (NULL: no memory); count a skipped scan. */
 qmap_scan_info *qmap_dataset_append_scan(qmap_dataset *ds);
 void qmap_dataset_add_skipped(qmap_dataset *ds);
+/* A scan skipped for unreadable metadata (skip_bad_scans): listed with why. */
+void qmap_dataset_add_bad(qmap_dataset *ds, const char *name, const char *why);
+/* Remove the last scan appended (its metadata failed). */
+void qmap_dataset_pop_scan(qmap_dataset *ds);
 
 /* SPEC-era input (dataset_spec.c): every pscan/kmap/sxdm map scan of a SPEC file. */
 int qmap_dataset_read_spec(qmap_dataset *ds, const char *path, const qmap_open_options *opt);

@@ -130,18 +130,49 @@ static int note_other(qmap_dataset *ds, hid_t file, const char *name, int number
 
 /* 1 when root group `name` is a map scan (readable title of a map command, with a
  * measurement group); its title is parsed into *t. */
-static int is_map_scan(hid_t file, const char *name, qmap_scan_title *t)
+/* 1 when title begins with a map command (sxdm, kmap, mesh and their a/d forms). */
+static int looks_like_map_title(const char *title)
+{
+    static const char *const cmds[] = {"sxdm", "asxdm", "dsxdm", "kmap", "akmap", "dkmap", "mesh", "amesh", "dmesh"};
+    while (*title == ' ' || *title == '\t')
+        title++;
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        size_t n = strlen(cmds[i]);
+        if (strncmp(title, cmds[i], n) == 0 && (title[n] == '(' || title[n] == ' ' || title[n] == '\t'))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1: a map scan (title parsed into t); 0: another kind of scan; -1: a scan whose title
+ * cannot be read, or a map title that cannot be parsed (*why says which): every scan is
+ * accounted for, none is dropped silently. */
+static int is_map_scan(hid_t file, const char *name, qmap_scan_title *t, char *why, size_t why_size)
 {
     char path[PATH_LEN], title[TITLE_LEN];
     if (!qmap_h5_is_group(file, name))
         return 0;
-    snprintf(path, sizeof path, "%s/title", name);
-    if (qmap_h5_read_string(file, path, title, sizeof title, NULL) != QMAP_OK)
-        return 0;
-    if (qmap_parse_scan_title(title, t) != QMAP_OK)
-        return 0;
     snprintf(path, sizeof path, "%s/measurement", name);
-    return qmap_h5_is_group(file, path);
+    int has_measurement = qmap_h5_is_group(file, path) > 0;
+    snprintf(path, sizeof path, "%s/title", name);
+    if (qmap_h5_exists(file, path) <= 0) {
+        if (!has_measurement)
+            return 0;
+        snprintf(why, why_size, "has no title");
+        return -1;
+    }
+    const char *detail = NULL;
+    if (qmap_h5_read_string(file, path, title, sizeof title, &detail) != QMAP_OK) {
+        snprintf(why, why_size, "its title cannot be read (%s)", detail ? detail : qmap_error_message());
+        return -1;
+    }
+    if (qmap_parse_scan_title(title, t) != QMAP_OK) {
+        if (!looks_like_map_title(title))
+            return 0;
+        snprintf(why, why_size, "map title cannot be parsed: %s", qmap_error_message());
+        return -1;
+    }
+    return has_measurement;   /* a map scan without measurement/: interrupted, skipped */
 }
 
 /* Read scan `name` into a new entry of ds. */
@@ -224,13 +255,27 @@ static int discover(qmap_dataset *ds, hid_t file, const qmap_open_options *opt)
                 rc = qmap_dataset_note_other(ds, l.names[i], number, "", missing);
             continue;
         }
-        if (sub != 1 || !is_map_scan(file, l.names[i], &t)) {
+        char why[1200] = "";
+        int kind = sub == 1 ? is_map_scan(file, l.names[i], &t, why, sizeof why) : 0;
+        if (kind == 0) {
             qmap_dataset_add_skipped(ds);
             rc = note_other(ds, file, l.names[i], number, sub != 1 ? "subscan" : "not an SXDM map");
+        } else if (kind < 0) {   /* title or metadata unreadable: never dropped silently */
+            if (listing)
+                rc = qmap_dataset_note_other(ds, l.names[i], number, "", why);
+            else if (!opt->skip_bad_scans)
+                rc = qmap_error(QMAP_ERR_FORMAT, "%s: scan %s: %s (--skip-bad-scans skips it)", path, l.names[i], why);
+            else
+                qmap_dataset_add_bad(ds, l.names[i], why);
         } else {
             rc = add_scan(ds, file, l.names[i], number, &t, opt);
-            if (rc != QMAP_OK && listing && rc != QMAP_ERR_NOMEM)
+            if (rc != QMAP_OK && listing && rc != QMAP_ERR_NOMEM) {
                 rc = qmap_dataset_drop_failed(ds, l.names[i], number, t.command);
+            } else if (rc < 0 && rc != QMAP_ERR_NOMEM && opt->skip_bad_scans) {
+                qmap_dataset_pop_scan(ds);
+                qmap_dataset_add_bad(ds, l.names[i], qmap_error_message());
+                rc = QMAP_OK;
+            }
         }
     }
     free_names(&l);

@@ -96,6 +96,15 @@ int qmap__setup_virtual(qmap_frame_reader *r, hid_t dcpl);
 
 int qmap__setup_plain(qmap_frame_reader *r, const char *dset_path);
 
+/* vds_check.c: *out = name with "%b" (master's name without folder and extension) and "%%"
+ * expanded; returns 1, 0 when name has another conversion (left to HDF5, *out NULL), or
+ * QMAP_ERR_NOMEM. */
+int qmap__vds_expand_name(const char *master, const char *name, char **out);
+/* QMAP_OK when full exists and is a regular file, else QMAP_ERR_IO with *why ("is missing"). */
+int qmap__vds_check_file(const char *full, const char *label, const char **why);
+/* 1 when the opened source dataset is itself virtual (chains and cycles are refused). */
+int qmap__vds_source_is_virtual(hid_t dset);
+
 /* H5Dread frames [sf, sf + k), rows [row0, row1) of dset as float into out. */
 int qmap__read_slab(qmap_frame_reader *r, hid_t dset, const char *label, const char *dname,
                      hsize_t sf, int k, int row0, int row1, float *out);

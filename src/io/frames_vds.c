@@ -124,7 +124,10 @@ static int open_source_file(qmap_frame_reader *r, const char *label, hid_t *file
     char *full = qmap__resolve_source(r->path, label);
     if (!full) return qmap_error(QMAP_ERR_NOMEM, "out of memory");
     int st = QMAP_OK;
-    if (access(full, R_OK) != 0) {
+    const char *why = NULL;
+    if (qmap__vds_check_file(full, label, &why) < 0) {
+        st = qmap__reader_error(r, QMAP_ERR_IO, "source file %s %s", label, why);
+    } else if (access(full, R_OK) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             st = qmap__reader_error(r, QMAP_ERR_IO, "source file %s is missing", label);
         else
@@ -157,8 +160,20 @@ static int setup_mapping(qmap_frame_reader *r, hid_t dcpl, size_t i, segment *s,
     s->dset_name = vds_string(dcpl, i, H5Pget_virtual_dsetname);
     if (!s->file_label || !s->dset_name)
         return qmap__reader_error(r, QMAP_ERR_INTERNAL, "cannot read virtual mapping %zu", i);
-    if (strchr(s->file_label, '%') || strchr(s->dset_name, '%')) {
-        *mapped = 0; /* printf-style source names: leave them to HDF5 */
+    int unexpanded = 0;
+    if (strchr(s->file_label, '%')) {
+        char *expanded = NULL;
+        int e = qmap__vds_expand_name(r->path, s->file_label, &expanded);
+        if (e < 0)
+            return qmap__reader_error(r, QMAP_ERR_NOMEM, "out of memory");
+        if (e > 0) {
+            free(s->file_label);
+            s->file_label = expanded;
+        }
+        unexpanded = e == 0;
+    }
+    if (unexpanded || strchr(s->dset_name, '%')) {
+        *mapped = 0; /* printf-style conversions other than %b, %%: leave them to HDF5 */
         return QMAP_OK;
     }
     int st = open_source_file(r, s->file_label, &s->file);
@@ -178,6 +193,9 @@ static int setup_mapping(qmap_frame_reader *r, hid_t dcpl, size_t i, segment *s,
     if (s->dset < 0)
         return qmap__reader_error(r, QMAP_ERR_FORMAT, "source file %s has no dataset %s", s->file_label,
                             s->dset_name);
+    if (qmap__vds_source_is_virtual(s->dset))
+        return qmap__reader_error(r, QMAP_ERR_FORMAT, "source %s:%s of the virtual dataset is itself virtual "
+                                  "(a self-reference, a cycle or a chain; refused)", s->file_label, s->dset_name);
     if (s->v0 >= (hsize_t)r->n_frames) s->n = 0;
     else if (s->n > (hsize_t)r->n_frames - s->v0) s->n = (hsize_t)r->n_frames - s->v0;
     st = classify_source(r, s);

@@ -45,13 +45,19 @@ int qmap_h5_open_file(const char *path, hid_t *out)
     *out = H5I_INVALID_HID;
     if (!path || !*path)
         return qmap_error(QMAP_ERR_IO, "no file name given");
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return qmap_error(QMAP_ERR_IO, "%s: is a directory, not an HDF5 file", path);
+    /* a FIFO or a device would block the open or read without end */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return qmap_error(QMAP_ERR_IO, "%s: is not a regular file (FIFO, device or socket)", path);
     FILE *f = fopen(path, "rb");
     if (!f)
         return qmap_error(QMAP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     fclose(f);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return qmap_error(QMAP_ERR_IO, "%s: is a directory, not an HDF5 file", path);
+    int sealed = qmap_file_seal_check(path);   /* a corrupted qmap results file */
+    if (sealed < 0)
+        return sealed;
 
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);

@@ -25,6 +25,25 @@ void qmap_h5_quiet_begin(qmap_h5_quiet *q);
 /* Restore the handler saved by qmap_h5_quiet_begin. */
 void qmap_h5_quiet_end(const qmap_h5_quiet *q);
 
+/* file_seal.c: the checksum of a qmap results file in its user block of QMAP_SEAL_BLOCK
+ * bytes (the writer reserves it). qmap_file_seal writes it once the file is closed;
+ * qmap_file_seal_check returns QMAP_ERR_CORRUPT with a one-line message when a sealed file's
+ * bytes do not match (QMAP_OK for a file without a seal). qmap_h5_open_file checks it. */
+#define QMAP_SEAL_BLOCK 512
+int qmap_file_seal(const char *path);
+int qmap_file_seal_check(const char *path);
+/* 1 when path begins with the seal's magic (it has the user block), else 0. */
+int qmap_file_sealed(const char *path);
+
+/* safe_output_h5.c: create the HDF5 file at tmp, a temporary that qmap_temp_create made
+ * (qmap/output.h), exclusively: the placeholder is removed and H5Fcreate(H5F_ACC_EXCL) makes
+ * the file anew, so a symbolic link planted under that name makes the creation fail instead
+ * of being followed (H5F_ACC_TRUNC would follow it). Returns the file, or < 0 with a qmap_error
+ * (the temporary is then forgotten). Call inside quiet. */
+hid_t qmap_h5_create_temp(const char *tmp, hid_t fcpl, hid_t fapl);
+/* safe_output.c: record tmp's current inode as the temporary's (after it was re-created). */
+int qmap__temp_rebind(const char *tmp);
+
 /* Open an HDF5 file read-only. On failure records a one-line qmap_error naming the
  * path (missing, not HDF5, truncated) and returns QMAP_ERR_IO. Call inside quiet. */
 int qmap_h5_open_file(const char *path, hid_t *out);

@@ -1,7 +1,7 @@
 /* particles_file.c -- read the maps of a results file for the particle analysis, and add
  * /particles to it (plus the CSV table) without ever leaving it half-updated.
  *
- * Update scheme: the results file is copied byte for byte to "<file>.tmp-<pid>" in the
+ * Update scheme: the results file is copied byte for byte to an exclusive temporary (qmap/output.h) in the
  * same folder, /particles is replaced in the copy, the copy is closed and renamed over
  * the original. The CSV is written to its own temporary name first and renamed last. A
  * failure at any step removes the temporaries and leaves the original files as they were.
@@ -10,6 +10,7 @@
  */
 #include "qmap/particles.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "h5util.h"
 
 #include <errno.h>
@@ -122,19 +123,21 @@ done:
 
 /* ---------------------------------------------------------------- writing */
 
-static int copy_file(const char *from, const char *to)
+/* Copy from into the exclusive temporary `out` (see qmap/output.h), keeping from's mode. */
+static int copy_file(const char *from, const char *to, int out)
 {
-    int in = open(from, O_RDONLY);
-    if (in < 0)
+    int in = open(from, O_RDONLY | O_NONBLOCK);
+    if (in < 0) {
+        close(out);
         return qmap_error(QMAP_ERR_IO, "%s: cannot open: %s", from, strerror(errno));
-    struct stat sb;
-    mode_t mode = fstat(in, &sb) == 0 ? (sb.st_mode & 0777) : 0644;
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (out < 0) {
-        close(in);
-        return qmap_error(QMAP_ERR_IO, "%s: cannot create a temporary file beside it (%s): %s", from, to,
-                          strerror(errno));
     }
+    struct stat sb;
+    if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(in);
+        close(out);
+        return qmap_error(QMAP_ERR_IO, "%s: not a regular file", from);
+    }
+    fchmod(out, sb.st_mode & 0777);
     char buf[1 << 16];
     ssize_t got;
     int st = QMAP_OK;
@@ -242,11 +245,13 @@ static int write_group(hid_t f, const qmap_particles *p, const qmap_particle_opt
     return bad ? -1 : 0;
 }
 
-static int write_csv(const char *path, const qmap_particles *p)
+static int write_csv(const char *path, int fd, const qmap_particles *p)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
         return qmap_error(QMAP_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    }
     for (int k = 0; k < QMAP_N_PCOLS; k++) {
         const char *u = qmap_particle_column_unit(k);
         fprintf(f, "%s%s%s%s%s", k ? "," : "", qmap_particle_column_name(k), *u ? " (" : "", u, *u ? ")" : "");
@@ -271,13 +276,13 @@ static int write_csv(const char *path, const qmap_particles *p)
 int qmap_particles_write(const char *results_path, const char *csv_path, const qmap_particles *p,
                          const qmap_particle_options *o)
 {
-    char tmp[4096], csv_tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", results_path, (long)getpid()) >= (int)sizeof tmp ||
-        snprintf(csv_tmp, sizeof csv_tmp, "%s.tmp-%ld", csv_path, (long)getpid()) >= (int)sizeof csv_tmp)
-        return qmap_error(QMAP_ERR_VALUE, "%s: path too long", results_path);
-    int st = copy_file(results_path, tmp);
+    char tmp[4400], csv_tmp[4400];
+    int fd = qmap_temp_create(results_path, tmp, sizeof tmp);
+    if (fd < 0)
+        return fd;
+    int st = copy_file(results_path, tmp, fd);
     if (st < 0) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return st;
     }
     qmap_h5_quiet quiet;
@@ -293,14 +298,21 @@ int qmap_particles_write(const char *results_path, const char *csv_path, const q
             st = qmap_error(QMAP_ERR_IO, "%s: closing the updated copy failed; the file is unchanged", results_path);
     }
     qmap_h5_quiet_end(&quiet);
+    int have_csv = 0;
+    if (st == QMAP_OK) {
+        int cfd = qmap_temp_create(csv_path, csv_tmp, sizeof csv_tmp);
+        st = cfd < 0 ? cfd : write_csv(csv_tmp, cfd, p);
+        have_csv = cfd >= 0;
+    }
+    if (st == QMAP_OK && qmap_file_sealed(tmp))
+        st = qmap_file_seal(tmp);   /* the updated copy gets its own checksum */
     if (st == QMAP_OK)
-        st = write_csv(csv_tmp, p);
-    if (st == QMAP_OK && rename(tmp, results_path) != 0)
-        st = qmap_error(QMAP_ERR_IO, "%s: cannot rename the updated file into place: %s", results_path,
-                        strerror(errno));
-    if (st == QMAP_OK && rename(csv_tmp, csv_path) != 0)
-        st = qmap_error(QMAP_ERR_IO, "%s: cannot rename into place: %s", csv_path, strerror(errno));
-    unlink(tmp);
-    unlink(csv_tmp);
+        st = qmap_temp_commit(tmp, results_path);
+    else
+        qmap_temp_discard(tmp);
+    if (st == QMAP_OK)
+        st = qmap_temp_commit(csv_tmp, csv_path);
+    else if (have_csv)
+        qmap_temp_discard(csv_tmp);
     return st;
 }

@@ -1,11 +1,13 @@
 /* plot_figure.c -- figures and axes of plot.h: canvas, text, axes records, output files.
  *
  * Drawing goes to a cairo recording surface, so one drawing serves every output (PNG at
- * any scale, SVG, PDF) and can be placed into composite figures. Files are written to
- * "path.tmp-PID" and renamed, so a figure file that exists is always complete.
+ * any scale, SVG, PDF) and can be placed into composite figures. Files are written through
+ * an exclusive temporary (qmap/output.h) and renamed, so a figure file that exists is always
+ * complete and no planted symbolic link is followed.
  */
 #include "plot_internal.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -129,23 +131,31 @@ static int check_figure(qmap_figure *f, const char *path)
     return QMAP_OK;
 }
 
-static void temp_name(const char *path, char *tmp, size_t size)
+/* cairo's stream writer onto the temporary's file descriptor */
+static cairo_status_t write_fd(void *closure, const unsigned char *data, unsigned int length)
 {
-    snprintf(tmp, size, "%s.tmp-%ld", path, (long)getpid());
+    int fd = *(int *)closure;
+    while (length > 0) {
+        ssize_t put = write(fd, data, length);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return CAIRO_STATUS_WRITE_ERROR;
+        data += put;
+        length -= (unsigned int)put;
+    }
+    return CAIRO_STATUS_SUCCESS;
 }
 
-static int finish_file(const char *tmp, const char *path, cairo_status_t st)
+static int finish_file(const char *tmp, int fd, const char *path, cairo_status_t st)
 {
+    if (close(fd) != 0 && st == CAIRO_STATUS_SUCCESS)
+        st = CAIRO_STATUS_WRITE_ERROR;
     if (st != CAIRO_STATUS_SUCCESS) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "cannot write %s: %s", path, cairo_status_to_string(st));
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return qmap_error(QMAP_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
-    return QMAP_OK;
+    return qmap_temp_commit(tmp, path);
 }
 
 int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
@@ -165,12 +175,16 @@ int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
     cairo_paint(cr);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    char tmp[4200];
-    temp_name(path, tmp, sizeof tmp);
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0) {
+        cairo_surface_destroy(img);
+        return fd;
+    }
     if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png(img, tmp);
+        st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
     cairo_surface_destroy(img);
-    return finish_file(tmp, path, st);
+    return finish_file(tmp, fd, path, st);
 }
 
 static int write_vector(qmap_figure *f, const char *path, int pdf)
@@ -178,10 +192,12 @@ static int write_vector(qmap_figure *f, const char *path, int pdf)
     int rc = check_figure(f, path);
     if (rc < 0)
         return rc;
-    char tmp[4200];
-    temp_name(path, tmp, sizeof tmp);
-    cairo_surface_t *s = pdf ? cairo_pdf_surface_create(tmp, f->width, f->height)
-                             : cairo_svg_surface_create(tmp, f->width, f->height);
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0)
+        return fd;
+    cairo_surface_t *s = pdf ? cairo_pdf_surface_create_for_stream(write_fd, &fd, f->width, f->height)
+                             : cairo_svg_surface_create_for_stream(write_fd, &fd, f->width, f->height);
     cairo_t *cr = cairo_create(s);
     cairo_set_source_surface(cr, f->rec, 0, 0);
     cairo_paint(cr);
@@ -191,7 +207,7 @@ static int write_vector(qmap_figure *f, const char *path, int pdf)
     if (st == CAIRO_STATUS_SUCCESS)
         st = cairo_surface_status(s);
     cairo_surface_destroy(s);
-    return finish_file(tmp, path, st);
+    return finish_file(tmp, fd, path, st);
 }
 
 int qmap_figure_write_svg(qmap_figure *f, const char *path) { return write_vector(f, path, 0); }

@@ -1,12 +1,13 @@
 /* report.c -- `qmap report`: the figure table, the overview page and the output folder.
  *
  * Figures are a table {name, caption, draw}: adding one is one line. All files are made in
- * "DIR.tmp-PID" beside the report folder and moved into it when every one is complete, so
+ * a private "DIR.tmp-qmap-XXXXXX" (mkdtemp) beside the report folder and moved into it when every one is complete, so
  * a failed report leaves no new file in DIR. The particles figure and table (report_particles.c)
  * are added when the results file has /particles: they need that group, not only qmap_results.
  */
 #include "report_internal.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -150,8 +151,8 @@ static int outdir_commit(outdir *d)
     for (int i = 0; i < d->n_files; i++) {
         path_in(d->tmpdir, d->files[i], a, sizeof a);
         path_in(d->dir, d->files[i], b, sizeof b);
-        if (rename(a, b) != 0)
-            return qmap_error(QMAP_ERR_IO, "cannot move %s to %s: %s", a, b, strerror(errno));
+        if (qmap_temp_commit(a, b) < 0)   /* never replaces a symbolic link */
+            return qmap_error_prefix(QMAP_ERR_IO, "report");
     }
     for (int i = 0; i < d->n_files; i++)
         free(d->files[i]);
@@ -411,15 +412,16 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         qmap_report_default_dir(results_path, d.dir, sizeof d.dir);
     while (strlen(d.dir) > 1 && d.dir[strlen(d.dir) - 1] == '/')
         d.dir[strlen(d.dir) - 1] = '\0';
-    struct stat st;
-    if (stat(d.dir, &st) == 0 && !S_ISDIR(st.st_mode))
-        return qmap_error(QMAP_ERR_IO, "report folder %s exists and is not a folder", d.dir);
+    int rc0 = qmap_output_check_folder("report folder", d.dir);
+    if (rc0 < 0)
+        return rc0;
     qmap_results *r = NULL;
     int rc = qmap_report_load(results_path, &r);
     if (rc < 0)
         return rc;
-    snprintf(d.tmpdir, sizeof d.tmpdir, "%s.tmp-%ld", d.dir, (long)getpid());
-    if (mkdir(d.tmpdir, 0777) != 0) {
+    /* a private folder with a random name: nothing planted in it can be followed */
+    snprintf(d.tmpdir, sizeof d.tmpdir, "%s.tmp-qmap-XXXXXX", d.dir);
+    if (!mkdtemp(d.tmpdir)) {
         rc = qmap_error(QMAP_ERR_IO, "cannot create %s: %s", d.tmpdir, strerror(errno));
         qmap_results_free(r);
         return rc;
@@ -431,6 +433,8 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         rc = qmap_report_figure(r, figures[i].name, o, &figs[i]);
         if (rc >= 0 && figs[i])
             rc = write_figure(&d, figs[i], figures[i].name, o, 1);
+        if (rc >= 0)
+            rc = qmap_check_cancel();   /* SIGINT/SIGTERM: the folder is left as it was */
     }
     qmap_report_particles *particles = NULL;
     if (rc >= 0 && qmap_report_selects(o->figures, "particles"))
@@ -453,7 +457,11 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         qmap_figure_free(ov);
     }
     if (rc >= 0)
+        rc = qmap_check_cancel();
+    if (rc >= 0)
         rc = write_html(&d, r, results_path, figs, o, particles);
+    if (rc >= 0)
+        rc = qmap_check_cancel();
     for (int i = 0; i <= N_FIGURES; i++)
         qmap_figure_free(figs[i]);
     qmap_report_particles_free(particles);

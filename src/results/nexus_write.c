@@ -11,6 +11,7 @@
  * Layout: docs/results-file.md.
  */
 #include "nexus_write.h"
+#include "results_format.h"
 #include "h5util.h"
 
 #include <errno.h>
@@ -47,7 +48,9 @@ static hid_t str_dataset(nx *w, hid_t loc, const char *name, const char *value)
     H5Tset_size(t, strlen(value) + 1);
     H5Tset_cset(t, H5T_CSET_UTF8);
     hid_t s = H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t pl = qmap__results_dcpl(0, NULL, 0);   /* no object times */
+    hid_t d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, pl, H5P_DEFAULT);
+    qmap__results_plist_close(pl);
     if (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) < 0) {
         w->failed = 1;
         if (d >= 0)
@@ -70,7 +73,9 @@ static hid_t numbers(nx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtyp
 {
     hsize_t dim = (hsize_t)n;
     hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
-    hid_t d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t pl = qmap__results_dcpl(n == 1 ? 0 : 1, &dim, H5Tget_size(ftype));   /* Fletcher32, no times */
+    hid_t d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, pl, H5P_DEFAULT);
+    qmap__results_plist_close(pl);
     H5Sclose(s);
     if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
         w->failed = 1;
@@ -84,6 +89,7 @@ static hid_t numbers(nx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtyp
 static hid_t group(nx *w, hid_t loc, const char *name, const char *nx_class, int track_order)
 {
     hid_t pl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_obj_track_times(pl, 0);   /* deterministic files (results_format.c) */
     if (track_order)
         H5Pset_link_creation_order(pl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, pl, H5P_DEFAULT);
@@ -110,7 +116,9 @@ static void axis_dataset(nx *w, hid_t maps, const char *name, const double *v, i
 {
     hsize_t dim = (hsize_t)n;
     hid_t s = H5Screate_simple(1, &dim, NULL);
-    hid_t d = H5Dcreate2(maps, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t pl = qmap__results_dcpl(1, &dim, sizeof(double));   /* Fletcher32, no object times */
+    hid_t d = H5Dcreate2(maps, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, pl, H5P_DEFAULT);
+    qmap__results_plist_close(pl);
     H5Sclose(s);
     if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
         w->failed = 1;

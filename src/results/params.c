@@ -190,11 +190,16 @@ int qmap_params_read(const char *path, qmap_params *p)
     FILE *f = fopen(path, "rb");
     if (!f)
         return qmap_error(QMAP_ERR_IO, "%s: cannot open the parameter file", path);
+    /* an HDF5 file: its signature at offset 0, or after a user block (512, 1024, ... bytes:
+     * qmap's results files carry their checksum seal in a 512-byte user block) */
     unsigned char sig[8] = {0};
-    size_t got = fread(sig, 1, 8, f);
-    if (got == 8 && memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) {
-        fclose(f);
-        return read_results(path, p);
+    for (long off = 0; off <= 4096; off = off ? off * 2 : 512) {
+        if (fseek(f, off, SEEK_SET) != 0 || fread(sig, 1, 8, f) != 8)
+            break;
+        if (memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) {
+            fclose(f);
+            return read_results(path, p);
+        }
     }
     rewind(f);
     int rc = read_text(path, f, p);

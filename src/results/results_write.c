@@ -6,6 +6,8 @@
  */
 #include "qmap/results.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
+#include "results_format.h"
 #include "h5util.h"
 #include "nexus_write.h"
 
@@ -41,7 +43,9 @@ static hid_t write_array(writer *w, hid_t loc, const char *name, hid_t file_type
                          int rank, const hsize_t *dims, const void *data, const char *units)
 {
     hid_t s = H5Screate_simple(rank, dims, NULL);
-    hid_t d = H5Dcreate2(loc, name, file_type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t pl = qmap__results_dcpl(rank, dims, H5Tget_size(file_type));
+    hid_t d = H5Dcreate2(loc, name, file_type, s, H5P_DEFAULT, pl, H5P_DEFAULT);
+    qmap__results_plist_close(pl);
     H5Sclose(s);
     if (d < 0 || H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         w->failed = 1;
@@ -69,7 +73,9 @@ static void write_u8(writer *w, hid_t loc, const char *name, int rank, const hsi
 
 static hid_t make_group(writer *w, hid_t loc, const char *name, const char *nx_class)
 {
-    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t pl = qmap__results_gcpl();
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, pl, H5P_DEFAULT);
+    qmap__results_plist_close(pl);
     if (g < 0) {
         w->failed = 1;
         return -1;
@@ -160,6 +166,8 @@ static void write_cube(writer *w, hid_t g, const qmap_results *r, const hsize_t 
     hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(pl, 5, chunk);
     H5Pset_deflate(pl, 1);
+    H5Pset_fletcher32(pl);
+    H5Pset_obj_track_times(pl, 0);
     hid_t d = H5Dcreate2(g, "cube", H5T_IEEE_F32LE, s, H5P_DEFAULT, pl, H5P_DEFAULT);
     if (d < 0 || H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->qspace_cube) < 0)
         w->failed = 1;
@@ -245,17 +253,23 @@ static void write_parameters(writer *w, hid_t file, const qmap_results *r)
 
 int qmap_results_write(const qmap_results *r, const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return qmap_error(QMAP_ERR_VALUE, "output path too long: %s", path);
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0)
+        return fd;
+    close(fd);
     writer w = {path, 0};
     H5E_auto2_t old_fn;
     void *old_data;
     H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fcpl = qmap__results_fcpl(), fapl = qmap__results_fapl();
+    hid_t f = qmap_h5_create_temp(tmp, fcpl, fapl);
+    qmap__results_plist_close(fcpl);
+    qmap__results_plist_close(fapl);
     if (f < 0) {
         H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: cannot create output file (folder missing or not writable?)", path);
     }
     set_str_attr(&w, f, "creator", "qmap " QMAP_VERSION_STRING);
@@ -273,16 +287,16 @@ int qmap_results_write(const qmap_results *r, const char *path)
         w.failed = 1;
     H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
     if (cancelled) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_CANCELLED, "interrupted while writing %s; nothing was written", path);
     }
     if (w.failed) {
-        unlink(tmp);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: writing the results failed (disk full?); nothing was written", path);
     }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return qmap_error(QMAP_ERR_IO, "%s: cannot rename the finished results file into place", path);
+    if (qmap_file_seal(tmp) < 0) {
+        qmap_temp_discard(tmp);
+        return qmap_error_prefix(QMAP_ERR_IO, "%s: nothing was written", path);
     }
-    return QMAP_OK;
+    return qmap_temp_commit(tmp, path);
 }

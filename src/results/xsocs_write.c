@@ -26,6 +26,7 @@
  */
 #include "qmap/xsocs.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "h5util.h"
 
 #include <hdf5.h>
@@ -329,17 +330,23 @@ int qmap_xsocs_qspace_write(const qmap_results *r, const char *path)
                         path, scans, n_names, r->n_scans);
     if (rc == QMAP_OK)
         rc = hits_to_histo(r, path, &histo);
-    char tmp[4096];
-    if (rc == QMAP_OK && snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        rc = qmap_error(QMAP_ERR_VALUE, "output path too long: %s", path);
+    char tmp[4400];
+    if (rc == QMAP_OK) {
+        int fd = qmap_temp_create(path, tmp, sizeof tmp);
+        if (fd < 0)
+            rc = fd;
+        else
+            close(fd);
+    }
     if (rc == QMAP_OK) {
         H5E_auto2_t old_fn;
         void *old_data;
         H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t f = qmap_h5_create_temp(tmp, H5P_DEFAULT, H5P_DEFAULT);
         if (f < 0) {
             rc = qmap_error(QMAP_ERR_IO, "%s: cannot create the XSOCS q-space file (folder missing or not writable?)", path);
+            qmap_temp_discard(tmp);
         } else {
             writer w = {0};
             write_data(&w, f, r, histo);
@@ -349,10 +356,10 @@ int qmap_xsocs_qspace_write(const qmap_results *r, const char *path)
                 w.failed = 1;
             if (w.failed)
                 rc = qmap_error(QMAP_ERR_IO, "%s: writing the XSOCS q-space file failed (disk full?); nothing was written", path);
-            else if (rename(tmp, path) != 0)
-                rc = qmap_error(QMAP_ERR_IO, "%s: cannot rename the finished XSOCS q-space file into place", path);
             if (rc != QMAP_OK)
-                unlink(tmp);
+                qmap_temp_discard(tmp);
+            else
+                rc = qmap_temp_commit(tmp, path);
         }
         H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
     }

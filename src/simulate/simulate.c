@@ -2,12 +2,13 @@
  *
  * Why: qmap's readers, drift correction and peak fitting need data with a known answer
  * in exactly the layout beamline files have. This driver builds the model
- * (simulate_model.c), writes every file under a temporary ".part" name
+ * (simulate_model.c), writes every file under an exclusive temporary name (qmap/output.h)
  * (simulate_write.c) and renames them only when all are complete; on failure it removes
  * what it wrote. HDF5's own error printing is silenced; failures return qmap_error codes.
  */
 #include "simulate_internal.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -17,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PART_SUFFIX ".part"
+#define TEMP_NAME_MAX 4400
 
 void qmap_sim_defaults(qmap_sim_params *p)
 {
@@ -135,13 +136,20 @@ static int files_alloc(sim_files *fl, int n, int max_dirs)
 /* Register the next output file dir/name; its temporary name is returned. */
 static const char *files_add(sim_files *fl, const char *dir, const char *name)
 {
-    char *t = join(dir, name, PART_SUFFIX), *f = join(dir, name, "");
+    char *t = malloc(TEMP_NAME_MAX), *f = join(dir, name, "");
     if (!t || !f) {
         free(t);
         free(f);
         qmap_error(QMAP_ERR_NOMEM, "simulation: no memory");
         return NULL;
     }
+    int fd = qmap_temp_create(f, t, TEMP_NAME_MAX);   /* exclusive, random name */
+    if (fd < 0) {
+        free(t);
+        free(f);
+        return NULL;
+    }
+    close(fd);
     fl->tmp[fl->n] = t;
     fl->final[fl->n] = f;
     fl->n++;
@@ -151,9 +159,8 @@ static const char *files_add(sim_files *fl, const char *dir, const char *name)
 static int files_commit(sim_files *fl)
 {
     for (int i = 0; i < fl->n; i++) {
-        if (rename(fl->tmp[i], fl->final[i]) != 0)
-            return qmap_error(QMAP_ERR_IO, "simulation: cannot rename %s to %s: %s",
-                              fl->tmp[i], fl->final[i], strerror(errno));
+        if (qmap_temp_commit(fl->tmp[i], fl->final[i]) < 0)
+            return qmap_error_prefix(QMAP_ERR_IO, "simulation");
         fl->n_renamed = i + 1;
     }
     return QMAP_OK;
@@ -162,8 +169,10 @@ static int files_commit(sim_files *fl)
 static void files_cleanup(sim_files *fl, int failed)
 {
     for (int i = 0; i < fl->n; i++) {
-        if (failed)
-            unlink(i < fl->n_renamed ? fl->final[i] : fl->tmp[i]);
+        if (failed && i < fl->n_renamed)
+            unlink(fl->final[i]);
+        else if (failed)
+            qmap_temp_discard(fl->tmp[i]);
         free(fl->tmp[i]);
         free(fl->final[i]);
     }

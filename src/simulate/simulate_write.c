@@ -9,6 +9,7 @@
  */
 #include "simulate_internal.h"
 #include "qmap/error.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <zlib.h>
@@ -267,7 +268,7 @@ int qmap_sim_write_lima(const qmap_sim_model *m, int scan, const char *path, int
     hid_t f = -1, sp = -1, dcpl = -1, l = -1, d = -1;
     int rc;
     g_file = path;
-    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    f = qmap_h5_create_temp(path, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         return qmap_error(QMAP_ERR_IO, "simulation: cannot create %s", path);
     sp = H5Screate_simple(3, dims, NULL);
@@ -499,7 +500,7 @@ int qmap_sim_write_master_series(const qmap_sim_model *const *m, int n, const ch
 int qmap_sim_write_master(const qmap_sim_model *m, const char *path, const int64_t *sums)
 {
     g_file = path;
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = qmap_h5_create_temp(path, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         return qmap_error(QMAP_ERR_IO, "simulation: cannot create %s", path);
     int rc = write_alignment_scans(m, f);
@@ -603,7 +604,7 @@ static int write_truth_params(const qmap_sim_model *m, hid_t g)
 int qmap_sim_write_truth(const qmap_sim_model *m, const qmap_sim_truth *t, const char *path)
 {
     g_file = path;
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = qmap_h5_create_temp(path, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         return qmap_error(QMAP_ERR_IO, "simulation: cannot create %s", path);
     int rc = write_truth_maps(m, t, f);

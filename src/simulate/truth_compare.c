@@ -5,6 +5,7 @@
  */
 #include "qmap/truth.h"
 #include "qmap/error.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -164,6 +165,8 @@ int qmap_compare_truth(const char *results_path, const char *truth_path, qmap_tr
 {
     memset(rep, 0, sizeof *rep);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (qmap_file_seal_check(results_path) < 0)   /* a corrupted results file */
+        return QMAP_ERR_CORRUPT;
     hid_t fr = H5Fopen(results_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t ft = H5Fopen(truth_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     int rc = QMAP_OK;

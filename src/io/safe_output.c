@@ -1,0 +1,296 @@
+/* safe_output.c -- the one output-safety helper of every qmap command that writes
+ * (include/qmap/output.h): checks of an output path before any computation, exclusive
+ * temporaries with random names beside the output, the final rename that never replaces a
+ * symbolic link, the registry a signal handler empties, and --resume's cleaning of stale
+ * temporaries. Why: `-o INPUT` once replaced the raw master file, `-o /dev/null` as root
+ * turned the device into a regular file, and predictable "OUT.tmp-PID" names followed a
+ * planted symbolic link.
+ */
+#define _GNU_SOURCE
+#include "qmap/output.h"
+#include "qmap/error.h"
+#include "h5util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TEMP_TAG ".tmp-qmap-"
+#define TEMP_RANDOM 6
+#define MAX_TEMPS 64
+#define TEMP_PATH_MAX 4352
+
+/* ---- checks -------------------------------------------------------------------- */
+
+/* The folder part of path ("." when none) into dir. */
+static int folder_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return snprintf(dir, size, ".") < (int)size ? 0 : -1;
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= size)
+        return -1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return 0;
+}
+
+static int check_parent(const char *what, const char *path)
+{
+    char dir[TEMP_PATH_MAX];
+    struct stat st;
+    if (folder_of(path, dir, sizeof dir) < 0)
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: path too long", what, path);
+    if (stat(dir, &st) != 0)
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: the folder %s does not exist", what, path, dir);
+    if (!S_ISDIR(st.st_mode))
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: %s is not a folder", what, path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: the folder %s is not writable", what, path, dir);
+    return QMAP_OK;
+}
+
+int qmap_output_check(const char *what, const char *output, const char *const *inputs, int n_inputs)
+{
+    if (!output || !*output)
+        return qmap_error(QMAP_ERR_VALUE, "%s: empty output path", what);
+    int rc = check_parent(what, output);
+    if (rc < 0)
+        return rc;
+    struct stat out;
+    if (lstat(output, &out) != 0)
+        return errno == ENOENT ? QMAP_OK
+                               : qmap_error(QMAP_ERR_VALUE, "%s %s: %s", what, output, strerror(errno));
+    if (S_ISLNK(out.st_mode))
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: is a symbolic link; qmap writes only regular files "
+                          "(give the link's target)", what, output);
+    if (!S_ISREG(out.st_mode))
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: exists and is not a regular file; refusing to "
+                          "replace it", what, output);
+    for (int i = 0; i < n_inputs; i++) {
+        struct stat in;
+        if (!inputs[i] || stat(inputs[i], &in) != 0)
+            continue;
+        if (in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return qmap_error(QMAP_ERR_VALUE, "%s %s: is the input %s; qmap never overwrites an input",
+                              what, output, inputs[i]);
+    }
+    return QMAP_OK;
+}
+
+int qmap_output_check_folder(const char *what, const char *dir)
+{
+    if (!dir || !*dir)
+        return qmap_error(QMAP_ERR_VALUE, "%s: empty output folder", what);
+    char trimmed[TEMP_PATH_MAX];
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n >= sizeof trimmed)
+        return qmap_error(QMAP_ERR_VALUE, "%s %s: path too long", what, dir);
+    memcpy(trimmed, dir, n);
+    trimmed[n] = '\0';
+    struct stat st;
+    if (lstat(trimmed, &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return qmap_error(QMAP_ERR_VALUE, "%s %s: is a symbolic link; give its target", what, dir);
+        if (!S_ISDIR(st.st_mode))
+            return qmap_error(QMAP_ERR_VALUE, "%s %s: exists and is not a folder", what, dir);
+        return QMAP_OK;
+    }
+    return check_parent(what, trimmed);
+}
+
+int qmap_path_is_special(const char *path)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return 0;
+    return S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+/* ---- the registry of temporaries in flight --------------------------------------- */
+
+typedef struct {
+    volatile sig_atomic_t used;
+    dev_t dev;
+    ino_t ino;
+    char path[TEMP_PATH_MAX];
+} temp_entry;
+
+static temp_entry temps[MAX_TEMPS];
+
+static temp_entry *find_temp(const char *tmp)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temps[i].used && strcmp(temps[i].path, tmp) == 0)
+            return &temps[i];
+    return NULL;
+}
+
+static void forget_temp(const char *tmp)
+{
+    temp_entry *e = find_temp(tmp);
+    if (e)
+        e->used = 0;
+}
+
+void qmap_temp_remove_all(void)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temps[i].used) {
+            unlink(temps[i].path);
+            temps[i].used = 0;
+        }
+}
+
+/* ---- temporaries ---------------------------------------------------------------- */
+
+static void random_suffix(char *out)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char bytes[TEMP_RANDOM];
+    if (getrandom(bytes, sizeof bytes, GRND_NONBLOCK) != (ssize_t)sizeof bytes) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec * 6364136223846793005ULL ^ (uint64_t)getpid() << 20 ^ (uint64_t)ts.tv_sec;
+        for (int i = 0; i < TEMP_RANDOM; i++, x = x * 6364136223846793005ULL + 1442695040888963407ULL)
+            bytes[i] = (unsigned char)(x >> 56);
+    }
+    for (int i = 0; i < TEMP_RANDOM; i++)
+        out[i] = alphabet[bytes[i] % (sizeof alphabet - 1)];
+    out[TEMP_RANDOM] = '\0';
+}
+
+int qmap_temp_create(const char *final_path, char *tmp, size_t size)
+{
+    size_t len = strlen(final_path);
+    if (len + strlen(TEMP_TAG) + TEMP_RANDOM + 1 > size || len + strlen(TEMP_TAG) + TEMP_RANDOM + 1 > TEMP_PATH_MAX)
+        return qmap_error(QMAP_ERR_VALUE, "%s: output path too long", final_path);
+    temp_entry *slot = NULL;
+    for (int i = 0; i < MAX_TEMPS && !slot; i++)
+        if (!temps[i].used)
+            slot = &temps[i];
+    if (!slot)
+        return qmap_error(QMAP_ERR_INTERNAL, "%s: too many temporary files at once", final_path);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char suffix[TEMP_RANDOM + 1];
+        random_suffix(suffix);
+        snprintf(tmp, size, "%s" TEMP_TAG "%s", final_path, suffix);
+        /* O_EXCL: never an existing file, never through a symbolic link (O_NOFOLLOW too) */
+        int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            if (errno == EEXIST)
+                continue;
+            return qmap_error(QMAP_ERR_IO, "%s: cannot create a temporary file beside it: %s", final_path,
+                              strerror(errno));
+        }
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            close(fd);
+            unlink(tmp);
+            return qmap_error(QMAP_ERR_IO, "%s: %s", tmp, strerror(errno));
+        }
+        slot->dev = st.st_dev;
+        slot->ino = st.st_ino;
+        memcpy(slot->path, tmp, strlen(tmp) + 1);
+        slot->used = 1;
+        return fd;
+    }
+    return qmap_error(QMAP_ERR_IO, "%s: cannot find a free temporary name", final_path);
+}
+
+int qmap__temp_rebind(const char *tmp)
+{
+    temp_entry *e = find_temp(tmp);
+    struct stat st;
+    if (!e || lstat(tmp, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    return 0;
+}
+
+void qmap_temp_discard(const char *tmp)
+{
+    temp_entry *e = find_temp(tmp);
+    struct stat st;
+    /* remove only the file qmap created, not something swapped in under its name */
+    if (!e || (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == e->dev && st.st_ino == e->ino))
+        unlink(tmp);
+    forget_temp(tmp);
+}
+
+int qmap_temp_commit(const char *tmp, const char *final_path)
+{
+    temp_entry *e = find_temp(tmp);
+    struct stat st;
+    if (lstat(tmp, &st) != 0 || !S_ISREG(st.st_mode) || (e && (st.st_dev != e->dev || st.st_ino != e->ino))) {
+        forget_temp(tmp);
+        return qmap_error(QMAP_ERR_IO, "%s: the temporary file %s was replaced or removed while qmap wrote it; "
+                          "nothing was written", final_path, tmp);
+    }
+    if (lstat(final_path, &st) == 0 && (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode))) {
+        qmap_temp_discard(tmp);
+        return qmap_error(QMAP_ERR_IO, "%s: became a %s while qmap worked; refusing to replace it, nothing "
+                          "was written", final_path, S_ISLNK(st.st_mode) ? "symbolic link" : "non-regular file");
+    }
+    if (rename(tmp, final_path) != 0) {
+        int err = errno;
+        qmap_temp_discard(tmp);
+        return qmap_error(QMAP_ERR_IO, "%s: cannot rename the finished file into place: %s", final_path,
+                          strerror(err));
+    }
+    forget_temp(tmp);
+    return QMAP_OK;
+}
+
+/* 1 when name (in the output's folder) is "<base>.tmp-<digits>" or "<base>.tmp-qmap-XXXXXX". */
+static int is_stale_name(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0)
+        return 0;
+    const char *rest = name + n;
+    if (strncmp(rest, TEMP_TAG, strlen(TEMP_TAG)) == 0)
+        return strlen(rest + strlen(TEMP_TAG)) == TEMP_RANDOM;
+    if (strncmp(rest, ".tmp-", 5) != 0 || !rest[5])
+        return 0;
+    for (const char *c = rest + 5; *c; c++)
+        if (*c < '0' || *c > '9')
+            return 0;
+    return 1;
+}
+
+int qmap_temp_clean_stale(const char *final_path)
+{
+    char dir[TEMP_PATH_MAX];
+    if (folder_of(final_path, dir, sizeof dir) < 0)
+        return 0;
+    const char *slash = strrchr(final_path, '/');
+    const char *base = slash ? slash + 1 : final_path;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (!is_stale_name(de->d_name, base))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid() && unlinkat(dirfd(d), de->d_name, 0) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
+}

@@ -1,0 +1,125 @@
+/* test_safe_output.c -- the output-safety helper (qmap/output.h): exclusive temporaries with
+ * random names, the commit that refuses a temporary swapped for a symbolic link and an output
+ * that became a link (the victim is never touched), the checks before any computation (input
+ * inode, hard link, device, missing folder, link), the signal-time cleanup and --resume's
+ * cleaning of stale temporaries. */
+#include "check.h"
+#include "qmap/error.h"
+#include "qmap/output.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static int has(const char *path, const char *text)
+{
+    char buf[256] = {0};
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strcmp(buf, text) == 0;
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/qmap-safe-output-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    char out[512], victim[512], in[512], hard[512], tmp[4400], tmp2[4400];
+    snprintf(out, sizeof out, "%s/out.h5", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    snprintf(in, sizeof in, "%s/in.h5", dir);
+    snprintf(hard, sizeof hard, "%s/hard.h5", dir);
+    put(victim, "secret");
+    put(in, "raw data");
+
+    /* checks before any computation */
+    const char *inputs[] = {in, NULL};
+    CHECK(qmap_output_check("-o", out, inputs, 2) == QMAP_OK, "fresh output: %s", qmap_error_message());
+    CHECK(qmap_output_check("-o", in, inputs, 2) == QMAP_ERR_VALUE, "output = input accepted");
+    CHECK(strstr(qmap_error_message(), "never overwrites an input"), "message: %s", qmap_error_message());
+    CHECK(link(in, hard) == 0, "link");
+    CHECK(qmap_output_check("-o", hard, inputs, 2) == QMAP_ERR_VALUE, "hard link to the input accepted");
+    CHECK(qmap_output_check("-o", "/dev/null", inputs, 2) == QMAP_ERR_VALUE, "/dev/null accepted");
+    CHECK(qmap_output_check("-o", "/nonexistent-qmap/x.h5", inputs, 2) == QMAP_ERR_VALUE, "missing folder");
+    CHECK(strstr(qmap_error_message(), "does not exist"), "message: %s", qmap_error_message());
+    char link_out[512];
+    snprintf(link_out, sizeof link_out, "%s/link.h5", dir);
+    CHECK(symlink(victim, link_out) == 0, "symlink");
+    CHECK(qmap_output_check("-o", link_out, inputs, 2) == QMAP_ERR_VALUE, "symlink output accepted");
+    CHECK(qmap_output_check_folder("report", dir) == QMAP_OK, "existing folder: %s", qmap_error_message());
+    CHECK(qmap_output_check_folder("report", victim) == QMAP_ERR_VALUE, "a file as the report folder");
+
+    /* an exclusive temporary with a random name, committed */
+    int fd = qmap_temp_create(out, tmp, sizeof tmp);
+    CHECK(fd >= 0, "create: %s", qmap_error_message());
+    CHECK(strncmp(tmp, out, strlen(out)) == 0 && strstr(tmp, ".tmp-qmap-"), "name %s", tmp);
+    int fd2 = qmap_temp_create(out, tmp2, sizeof tmp2);
+    CHECK(fd2 >= 0 && strcmp(tmp, tmp2) != 0, "two temporaries share a name: %s", tmp2);
+    CHECK(write(fd, "new", 3) == 3, "write");
+    close(fd);
+    close(fd2);
+    qmap_temp_discard(tmp2);
+    CHECK(access(tmp2, F_OK) != 0, "discarded temporary still there");
+    CHECK(qmap_temp_commit(tmp, out) == QMAP_OK, "commit: %s", qmap_error_message());
+    CHECK(has(out, "new") && access(tmp, F_OK) != 0, "commit result");
+
+    /* the attack: the temporary is replaced by a symbolic link to the victim while qmap writes */
+    fd = qmap_temp_create(out, tmp, sizeof tmp);
+    CHECK(fd >= 0, "create");
+    close(fd);
+    CHECK(unlink(tmp) == 0 && symlink(victim, tmp) == 0, "plant");
+    CHECK(qmap_temp_commit(tmp, out) == QMAP_ERR_IO, "swapped temporary committed");
+    CHECK(has(out, "new") && has(victim, "secret"), "output or victim changed");
+    unlink(tmp);
+
+    /* the output became a symbolic link while qmap worked: the commit refuses to replace it */
+    fd = qmap_temp_create(link_out, tmp, sizeof tmp);
+    CHECK(fd >= 0, "create");
+    close(fd);
+    CHECK(qmap_temp_commit(tmp, link_out) == QMAP_ERR_IO, "link replaced");
+    struct stat st;
+    CHECK(lstat(link_out, &st) == 0 && S_ISLNK(st.st_mode) && has(victim, "secret"), "link or victim changed");
+    CHECK(access(tmp, F_OK) != 0, "temporary left after a refused commit");
+
+    /* a planted link under a temporary name is never opened: O_EXCL fails, another name is drawn */
+    fd = qmap_temp_create(out, tmp, sizeof tmp);
+    CHECK(fd >= 0, "create");
+    close(fd);
+    qmap_temp_remove_all();   /* what the signal handler does */
+    CHECK(access(tmp, F_OK) != 0, "remove_all left %s", tmp);
+
+    /* stale temporaries of qmap's naming (old "OUT.tmp-PID" and new) are cleaned, others kept */
+    char stale1[600], stale2[600], other[600];
+    snprintf(stale1, sizeof stale1, "%s.tmp-12345", out);
+    snprintf(stale2, sizeof stale2, "%s.tmp-qmap-AbC123", out);
+    snprintf(other, sizeof other, "%s.tmp-notes", out);
+    put(stale1, "x");
+    put(stale2, "x");
+    put(other, "x");
+    CHECK(qmap_temp_clean_stale(out) == 2, "stale cleaned");
+    CHECK(access(stale1, F_OK) != 0 && access(stale2, F_OK) != 0 && access(other, F_OK) == 0, "stale set");
+
+    unlink(other);
+    unlink(out);
+    unlink(link_out);
+    unlink(hard);
+    unlink(in);
+    unlink(victim);
+    rmdir(dir);
+    return failures != 0;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# test_signals_all.sh -- SIGINT/SIGTERM end every command cleanly (issue 16), not only the
+# accumulation of `qmap process` (test_signals.sh): simulate, report, and the report phase of
+# `process --report` exit 128 + signal with no output and no temporary file left. The signal
+# is sent once the command has visibly started writing (its temporary exists), never after a
+# sleep.
+set -u
+QMAP=${QMAP_BIN:?}
+T=${QMAP_TEST_TMP:-/tmp}/signals-all
+rm -rf "$T" && mkdir -p "$T"
+fail=0
+
+# wait_for PID GLOB: until a path matching GLOB exists (1) or the command has ended (0)
+wait_for() {
+    local pid=$1 glob=$2
+    for _ in $(seq 1 6000); do
+        compgen -G "$glob" >/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.01
+    done
+    return 1
+}
+
+# simulate: SIGTERM while the first file is written
+"$QMAP" simulate -o "$T/sim" --size 40,30 --eta 12 --seed 3 >/dev/null 2>"$T/sim.stderr" &
+pid=$!
+if wait_for $pid "$T/sim/*/*.tmp-qmap-*"; then
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    left=$(find "$T/sim" -type f 2>/dev/null | wc -l)
+    { [ $rc -eq 143 ] && [ "$left" -eq 0 ]; } && echo "ok   simulate SIGTERM: exit 143, no file" ||
+        { echo "FAIL simulate SIGTERM: exit $rc, $left files left"; find "$T/sim" -type f; fail=1; }
+else
+    wait $pid
+    echo "FAIL simulate: no temporary file seen"; fail=1
+fi
+
+# a dataset and its results for the report cases
+"$QMAP" simulate -o "$T/data" --size 40,30 --eta 12 --seed 3 >/dev/null || { echo "simulate failed"; exit 1; }
+"$QMAP" process "$T/data/sample_0001.h5" -o "$T/r.h5" -q || { echo "process failed"; exit 1; }
+
+# report: SIGINT once its private folder exists
+"$QMAP" report "$T/r.h5" >/dev/null 2>"$T/report.stderr" &
+pid=$!
+if wait_for $pid "$T/r_report.tmp-qmap-*"; then
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    { [ $rc -eq 130 ] && ! [ -e "$T/r_report" ] && ! compgen -G "$T/r_report.tmp-*" >/dev/null; } &&
+        echo "ok   report SIGINT: exit 130, $(cat "$T/report.stderr")" ||
+        { echo "FAIL report SIGINT: exit $rc"; cat "$T/report.stderr"; ls "$T"; fail=1; }
+else
+    wait $pid
+    echo "FAIL report: no temporary folder seen"; fail=1
+fi
+
+# process --report: SIGTERM in the report phase
+"$QMAP" process "$T/data/sample_0001.h5" -o "$T/p.h5" --report -q >/dev/null 2>"$T/pr.stderr" &
+pid=$!
+if wait_for $pid "$T/p_report.tmp-qmap-*"; then
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    { [ $rc -eq 143 ] && ! [ -e "$T/p_report" ] && ! compgen -G "$T/p_report.tmp-*" >/dev/null &&
+      grep -q "the report was not written" "$T/pr.stderr"; } &&
+        echo "ok   process --report SIGTERM in the report phase: exit 143" ||
+        { echo "FAIL process --report SIGTERM: exit $rc"; cat "$T/pr.stderr"; ls "$T"; fail=1; }
+else
+    wait $pid
+    echo "FAIL process --report: no report folder seen"; fail=1
+fi
+exit $fail
