@@ -535,7 +535,7 @@ static void test_errors(void)
     test_bad_scan("no_energy.h5", s, "scan 3.1", "missing instrument/monochromator/Energy");
 
     s = base_spec("3.1", "sxdm( pix, 10.0, 17.5, 5, piy, 20.0, 25.0, 3, 0.005 )");
-    test_bad_scan("map_shape.h5", s, "scan 3.1", "map shape 3 x 5");
+    test_bad_scan("map_shape.h5", s, "scan 3.1", "map shape 5 x 3");
 
     s = base_spec("3.1", good_title_3);
     s.rows = 9;

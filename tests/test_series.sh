@@ -89,7 +89,7 @@ S=${QMAP_SHARED:?}/data
 grep -q "20.1     ascan eta 15.24 19.24 50 1" "$T/real1.txt" && grep -q "no SXDM map scan" "$T/real1.txt" ||
     { echo "FAIL: info on the ascan file"; cat "$T/real1.txt"; fail=1; }
 "$QMAP" info "$S/id01-spec-pscan/ALIGNMENT_2021_03_14_140646_fast_00004.spec" > "$T/real2.txt" 2>&1
-for w in "in 3 series" "--scans 0-2: 3 scans" "map shape 100 x 100 instead of 100 x 50" "--scans 4: 1 scan" \
+for w in "in 3 series" "--scans 0-2: 3 scans" "map shape 100 x 100 instead of 50 x 100 (fast x slow)" "--scans 4: 1 scan" \
          "needs --scans"; do
     grep -qF -- "$w" "$T/real2.txt" || { echo "FAIL: SPEC info lacks '$w'"; fail=1; }
 done

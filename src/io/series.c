@@ -58,8 +58,8 @@ static void map_mismatch(const qmap_scan_info *r, const qmap_scan_info *s, char 
         snprintf(why, size, "map motors %s/%s instead of %s/%s", b->fast_motor, b->slow_motor,
                  a->fast_motor, a->slow_motor);
     else if (a->n_fast != b->n_fast || a->n_slow != b->n_slow)
-        snprintf(why, size, "map shape %d x %d instead of %d x %d (slow x fast)", b->n_slow,
-                 b->n_fast, a->n_slow, a->n_fast);
+        snprintf(why, size, "map shape %d x %d instead of %d x %d (fast x slow)", b->n_fast,
+                 b->n_slow, a->n_fast, a->n_slow);
     else if (strcmp(r->detector, s->detector) != 0 || r->geom.n_rows != s->geom.n_rows ||
              r->geom.n_cols != s->geom.n_cols)
         snprintf(why, size, "detector %s %d x %d instead of %s %d x %d", s->detector,
@@ -241,10 +241,10 @@ void qmap_series_describe(const qmap_dataset *ds, const qmap_series *s, char *ou
                  s->monotonic ? "" : " (acquired in non-monotonic order)");
     else
         snprintf(rock, sizeof rock, "eta %.4f (no rocking angle)", s->rock_first);
-    snprintf(out, size, "--scans %s: %d scan%s, %s, map %s %g..%g um x %s %g..%g um (%d x %d)",
+    snprintf(out, size, "--scans %s: %d scan%s, %s, map %s %g..%g um x %s %g..%g um (%d x %d, fast x slow)",
              s->scans, s->count, s->count == 1 ? "" : "s", rock, a->title.fast_motor, s->fast_lo,
-             s->fast_hi, a->title.slow_motor, s->slow_lo, s->slow_hi, a->title.n_slow,
-             a->title.n_fast);
+             s->fast_hi, a->title.slow_motor, s->slow_lo, s->slow_hi, a->title.n_fast,
+             a->title.n_slow);
 }
 
 void qmap_series_rank_split(const qmap_dataset *ds, int n_ranks, char *out, size_t size)
