@@ -107,5 +107,24 @@ grep -qF "linked file $T/xm/sample_0001_1.1.h5 is missing" "$T/xm.txt" ||
 IN="$T/xm/sample_0001_master.h5"
 expect xsocs_entry_missing "scan 1.1: linked file $T/xm/sample_0001_1.1.h5 is missing" --
 expect xsocs_raw_missing "sample_0001.h5 is missing (external link /2.1/measurement/image/data" -- --scans 2
+# the rocking order: an interleaved rocking curve (even steps, then odd) is one series; the
+# same rocking curve measured again (a repeat, copied here as scans 102-106) is a second one
+"$QMAP" simulate -o "$T/inter" --size 6,5 --eta 5 --eta-order interleaved >/dev/null ||
+    { echo "FAIL: simulate interleaved"; fail=1; }
+"$QMAP" info "$T/inter/sample_0001.h5" > "$T/inter.txt" 2>&1
+grep -q "in 1 series" "$T/inter.txt" && grep -q "non-monotonic order" "$T/inter.txt" ||
+    { echo "FAIL: interleaved eta is not one series"; cat "$T/inter.txt"; fail=1; }
+cp "$T/inter/sample_0001.h5" "$T/inter/repeat.h5"
+"${PYTHON:-python3}" - "$T/inter/repeat.h5" <<'PY' || { echo "FAIL: could not write the repeat file"; fail=1; }
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for n in range(2, 7):
+        f.copy(f"{n}.1", f"{n + 100}.1")
+PY
+"$QMAP" info "$T/inter/repeat.h5" > "$T/repeat.txt" 2>&1
+grep -q "in 2 series" "$T/repeat.txt" && grep -q "already measured" "$T/repeat.txt" &&
+    grep -qF -- "--scans 102-106" "$T/repeat.txt" ||
+    { echo "FAIL: a repeated rocking curve is not a second series"; cat "$T/repeat.txt"; fail=1; }
+
 [ $fail -eq 0 ] && echo "test_series: all ok"
 exit $fail
