@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int h = 0; h < 3; h++) {
             double re, im;
             qmap_crystal_d(c, hkl[h]);
-            qmap_crystal_structure_factor(c, hkl[h], &re, &im);
+            qmap_crystal_structure_factor(c, hkl[h], 8047.8, &re, &im);   /* Cu K-alpha1: f0 + f' + i f'' */
         }
         qmap_crystal *copy = qmap_crystal_copy(c);
         qmap_crystal_free(copy);

@@ -17,7 +17,7 @@ declare -A SOURCES=(
     [cli_values]="cli/util.c"
     [spec]="src/io/spec_file.c src/base/error.c"
     [edf]="src/io/edf.c src/base/error.c"
-    [cif]="src/crystal/cif_parse.c src/crystal/cif_lookup.c src/crystal/crystal.c src/crystal/crystal_lattice.c src/crystal/crystal_symop.c src/crystal/formfactor.c src/crystal/formfactor_table.c src/base/error.c"
+    [cif]="src/crystal/cif_parse.c src/crystal/cif_lookup.c src/crystal/crystal.c src/crystal/crystal_lattice.c src/crystal/crystal_symop.c src/crystal/formfactor.c src/crystal/formfactor_table.c src/crystal/anomalous.c src/crystal/anomalous_table.c src/base/error.c"
     [image]="src/io/image_io.c src/io/image_io_png.c src/io/image_io_tiff.c src/io/sem_tags.c src/base/error.c"
     [bshuf_lz4_sparse]="src/io/bshuf_lz4.c src/io/lz4_sparse.c src/base/error.c"
 )
