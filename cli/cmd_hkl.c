@@ -8,6 +8,7 @@
 #include "qmap/crystal.h"
 #include "qmap/error.h"
 #include "qmap/geometry.h"
+#include "qmap/cif_reference.h"
 #include "qmap/results.h"
 
 #include <math.h>
@@ -238,50 +239,34 @@ int cmd_hkl(int argc, char **argv)
 
 /* ---- qmap process --cif: strain reference and angular offsets from a CIF ---- */
 
-/* Read cif and give d(hkl) as the strain reference. The crystal (free with
- * qmap_crystal_free) or NULL after printing the error. */
+/* Read cif and give d(hkl) as the strain reference (qmap_cif_reference_d). The crystal
+ * (free with qmap_crystal_free) or NULL after printing the error. */
 qmap_crystal *hkl_process_reference(const char *cif, const int hkl[3], double *dref)
 {
-    qmap_crystal *c = qmap_crystal_read(cif);
-    if (!c) {
+    qmap_crystal *c = NULL;
+    if (qmap_cif_reference_d(cif, hkl, &c, dref) < 0) {
         print_crystal_error("--cif: ");
         return NULL;
     }
-    double h[3] = {hkl[0], hkl[1], hkl[2]};
-    *dref = qmap_crystal_d(c, h);
     return c;
 }
 
-/* After processing: theoretical vs measured angles of the reflection, printed (unless
- * quiet) and recorded in the results parameters (cif, cif_d_ref, cif_angle_offsets_deg).
+/* After processing: theoretical vs measured angles of the reflection (qmap_cif_angle_offsets
+ * records them in the results parameters cif, cif_angle_offsets_deg), printed unless quiet.
  * A reflection out of reach is reported, not fatal. */
 void hkl_process_offsets(const qmap_crystal *c, const char *cif, const int hkl[3],
                          const int ip[3], const int oop[3], qmap_results *r, int quiet)
 {
-    double energy = NAN;
-    for (int i = 0; i < r->n_params; i++)
-        if (strcmp(r->param_keys[i], "energy_ev") == 0)
-            energy = strtod(r->param_values[i], NULL);
-    double h[3] = {hkl[0], hkl[1], hkl[2]}, ipd[3] = {ip[0], ip[1], ip[2]};
-    double oopd[3] = {oop[0], oop[1], oop[2]};
-    qmap_results_param(r, "cif", "%s (block %s, %s), hkl %d,%d,%d, ip-dir %d,%d,%d, oop-dir %d,%d,%d",
-                       cif, c->name, c->hm_symbol, hkl[0], hkl[1], hkl[2], ip[0], ip[1], ip[2],
-                       oop[0], oop[1], oop[2]);
     qmap_reflection_offsets off;
-    if (qmap_reflection_offsets_compute(c, h, ipd, oopd, energy, r->mean_q, &off) < 0) {
+    if (qmap_cif_angle_offsets(r, c, cif, hkl, ip, oop, &off) < 0) {
         if (!quiet)
             printf("angular offsets from the CIF: not computed (%s)\n", qmap_error_message());
-        qmap_results_param(r, "cif_angle_offsets_deg", "not computed: %s", qmap_error_message());
         return;
     }
-    qmap_results_param(r, "cif_angle_offsets_deg",
-                       "eta=%.6f,phi=%.6f,nu=0,delta=%.6f (measured mean Q minus CIF %d,%d,%d%s)",
-                       off.offset.eta, off.offset.phi, off.offset.delta, hkl[0], hkl[1], hkl[2],
-                       off.phi_free ? "; phi: azimuth of the tilt, the reflection is on the phi axis" : "");
     if (quiet)
         return;
     printf("CIF %d,%d,%d: d = %.6f A, theoretical eta %.4f phi %.4f nu 0 delta %.4f deg at %.1f eV\n",
-           hkl[0], hkl[1], hkl[2], off.d_theory, off.theory.eta, off.theory.phi, off.theory.delta, energy);
+           hkl[0], hkl[1], hkl[2], off.d_theory, off.theory.eta, off.theory.phi, off.theory.delta, r->energy_ev);
     printf("measured mean Q: d = %.6f A (strain %+.3e), eta %.4f phi %.4f delta %.4f deg, %.4f deg "
            "from the CIF direction\n", off.d_measured, (off.d_measured - off.d_theory) / off.d_theory,
            off.measured.eta, off.measured.phi, off.measured.delta, off.angle_deg);

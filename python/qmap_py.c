@@ -51,6 +51,16 @@ int qmap_py_process(const char *input, int n, const char **keys, const char **va
     return rc;
 }
 
+/* Read a results file written by `qmap process` (qmap_results_read: seal and shapes
+ * checked). Returns 0 and *out (free with qmap_results_free), or a negative code. */
+int qmap_py_read(const char *path, qmap_results **out)
+{
+    return qmap_results_read(path, QMAP_READ_SETTINGS, out);
+}
+
+/* The photon energy of the run (eV), NaN when unknown. */
+double qmap_py_energy(const qmap_results *r) { return r->energy_ev; }
+
 /* Write the results file (docs/results-file.md), as `qmap process -o path` does. */
 int qmap_py_write(const qmap_results *r, const char *path)
 {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_python.sh -- the Python binding (python/qmap, ctypes) with Debian's python3: it runs
 # the pipeline in-process and gives the same maps as the CLI's results file, takes options
-# in Python forms, and turns library errors into QmapError.
+# in Python forms, and turns library errors into QmapError; open_results reads through the
+# library's results reader (qmap_results_read).
 set -eu
 PY=${PYTHON:-/usr/bin/python3}
 T=${QMAP_TEST_TMP:-/tmp}/python
@@ -31,6 +32,16 @@ assert np.allclose(r.x, c.x) and np.allclose(r.eta, c.eta) and len(r.eta) == 7
 assert r.params["bins"] == "8,9,10" == c.params["bins"], (r.params["bins"], c.params["bins"])
 assert r.units["strain"] == "1" and r.units["qx"] == "1/angstrom"
 assert any(l.startswith("VOI") for l in lines), lines
+assert r.energy_ev == c.energy_ev and abs(c.energy_ev - float(c.params["energy_ev"])) < 1e-6 and 1000 < c.energy_ev < 1e6, \
+    (r.energy_ev, c.energy_ev, c.params["energy_ev"])
+open(f"{T}/text.h5", "w").write("not a results file\n")
+for bad in (f"{T}/text.h5", f"{T}/missing.h5"):
+    try:
+        qmap.open_results(bad)
+    except qmap.QmapError as e:
+        assert bad in str(e), str(e)
+    else:
+        raise AssertionError(f"open_results accepted {bad}")
 for bad, words in [(dict(energy=-5), "--energy"), (dict(voi="1:2"), "--voi"), (dict(colour="red"), "unknown option"),
                    (dict(hot_pixels="maybe"), "--hot-pixels")]:
     try:

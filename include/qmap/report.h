@@ -51,9 +51,10 @@ void qmap_report_defaults(qmap_report_options *o);
 /* 1 when qmap_report_options.figures (list) selects figure name (NULL list: every figure). */
 int qmap_report_selects(const char *list, const char *name);
 
-/* Read a results file written by `qmap process`. New: free with qmap_results_free.
- * Returns QMAP_OK, or QMAP_ERR_IO / QMAP_ERR_FORMAT with a message naming the file and
- * the dataset at fault. /qspace_overview, /qspace and /fit are optional. */
+/* Read a results file written by `qmap process` for the report: qmap_results_read with
+ * QMAP_READ_QSPACE. New: free with qmap_results_free. Returns QMAP_OK, or QMAP_ERR_IO /
+ * QMAP_ERR_FORMAT with a message naming the file and the dataset at fault.
+ * /qspace_overview and /qspace are optional. */
 int qmap_report_load(const char *path, qmap_results **out);
 
 /* Number of figures and their stable names, in report order (overview excluded). */
@@ -75,17 +76,11 @@ int qmap_report_figure(const qmap_results *r, const char *name, const qmap_repor
  * left in out_dir. Returns QMAP_OK or a negative qmap_status. */
 int qmap_report_write(const char *results_path, const char *out_dir, const qmap_report_options *o);
 
-/* The /particles group of a results file (docs/results-file.md), as the report uses it. */
-typedef struct {
-    int n_fast, n_slow;       /* shape of the label map (must be the shape of /maps) */
-    int n_particles;          /* rows of /particles/table */
-    int32_t *labels;          /* n_slow*n_fast row-major, 0 = no particle, label i = row i-1 */
-    int n_columns;            /* columns of /particles/table, in the order of its `columns` */
-    char **names, **units;    /* column names and units ("" when the column has none) */
-    double *values;           /* n_columns x n_particles: column k, row i = values[k*n_particles+i] */
-} qmap_report_particles;
+/* The /particles group of a results file (qmap/results.h), as the report uses it. */
+typedef qmap_results_particles qmap_report_particles;
 
-/* Read /particles of results_path. *out = new (free with qmap_report_particles_free), or
+/* Read /particles of results_path (qmap_results_read with QMAP_READ_PARTICLES).
+ * *out = new (free with qmap_report_particles_free), or
  * NULL with QMAP_OK when the file has no /particles group. Returns QMAP_ERR_IO (file) or
  * QMAP_ERR_FORMAT naming the dataset (labels not 2D, a column of another length, a label
  * outside 0..n_particles, columns attribute missing). */

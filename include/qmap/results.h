@@ -33,6 +33,18 @@ typedef struct {
     uint8_t *status;                 /* 1 = converged */
 } qmap_fit_maps;
 
+/* The /particles group of a results file (`qmap particles`; docs/results-file.md). */
+typedef struct {
+    int n_fast, n_slow;       /* shape of the label map (must be the shape of /maps) */
+    int n_particles;          /* rows of /particles/table */
+    int32_t *labels;          /* n_slow*n_fast row-major, 0 = no particle, label i = row i-1 */
+    int n_columns;            /* columns of /particles/table, in the order of its `columns` */
+    char **names, **units;    /* column names and units ("" when the column has none) */
+    double *values;           /* n_columns x n_particles: column k, row i = values[k*n_particles+i] */
+} qmap_results_particles;
+
+void qmap_results_particles_free(qmap_results_particles *p);
+
 typedef struct {
     int n_fast, n_slow;              /* map shape */
     int n_scans;
@@ -54,6 +66,7 @@ typedef struct {
     double voi[6];                   /* VOI box qx0,qx1,qy0,qy1,qz0,qz1 (1/Angstrom) */
     double mean_q[3];                /* mean Q over the particle (tilt reference) */
     double d_ref;                    /* strain reference d (Angstrom) */
+    double energy_ev;                /* photon energy used (eV; NaN when unknown) */
     /* Drift confidence (automatic drift; NaN / "" otherwise), stored as attributes of /shift. */
     char shift_signal[160];          /* signal the drift was measured on ("none": not determined) */
     double shift_contrast;           /* contrast of that signal (robust range / noise) */
@@ -72,6 +85,8 @@ typedef struct {
      * /entry/process/parameters; and the command line (NULL = not recorded). */
     qmap_params settings;
     char *command_line;
+    /* /particles when read with QMAP_READ_PARTICLES and the file has it, else NULL (owned). */
+    qmap_results_particles *particles;
 } qmap_results;
 
 /* Allocate empty results for a map shape (all maps NaN). */
@@ -86,6 +101,43 @@ int qmap_results_set_command_line(qmap_results *r, const char *line);
 
 /* Write the results file: to "path.tmp-XXXX" first, renamed to path when complete. */
 int qmap_results_write(const qmap_results *r, const char *path);
+
+/* ---- reading a results file (results_read.c): the one reader of report, particles, view,
+ * the truth comparison, the CLI and Python ---- */
+
+/* Optional parts of a results file, read on request (the maps, their axes x/y, /scans
+ * (eta, intensity), /shift (drift, measured drift), /qspace/mean_q, the VOI, the
+ * parameters and the energy are always read). */
+enum {
+    QMAP_READ_QSPACE = 1 << 0,     /* /qspace average + hits and /qspace_overview (report) */
+    QMAP_READ_FIT = 1 << 1,        /* /fit: the per-position Gaussian fits (fit[] stays NaN without) */
+    QMAP_READ_PARTICLES = 1 << 2,  /* /particles (r->particles; NULL when the file has none) */
+    QMAP_READ_SETTINGS = 1 << 3,   /* /entry/process/parameters: the run as given (r->settings) */
+};
+
+/* Read results file `path` (docs/results-file.md), opened read-only, after checking its
+ * checksum seal. `parts` is an OR of QMAP_READ_*. Every shape is checked against the map
+ * shape of /maps/mask, so a truncated or foreign file gives one message naming the file and
+ * the dataset at fault. r->energy_ev is the `energy_ev` parameter as a number (NaN when the
+ * file has none). *out = new results (free with qmap_results_free). Returns QMAP_OK,
+ * QMAP_ERR_IO (file missing, not HDF5), QMAP_ERR_CORRUPT (seal) or QMAP_ERR_FORMAT. */
+int qmap_results_read(const char *path, unsigned parts, qmap_results **out);
+
+/* A results file kept open for the parts too big to read whole: the per-position q-space
+ * (/qspace/cube, written with --save-qspace), read a map row at a time. */
+typedef struct qmap_results_file qmap_results_file;
+
+/* As qmap_results_read (QMAP_READ_QSPACE is implied: the cube needs the /qspace axes and
+ * hits), keeping the file open. *out = new (close with qmap_results_close). */
+int qmap_results_open(const char *path, unsigned parts, qmap_results_file **out);
+/* The results read by qmap_results_open. Borrowed: valid until qmap_results_close. */
+qmap_results *qmap_results_file_results(qmap_results_file *f);
+/* 1 when the file has a /qspace/cube of shape (n_slow, n_fast, nx, ny, nz), else 0. */
+int qmap_results_has_cube(const qmap_results_file *f);
+/* Read positions (row, c0..c1) of the cube into buf: (c1-c0+1) x nx*ny*nz floats, position
+ * after position. Returns QMAP_OK or QMAP_ERR_FORMAT (no cube, out of range, unreadable). */
+int qmap_results_cube_read(const qmap_results_file *f, int row, int c0, int c1, float *buf);
+void qmap_results_close(qmap_results_file *f);
 
 #ifdef __cplusplus
 }

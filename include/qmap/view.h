@@ -1,7 +1,7 @@
 /* view.h -- the data behind `qmap view`: a results file answered as JSON for the browser.
  *
- * A qmap_view holds one results file open read-only: the maps, fits and scans (read once
- * with qmap_report_load), /particles when present, and an open handle on /qspace/cube
+ * A qmap_view holds one results file open read-only (qmap_results_open): the maps, fits and
+ * scans (read once), /particles when present, and the file kept open for /qspace/cube
  * (written by `qmap process --save-qspace`), from which one position's q-space (one
  * compressed chunk) is read per request, so memory stays bounded by the maps, never by
  * the cube. Every answer is computed here, with the same code as the pipeline and the

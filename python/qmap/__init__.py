@@ -10,7 +10,7 @@ Options are the long options of `qmap process` with '-' or '_' (energy=9000,
 center=(185.6, 172.9), voi="3.5:3.7,-2.8:-2.6,5.9:6.2", shift="none", hot_pixels=False).
 The library is found through $QMAP_LIBRARY, else beside an installed package (the folder
 `cmake --install` put it in), else build/libqmap.so of this checkout, else the system's
-libqmap.so. Uses ctypes and NumPy only (h5py for open_results).
+libqmap.so. Uses ctypes and NumPy only.
 """
 import ctypes
 import ctypes.util
@@ -56,6 +56,10 @@ def _library():
                                         ctypes.POINTER(ctypes.c_void_p)]
         lib.qmap_py_process.restype = ctypes.c_int
         lib.qmap_error_message.restype = ctypes.c_char_p
+        lib.qmap_py_read.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+        lib.qmap_py_read.restype = ctypes.c_int
+        lib.qmap_py_energy.argtypes = [ctypes.c_void_p]
+        lib.qmap_py_energy.restype = ctypes.c_double
         lib.qmap_py_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.qmap_py_write.restype = ctypes.c_int
         lib.qmap_results_free.argtypes = [ctypes.c_void_p]
@@ -86,7 +90,8 @@ class Results:
     strain, std_q*, sigma_q*, sigma_mean, tilt_magnitude, tilt_direction, c when computed);
     units: dict name -> unit; mask: (n_slow, n_fast) bool particle mask; x, y: positions in
     micrometres; shift_x, shift_y: drift applied per scan (um); eta: per scan (degrees);
-    scan_intensity: the rocking curve; params: dict of every setting used (text).
+    scan_intensity: the rocking curve; energy_ev: the photon energy (eV, NaN if unknown);
+    params: dict of every setting used (text).
     """
 
     def __init__(self, maps, units, mask, vectors, params):
@@ -156,23 +161,18 @@ def _collect(lib, handle):
                for name, n in lengths.items()}
     params = {lib.qmap_py_param_key(handle, i).decode(): lib.qmap_py_param_value(handle, i).decode()
               for i in range(lib.qmap_py_n_params(handle))}
+    vectors["energy_ev"] = lib.qmap_py_energy(handle)
     return Results(maps, units, mask, vectors, params)
 
 
 def open_results(path):
-    """Read a results file written by `qmap process` (see docs/results-file.md) as Results."""
-    import h5py
-    with h5py.File(path, "r") as f:
-        g = f["maps"]
-        maps, units = {}, {}
-        for name, d in g.items():
-            if name == "mask" or not isinstance(d, h5py.Dataset) or d.ndim != 2:
-                continue   # the mask, and the axes (x, y recorded; x_nominal, y_nominal)
-            maps[name] = d[()]
-            u = d.attrs.get("units", "")
-            units[name] = u.decode() if isinstance(u, bytes) else str(u)
-        vectors = {"x": g["x"][()], "y": g["y"][()],
-                   "shift_x": f["shift/x"][()], "shift_y": f["shift/y"][()],
-                   "eta": f["scans/eta"][()], "scan_intensity": f["scans/intensity"][()]}
-        params = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in f["parameters"].attrs.items()}
-        return Results(maps, units, g["mask"][()].astype(bool), vectors, params)
+    """Read a results file written by `qmap process` (see docs/results-file.md) as Results,
+    through the library's results reader (the file's checksum seal and shapes are checked)."""
+    lib = _library()
+    handle = ctypes.c_void_p()
+    if lib.qmap_py_read(os.fsencode(path), ctypes.byref(handle)) < 0:
+        raise QmapError(lib.qmap_error_message().decode())
+    try:
+        return _collect(lib, handle)
+    finally:
+        lib.qmap_results_free(handle)

@@ -54,6 +54,7 @@ int qmap_setup_geometry(pipeline *P)
     qmap_log(o, "energy %.3f eV, distance %.6f m, pixel %.3g x %.3g m, centre pixel row %.3f col %.3f%s",
              g->energy_ev, g->distance_m, g->pixel_row_m, g->pixel_col_m, g->center_row, g->center_col,
              P->n_scans > 1 ? " (first scan)" : "");
+    P->r->energy_ev = g->energy_ev;
     qmap_results_param(P->r, "energy_ev", "%.6f", g->energy_ev);
     qmap_results_param(P->r, "distance_m", "%.8f", g->distance_m);
     qmap_results_param(P->r, "pixel_size_m", "%.6g,%.6g", g->pixel_row_m, g->pixel_col_m);

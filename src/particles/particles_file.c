@@ -1,5 +1,6 @@
-/* particles_file.c -- read the maps of a results file for the particle analysis, and add
- * /particles to it (plus the CSV table) without ever leaving it half-updated.
+/* particles_file.c -- the maps of a results file for the particle analysis (read with
+ * qmap_results_read), and add /particles to it (plus the CSV table) without ever leaving
+ * it half-updated.
  *
  * Update scheme: the results file is copied byte for byte to an exclusive temporary (qmap/output.h) in the
  * same folder, /particles is replaced in the copy, the copy is closed and renamed over
@@ -11,6 +12,7 @@
 #include "qmap/particles.h"
 #include "qmap/error.h"
 #include "qmap/output.h"
+#include "qmap/results.h"
 #include "h5util.h"
 
 #include <errno.h>
@@ -33,89 +35,46 @@ void qmap_particle_maps_free(qmap_particle_maps *m)
     free(m);
 }
 
-/* Read /maps/<name> of shape (n_slow, n_fast) (or n elements when n_fast < 0) into *out. */
-static int read_map(hid_t f, const char *path, const char *name, int n_slow, int n_fast, double **out)
+/* A new copy of map k of r (n values), or NULL. */
+static double *copy_map(const double *src, size_t n)
 {
-    char dset[64];
-    snprintf(dset, sizeof dset, "/maps/%s", name);
-    const char *why = NULL;
-    size_t n = 0;
-    int st = qmap_h5_read_array(f, dset, out, &n, &why);
-    if (st < 0)
-        return qmap_error(QMAP_ERR_FORMAT, "%s: %s %s (is it a qmap results file?)", path, dset, why);
-    size_t want = n_fast < 0 ? (size_t)n_slow : (size_t)n_slow * n_fast;
-    if (n != want) {
-        free(*out);
-        *out = NULL;
-        return qmap_error(QMAP_ERR_FORMAT, "%s: %s has %zu values, expected %zu (the /maps/mask shape)",
-                          path, dset, n, want);
-    }
-    return QMAP_OK;
+    double *d = malloc((n ? n : 1) * sizeof *d);
+    if (d)
+        memcpy(d, src, n * sizeof *d);
+    return d;
 }
 
 int qmap_particle_maps_read(const char *results_path, qmap_particle_maps **out)
 {
     *out = NULL;
-    qmap_h5_quiet quiet;
-    qmap_h5_quiet_begin(&quiet);
-    hid_t f = -1;
-    int st = qmap_h5_open_file(results_path, &f);
-    qmap_particle_maps *m = NULL;
-    double *mask = NULL;
+    qmap_results *r = NULL;
+    int st = qmap_results_read(results_path, 0, &r);
     if (st < 0)
-        goto done;
-    int rank = 0;
-    hsize_t dims[3] = {0, 0, 0};
-    const char *why = NULL;
-    if (qmap_h5_shape(f, "/maps/mask", 3, &rank, dims, &why) < 0) {
-        st = qmap_error(QMAP_ERR_FORMAT, "%s: /maps/mask %s (is it a qmap results file?)", results_path, why);
-        goto done;
-    }
-    if (rank != 2 || dims[0] == 0 || dims[1] == 0 || dims[0] * dims[1] > (1u << 30)) {
-        char shape[64];
-        qmap_h5_format_shape(rank, dims, shape, sizeof shape);
-        st = qmap_error(QMAP_ERR_FORMAT, "%s: /maps/mask is %s, expected a non-empty 2D map", results_path, shape);
-        goto done;
-    }
-    m = calloc(1, sizeof *m);
-    if (!m) {
-        st = qmap_error(QMAP_ERR_NOMEM, "%s: out of memory", results_path);
-        goto done;
-    }
-    int ns = (int)dims[0], nf = (int)dims[1];
-    m->n_slow = ns;
-    m->n_fast = nf;
-    static const char *sigma_names[3] = {"sigma_qx", "sigma_qy", "sigma_qz"};
-    static const char *q_names[3] = {"qx", "qy", "qz"};
-    if ((st = read_map(f, results_path, "mask", ns, nf, &mask)) < 0 ||
-        (st = read_map(f, results_path, "x", nf, -1, &m->x)) < 0 ||
-        (st = read_map(f, results_path, "y", ns, -1, &m->y)) < 0 ||
-        (st = read_map(f, results_path, "intensity", ns, nf, &m->intensity)) < 0 ||
-        (st = read_map(f, results_path, "d_spacing", ns, nf, &m->d_spacing)) < 0 ||
-        (st = read_map(f, results_path, "strain", ns, nf, &m->strain)) < 0 ||
-        (st = read_map(f, results_path, "tilt_magnitude", ns, nf, &m->tilt)) < 0)
-        goto done;
-    for (int a = 0; a < 3; a++)
-        if ((st = read_map(f, results_path, sigma_names[a], ns, nf, &m->sigma[a])) < 0 ||
-            (st = read_map(f, results_path, q_names[a], ns, nf, &m->q[a])) < 0)
-            goto done;
-    if (qmap_h5_exists(f, "/maps/c") && (st = read_map(f, results_path, "c", ns, nf, &m->c)) < 0)
-        goto done;
-    m->mask = malloc((size_t)ns * nf);
-    if (!m->mask) {
-        st = qmap_error(QMAP_ERR_NOMEM, "%s: out of memory", results_path);
-        goto done;
-    }
-    for (long i = 0; i < (long)ns * nf; i++)
-        m->mask[i] = isfinite(mask[i]) && mask[i] != 0;
-done:
-    free(mask);
-    if (f >= 0)
-        H5Fclose(f);
-    qmap_h5_quiet_end(&quiet);
-    if (st < 0) {
-        qmap_particle_maps_free(m);
         return st;
+    qmap_particle_maps *m = calloc(1, sizeof *m);
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    int ok = m != NULL;
+    if (ok) {
+        m->n_slow = r->n_slow;
+        m->n_fast = r->n_fast;
+        static const int sigma_maps[3] = {QMAP_MAP_SIGMA_QX, QMAP_MAP_SIGMA_QY, QMAP_MAP_SIGMA_QZ};
+        static const int q_maps[3] = {QMAP_MAP_QX, QMAP_MAP_QY, QMAP_MAP_QZ};
+        ok = (m->x = copy_map(r->x, r->n_fast)) && (m->y = copy_map(r->y, r->n_slow)) &&
+             (m->intensity = copy_map(r->maps[QMAP_MAP_INTENSITY], n)) &&
+             (m->d_spacing = copy_map(r->maps[QMAP_MAP_D], n)) &&
+             (m->strain = copy_map(r->maps[QMAP_MAP_STRAIN], n)) &&
+             (m->tilt = copy_map(r->maps[QMAP_MAP_TILT_MAGNITUDE], n)) && (m->mask = malloc(n ? n : 1));
+        for (int a = 0; ok && a < 3; a++)
+            ok = (m->sigma[a] = copy_map(r->maps[sigma_maps[a]], n)) && (m->q[a] = copy_map(r->maps[q_maps[a]], n));
+        if (ok && r->maps[QMAP_MAP_C])
+            ok = (m->c = copy_map(r->maps[QMAP_MAP_C], n)) != NULL;
+        if (ok)
+            memcpy(m->mask, r->mask, n);
+    }
+    qmap_results_free(r);
+    if (!ok) {
+        qmap_particle_maps_free(m);
+        return qmap_error(QMAP_ERR_NOMEM, "%s: out of memory", results_path);
     }
     *out = m;
     return QMAP_OK;

@@ -416,7 +416,8 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
     if (rc0 < 0)
         return rc0;
     qmap_results *r = NULL;
-    int rc = qmap_report_load(results_path, &r);
+    unsigned parts = QMAP_READ_QSPACE | (qmap_report_selects(o->figures, "particles") ? QMAP_READ_PARTICLES : 0);
+    int rc = qmap_results_read(results_path, parts, &r);
     if (rc < 0)
         return rc;
     /* a private folder with a random name: nothing planted in it can be followed */
@@ -436,9 +437,7 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         if (rc >= 0)
             rc = qmap_check_cancel();   /* SIGINT/SIGTERM: the folder is left as it was */
     }
-    qmap_report_particles *particles = NULL;
-    if (rc >= 0 && qmap_report_selects(o->figures, "particles"))
-        rc = qmap_report_particles_load(results_path, &particles);
+    const qmap_report_particles *particles = r->particles;   /* read when selected */
     if (rc >= 0 && particles) {
         if (particles->n_fast != r->n_fast || particles->n_slow != r->n_slow)
             rc = qmap_error(QMAP_ERR_FORMAT, "%s: /particles/labels is %d x %d, /maps are %d x %d", results_path,
@@ -464,11 +463,15 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         rc = qmap_check_cancel();
     for (int i = 0; i <= N_FIGURES; i++)
         qmap_figure_free(figs[i]);
-    qmap_report_particles_free(particles);
     qmap_results_free(r);
     if (rc >= 0)
         rc = outdir_commit(&d);
     if (rc < 0)
         outdir_discard(&d);
     return rc;
+}
+
+int qmap_report_load(const char *path, qmap_results **out)
+{
+    return qmap_results_read(path, QMAP_READ_QSPACE, out);
 }

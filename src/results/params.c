@@ -8,6 +8,7 @@
 #include "qmap/params.h"
 #include "qmap/error.h"
 #include "h5util.h"
+#include "results_read.h"
 
 #include <ctype.h>
 #include <hdf5.h>
@@ -153,6 +154,28 @@ static herr_t take_one(hid_t g, const char *name, const H5L_info_t *info, void *
     return w->rc < 0;
 }
 
+/* The settings under /entry/process/parameters of the open results file f. */
+int qmap__params_read_h5(hid_t f, const char *path, qmap_params *p)
+{
+    hid_t g = H5Gopen2(f, "/entry/process/parameters", H5P_DEFAULT);
+    if (g < 0)
+        return qmap_error(QMAP_ERR_FORMAT, "%s: no /entry/process/parameters (not a results file of "
+                                           "qmap 0.1 or later?)", path);
+    h5_walk w = {p, path, QMAP_OK};
+    hsize_t idx = 0;
+    /* creation order when tracked (qmap writes it), else names */
+    H5_index_t order = H5_INDEX_NAME;
+    hid_t gcpl = H5Gget_create_plist(g);
+    unsigned flags = 0;
+    if (gcpl >= 0 && H5Pget_link_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
+        order = H5_INDEX_CRT_ORDER;
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    H5Literate(g, order, H5_ITER_INC, &idx, take_one, &w);
+    H5Gclose(g);
+    return w.rc;
+}
+
 static int read_results(const char *path, qmap_params *p)
 {
     qmap_h5_quiet q;
@@ -160,25 +183,7 @@ static int read_results(const char *path, qmap_params *p)
     hid_t f;
     int rc = qmap_h5_open_file(path, &f);
     if (rc == QMAP_OK) {
-        hid_t g = H5Gopen2(f, "/entry/process/parameters", H5P_DEFAULT);
-        if (g < 0) {
-            rc = qmap_error(QMAP_ERR_FORMAT, "%s: no /entry/process/parameters (not a results file of "
-                                             "qmap 0.1 or later?)", path);
-        } else {
-            h5_walk w = {p, path, QMAP_OK};
-            hsize_t idx = 0;
-            /* creation order when tracked (qmap writes it), else names */
-            H5_index_t order = H5_INDEX_NAME;
-            hid_t gcpl = H5Gget_create_plist(g);
-            unsigned flags = 0;
-            if (gcpl >= 0 && H5Pget_link_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
-                order = H5_INDEX_CRT_ORDER;
-            if (gcpl >= 0)
-                H5Pclose(gcpl);
-            H5Literate(g, order, H5_ITER_INC, &idx, take_one, &w);
-            rc = w.rc;
-            H5Gclose(g);
-        }
+        rc = qmap__params_read_h5(f, path, p);
         H5Fclose(f);
     }
     qmap_h5_quiet_end(&q);

@@ -51,6 +51,7 @@ qmap_results *qmap_results_new(int n_fast, int n_slow, int n_scans, int with_c)
         ok = (r->fit[a].center = nan_array(n)) && (r->fit[a].sigma = nan_array(n)) &&
              (r->fit[a].area = nan_array(n)) && (r->fit[a].status = calloc(n ? n : 1, 1));
     r->d_ref = NAN;
+    r->energy_ev = NAN;
     r->shift_contrast = r->shift_resid_px = r->shift_halves_px = r->shift_sigma_px = NAN;
     if (!ok) {
         qmap_results_free(r);
@@ -93,6 +94,7 @@ void qmap_results_free(qmap_results *r)
     free(r->param_values);
     qmap_params_clear(&r->settings);
     free(r->command_line);
+    qmap_results_particles_free(r->particles);
     free(r);
 }
 

@@ -1,9 +1,11 @@
 /* truth_compare.c -- recovered maps against the simulation's ground truth.
  *
- * Reads both HDF5 files independently of the writer code (plain H5Dread of /maps/...,
- * /shift/...), so a layout mistake in the results file shows up here too.
+ * The results file is read with the one results reader (qmap_results_read, which checks
+ * its seal and every shape); the truth file of `qmap simulate` with plain H5Dread of
+ * /maps/... and /shift/..., independently of the writer code.
  */
 #include "qmap/truth.h"
+#include "qmap/results.h"
 #include "qmap/error.h"
 #include "h5util.h"
 
@@ -140,46 +142,67 @@ static void statistics(double *const *rv, double *const *tv, size_t n, qmap_trut
     free(use);
 }
 
-static int compare_shifts(hid_t fr, hid_t ft, const char *rp, const char *tp, double step_x,
+static int compare_shifts(const qmap_results *res, hid_t ft, const char *rp, const char *tp, double step_x,
                           double step_y, qmap_truth_report *rep)
 {
     size_t ns = n_values(ft, "/shift/x");
-    if (ns == 0 || n_values(fr, "/shift/x") != ns)
+    if (ns == 0 || (size_t)res->n_scans != ns)
         return qmap_error(QMAP_ERR_FORMAT, "%s: /shift/x does not match the %zu scans of %s", rp, ns, tp);
-    double *rx = read_doubles(fr, "/shift/x", rp, ns), *ry = read_doubles(fr, "/shift/y", rp, ns);
+    const double *rx = res->shift_x, *ry = res->shift_y;
     double *tx = read_doubles(ft, "/shift/x", tp, ns), *ty = read_doubles(ft, "/shift/y", tp, ns);
-    int rc = rx && ry && tx && ty ? QMAP_OK : QMAP_ERR_FORMAT;
+    int rc = tx && ty ? QMAP_OK : QMAP_ERR_FORMAT;
     rep->shift_err_px = 0;
     for (size_t s = 0; rc == QMAP_OK && s < ns; s++) {
         rep->shift_err_px = fmax(rep->shift_err_px, fabs(rx[s] - tx[s]) / fabs(step_x));
         rep->shift_err_px = fmax(rep->shift_err_px, fabs(ry[s] - ty[s]) / fabs(step_y));
     }
-    free(rx);
-    free(ry);
     free(tx);
     free(ty);
     return rc;
 }
 
+/* The results' map named like the truth's res_names[k] (a new copy as doubles), or NULL. */
+static double *results_map(const qmap_results *res, int k, size_t n)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+        qmap_error(QMAP_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (k == MASK) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = res->mask[i];
+        return v;
+    }
+    for (int m = 0; m < QMAP_N_MAPS; m++)
+        if (strcmp(qmap_map_name(m), res_names[k]) == 0 && res->maps[m]) {
+            memcpy(v, res->maps[m], n * sizeof *v);
+            return v;
+        }
+    free(v);
+    qmap_error(QMAP_ERR_FORMAT, "results have no map %s", res_names[k]);
+    return NULL;
+}
+
 int qmap_compare_truth(const char *results_path, const char *truth_path, qmap_truth_report *rep)
 {
     memset(rep, 0, sizeof *rep);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (qmap_file_seal_check(results_path) < 0)   /* a corrupted results file */
-        return QMAP_ERR_CORRUPT;
-    hid_t fr = H5Fopen(results_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    qmap_results *res = NULL;
+    int rc = qmap_results_read(results_path, 0, &res);
+    if (rc < 0)
+        return rc;
+    qmap_h5_quiet quiet;
+    qmap_h5_quiet_begin(&quiet);
     hid_t ft = H5Fopen(truth_path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    int rc = QMAP_OK;
-    if (fr < 0 || ft < 0)
-        rc = qmap_error(QMAP_ERR_IO, "cannot open %s", fr < 0 ? results_path : truth_path);
+    if (ft < 0)
+        rc = qmap_error(QMAP_ERR_IO, "cannot open %s", truth_path);
     size_t n = rc == QMAP_OK ? n_values(ft, "/maps/qx") : 0;
     double *rv[NF] = {0}, *tv[NF] = {0};
-    if (rc == QMAP_OK && (n == 0 || n_values(fr, "/maps/qx") != n))
+    if (rc == QMAP_OK && (n == 0 || (size_t)res->n_fast * res->n_slow != n))
         rc = qmap_error(QMAP_ERR_FORMAT, "%s and %s have different map sizes", results_path, truth_path);
     char path[128];
     for (int k = 0; rc == QMAP_OK && k < NF; k++) {
-        snprintf(path, sizeof path, "/maps/%s", res_names[k]);
-        rv[k] = read_doubles(fr, path, results_path, n);
+        rv[k] = results_map(res, k, n);
         snprintf(path, sizeof path, "/maps/%s", true_names[k]);
         tv[k] = read_doubles(ft, path, truth_path, n);
         if (!rv[k] || !tv[k])
@@ -190,7 +213,7 @@ int qmap_compare_truth(const char *results_path, const char *truth_path, qmap_tr
         size_t nx = n_values(ft, "/maps/x"), ny = n_values(ft, "/maps/y");
         double *x = read_doubles(ft, "/maps/x", truth_path, nx), *y = read_doubles(ft, "/maps/y", truth_path, ny);
         if (x && y && nx > 1 && ny > 1)
-            rc = compare_shifts(fr, ft, results_path, truth_path, x[1] - x[0], y[1] - y[0], rep);
+            rc = compare_shifts(res, ft, results_path, truth_path, x[1] - x[0], y[1] - y[0], rep);
         free(x);
         free(y);
     }
@@ -198,7 +221,9 @@ int qmap_compare_truth(const char *results_path, const char *truth_path, qmap_tr
         free(rv[k]);
         free(tv[k]);
     }
-    if (fr >= 0) H5Fclose(fr);
-    if (ft >= 0) H5Fclose(ft);
+    if (ft >= 0)
+        H5Fclose(ft);
+    qmap_h5_quiet_end(&quiet);
+    qmap_results_free(res);
     return rc;
 }

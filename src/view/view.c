@@ -9,7 +9,6 @@
 #include "view_internal.h"
 #include "view_json.h"
 #include "report_internal.h"
-#include "h5util.h"
 #include "qmap/error.h"
 
 #include <math.h>
@@ -28,24 +27,14 @@ int qmap__view_map_index(const char *name)
     return -1;
 }
 
-/* The cube dataset when the file has one of the expected shape; its bins sum along the
- * other two axes of /qspace/hits give the projections' normalisation. */
-static int open_cube(qmap_view *v)
+/* With a cube: its bins summed along the other two axes of /qspace/hits give the
+ * projections' normalisation. */
+static int cube_hits(qmap_view *v)
 {
     const qmap_results *r = v->r;
-    if (!qmap_h5_exists(v->file, "/qspace/cube"))
+    v->has_cube = qmap_results_has_cube(v->rf);
+    if (!v->has_cube)
         return QMAP_OK;
-    int rank = 0;
-    hsize_t d[5];
-    const char *why = NULL;
-    if (qmap_h5_shape(v->file, "/qspace/cube", 5, &rank, d, &why) < 0 || rank != 5 ||
-        d[0] != (hsize_t)r->n_slow || d[1] != (hsize_t)r->n_fast || d[2] != (hsize_t)r->axes[0].n ||
-        d[3] != (hsize_t)r->axes[1].n || d[4] != (hsize_t)r->axes[2].n || !r->qspace_hits)
-        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace/cube does not have the shape (n_slow, n_fast, nx, ny, nz) "
-                          "of the maps and /qspace axes", v->path);
-    v->cube = H5Dopen2(v->file, "/qspace/cube", H5P_DEFAULT);
-    if (v->cube < 0)
-        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace/cube cannot be opened", v->path);
     for (int a = 0; a < 3; a++)
         v->nb[a] = r->axes[a].n;
     for (int a = 0; a < 3; a++)
@@ -62,39 +51,6 @@ static int open_cube(qmap_view *v)
     return QMAP_OK;
 }
 
-/* /fit (qmap_report_load leaves it out): the per-position Gaussian fits, optional. */
-static int load_fit(qmap_view *v)
-{
-    qmap_results *r = v->r;
-    size_t n = (size_t)r->n_fast * r->n_slow;
-    static const char *axes[3] = {"qx", "qy", "qz"};
-    static const char *fields[4] = {"center", "sigma", "area", "status"};
-    for (int a = 0; a < 3; a++)
-        for (int k = 0; k < 4; k++) {
-            char name[64];
-            snprintf(name, sizeof name, "/fit/%s/%s", axes[a], fields[k]);
-            if (!qmap_h5_exists(v->file, name))
-                continue;   /* older files: the panel says the fit is missing */
-            double *d = NULL;
-            size_t m = 0;
-            const char *why = NULL;
-            if (qmap_h5_read_array(v->file, name, &d, &m, &why) < 0 || m != n) {
-                free(d);
-                return qmap_error(QMAP_ERR_FORMAT, "%s: %s %s", v->path, name,
-                                  why ? why : "does not have the shape of the maps");
-            }
-            double *dst = k == 0 ? r->fit[a].center : k == 1 ? r->fit[a].sigma : k == 2 ? r->fit[a].area : NULL;
-            for (size_t i = 0; i < n; i++) {
-                if (dst)
-                    dst[i] = d[i];
-                else
-                    r->fit[a].status[i] = d[i] == 1;
-            }
-            free(d);
-        }
-    return QMAP_OK;
-}
-
 int qmap_view_open(const char *results_path, qmap_view **out)
 {
     *out = NULL;
@@ -103,23 +59,13 @@ int qmap_view_open(const char *results_path, qmap_view **out)
         free(v);
         return qmap_error(QMAP_ERR_NOMEM, "out of memory");
     }
-    v->file = v->cube = -1;
-    int rc = qmap_report_load(results_path, &v->r);
-    if (rc >= 0)
-        rc = qmap_report_particles_load(results_path, &v->parts);
-    if (rc >= 0 && v->parts && (v->parts->n_fast != v->r->n_fast || v->parts->n_slow != v->r->n_slow)) {
-        qmap_report_particles_free(v->parts);
-        v->parts = NULL;   /* a foreign label map: shown as missing rather than misplaced */
-    }
+    int rc = qmap_results_open(results_path, QMAP_READ_QSPACE | QMAP_READ_FIT | QMAP_READ_PARTICLES, &v->rf);
     if (rc >= 0) {
-        qmap_h5_quiet q;
-        qmap_h5_quiet_begin(&q);
-        rc = qmap_h5_open_file(results_path, &v->file);
-        if (rc >= 0)
-            rc = load_fit(v);
-        if (rc >= 0)
-            rc = open_cube(v);
-        qmap_h5_quiet_end(&q);
+        v->r = qmap_results_file_results(v->rf);
+        v->parts = v->r->particles;
+        if (v->parts && (v->parts->n_fast != v->r->n_fast || v->parts->n_slow != v->r->n_slow))
+            v->parts = NULL;   /* a foreign label map: shown as missing rather than misplaced */
+        rc = cube_hits(v);
     }
     if (rc >= 0) {
         const char *t = getenv("TMPDIR");
@@ -139,16 +85,11 @@ void qmap_view_close(qmap_view *v)
 {
     if (!v)
         return;
-    if (v->cube >= 0)
-        H5Dclose(v->cube);
-    if (v->file >= 0)
-        H5Fclose(v->file);
     for (int a = 0; a < 3; a++)
         free(v->hits_proj[a]);
     if (v->tmpdir[0])
         rmdir(v->tmpdir);
-    qmap_results_free(v->r);
-    qmap_report_particles_free(v->parts);
+    qmap_results_close(v->rf);
     free(v->path);
     free(v);
 }
@@ -191,7 +132,7 @@ int qmap_view_info_json(const qmap_view *v, qmap_view_text *out)
         jb_raw(&b, ",{\"name\":\"particles\",\"unit\":\"\",\"kind\":\"label\"}");
     jb_raw(&b, "]");
     jb_key(&b, "has_cube", 0);
-    jb_raw(&b, v->cube >= 0 ? "true" : "false");
+    jb_raw(&b, v->has_cube ? "true" : "false");
     jb_key(&b, "cube_bins", 0);
     jb_printf(&b, "[%d,%d,%d]", r->axes[0].n, r->axes[1].n, r->axes[2].n);
     jb_key(&b, "has_particles", 0);

@@ -14,7 +14,6 @@
 #include "view_json.h"
 #include "qmap/error.h"
 #include "qmap/fit.h"
-#include "h5util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,23 +47,7 @@ static void gauss_curve(qmap_jbuf *b, const qmap_axis *ax, double area, double c
 /* Read positions (row, c0..c1) of the cube into buf (ncol x ncube floats). */
 static int read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf)
 {
-    hsize_t start[5] = {(hsize_t)row, (hsize_t)c0, 0, 0, 0};
-    hsize_t count[5] = {1, (hsize_t)(c1 - c0 + 1), (hsize_t)v->nb[0], (hsize_t)v->nb[1], (hsize_t)v->nb[2]};
-    qmap_h5_quiet quiet;
-    qmap_h5_quiet_begin(&quiet);
-    hid_t fs = H5Dget_space(v->cube);
-    hid_t ms = H5Screate_simple(5, count, NULL);
-    herr_t st = -1;
-    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
-        st = H5Dread(v->cube, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
-    if (ms >= 0)
-        H5Sclose(ms);
-    if (fs >= 0)
-        H5Sclose(fs);
-    qmap_h5_quiet_end(&quiet);
-    if (st < 0)
-        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace/cube row %d cannot be read", v->path, row);
-    return QMAP_OK;
+    return qmap_results_cube_read(v->rf, row, c0, c1, buf);
 }
 
 /* Add the projections of one position's cube (ncube floats) to proj[a] (nb[a] each). */
@@ -189,7 +172,7 @@ int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
                "\"a per-position rocking curve needs the raw frames: not available in qmap view yet\"");
     jb_raw(&b, ",\"qspace\":");
     int rc = QMAP_OK;
-    if (v->cube < 0) {
+    if (!v->has_cube) {
         jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
                    "(/qspace/cube): run qmap process with --save-qspace\"");
     } else {
@@ -354,7 +337,7 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
     }
     jb_raw(&b, ",\"qspace\":");
     int rc = QMAP_OK;
-    if (v->cube < 0) {
+    if (!v->has_cube) {
         jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
                    "(/qspace/cube): run qmap process with --save-qspace\"");
     } else if (n_pos > REGION_QSPACE_MAX) {
