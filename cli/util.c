@@ -1,5 +1,8 @@
-/* util.c -- option-value parsing, log and progress output shared by the subcommands. */
+/* util.c -- option-value parsing (through the library's qmap/parse.h), log and progress
+ * output shared by the subcommands. */
 #include "cli.h"
+#include "qmap/error.h"
+#include "qmap/parse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,63 +12,35 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The library's number parser (qmap/parse.h); its message printed as the CLI's error. */
 int parse_double(const char *opt, const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        cli_error("%s: '%s' is not a finite number\n", opt, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    return parse_doubles(opt, s, ',', 1, out);
 }
 
 int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        cli_error("%s: '%s' is not an integer in %d..%d\n", opt, s, lo, hi);
+    if (qmap_parse_integers(opt, s, 1, lo, hi, out) < 0) {
+        cli_error("%s\n", qmap_error_message());
         return -1;
     }
-    *out = (int)v;
     return 0;
 }
 
 int parse_doubles(const char *opt, const char *s, char sep, int n, double *out)
 {
-    const char *p = s;
-    for (int i = 0; i < n; i++) {
-        char *end;
-        errno = 0;
-        out[i] = strtod(p, &end);
-        int want = i == n - 1 ? '\0' : sep;
-        if (end == p || *end != want || errno == ERANGE || !isfinite(out[i])) {
-            cli_error("%s: '%s' must be %d finite numbers separated by '%c'\n", opt, s, n, sep);
-            return -1;
-        }
-        p = end + 1;
+    if (qmap_parse_numbers(opt, s, sep, n, out) < 0) {
+        cli_error("%s\n", qmap_error_message());
+        return -1;
     }
     return 0;
 }
 
 int parse_ints(const char *opt, const char *s, int n, int *out)
 {
-    const char *p = s;
-    for (int i = 0; i < n; i++) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        int want = i == n - 1 ? '\0' : ',';
-        if (end == p || *end != want || errno == ERANGE || v < -1000000 || v > 1000000) {
-            cli_error("%s: '%s' must be %d integers separated by ','\n", opt, s, n);
-            return -1;
-        }
-        out[i] = (int)v;
-        p = end + 1;
+    if (qmap_parse_integers(opt, s, n, -1000000, 1000000, out) < 0) {
+        cli_error("%s\n", qmap_error_message());
+        return -1;
     }
     return 0;
 }

@@ -6,53 +6,30 @@
  * messages, so a setting printed by `qmap process` can be pasted into either.
  */
 #include "qmap/error.h"
+#include "qmap/parse.h"
 #include "qmap/process.h"
 #include "process_options.h"
 #include "bounds.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Parse n numbers separated by sep, the whole string, all finite. */
+/* n numbers / integers of option --key (qmap/parse.h, the parser the CLI uses too). */
 static int numbers(const char *key, const char *s, char sep, int n, double *out)
 {
-    const char *p = s;
-    for (int i = 0; i < n; i++) {
-        char *end;
-        errno = 0;
-        out[i] = strtod(p, &end);
-        int want = i == n - 1 ? '\0' : sep;
-        if (end == p || *end != want || errno == ERANGE || !isfinite(out[i])) {
-            if (n == 1)
-                return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' is not a finite number", key, s);
-            return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be %d finite numbers separated by '%c'",
-                              key, s, n, sep);
-        }
-        p = end + 1;
-    }
-    return QMAP_OK;
+    char what[80];
+    snprintf(what, sizeof what, "--%s", key);
+    return qmap_parse_numbers(what, s, sep, n, out);
 }
 
 static int integers(const char *key, const char *s, int n, int lo, int hi, int *out)
 {
-    const char *p = s;
-    for (int i = 0; i < n; i++) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        int want = i == n - 1 ? '\0' : ',';
-        if (end == p || *end != want || errno == ERANGE || v < lo || v > hi) {
-            if (n == 1)
-                return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' is not an integer in %d..%d", key, s, lo, hi);
-            return qmap_error(QMAP_ERR_VALUE, "--%s: '%s' must be %d integers in %d..%d separated by ','",
-                              key, s, n, lo, hi);
-        }
-        out[i] = (int)v;
-        p = end + 1;
-    }
-    return QMAP_OK;
+    char what[80];
+    snprintf(what, sizeof what, "--%s", key);
+    return qmap_parse_integers(what, s, n, lo, hi, out);
 }
 
 static int voi(const char *key, const char *s, double v[6])

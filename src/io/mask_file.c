@@ -5,16 +5,15 @@
  * grey+alpha, RGBA). Non-zero = masked; for colour images a pixel is masked when any
  * colour channel is non-zero (alpha is ignored, so an opaque black pixel is not
  * masked). The type is told by the file's signature, not its extension. The mask is
- * ORed into the caller's array so several masks can be combined. PNG is read with
- * libpng; its errors longjmp back here and become qmap errors (never printed).
+ * ORed into the caller's array so several masks can be combined. PNG is decoded by the
+ * image reader (image_io_png.c), the one libpng decoder of qmap.
  */
 #include "qmap/dataset.h"
 #include "qmap/error.h"
 #include "h5util.h"
+#include "image_io_internal.h"
 
 #include <errno.h>
-#include <png.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,130 +23,31 @@
 
 /* ---------------------------------------------------------------- PNG */
 
-/* State shared with libpng callbacks; heap-allocated so that it stays well defined
- * across the longjmp of an error. */
-typedef struct {
-    char msg[200];
-    png_bytep image;
-    png_bytepp rows;
-} png_state;
-
-static void png_error_cb(png_structp png, png_const_charp msg)
-{
-    png_state *st = png_get_error_ptr(png);
-    snprintf(st->msg, sizeof st->msg, "%s", msg ? msg : "unknown libpng error");
-    png_longjmp(png, 1);
-}
-
-static void png_warning_cb(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
-}
-
-/* Set input transformations so that samples are 8 or 16-bit grey or RGB (+alpha). */
-static void png_normalise(png_structp png, png_infop info)
-{
-    int ct = png_get_color_type(png, info);
-    int bd = png_get_bit_depth(png, info);
-    if (ct == PNG_COLOR_TYPE_PALETTE)
-        png_set_palette_to_rgb(png);
-    if (ct == PNG_COLOR_TYPE_GRAY && bd < 8)
-        png_set_expand_gray_1_2_4_to_8(png);
-    png_set_interlace_handling(png);
-    png_read_update_info(png, info);
-}
-
-/* OR masked pixels of the decoded image into mask; returns how many the file masks. */
-static long png_to_mask(png_structp png, png_infop info, const png_state *st, int rows,
-                        int cols, uint8_t *mask)
-{
-    int channels = png_get_channels(png, info);
-    int bps = png_get_bit_depth(png, info) / 8;
-    int alpha = (png_get_color_type(png, info) & PNG_COLOR_MASK_ALPHA) != 0;
-    int colour = channels - alpha;
-    long count = 0;
-    for (int r = 0; r < rows; r++) {
-        const png_byte *row = st->rows[r];
-        for (int c = 0; c < cols; c++) {
-            const png_byte *px = row + (size_t)c * (size_t)channels * (size_t)bps;
-            int nz = 0;
-            for (int k = 0; k < colour * bps; k++)
-                nz |= px[k] != 0;
-            if (nz) {
-                mask[(size_t)r * (size_t)cols + (size_t)c] = 1;
-                count++;
-            }
-        }
-    }
-    return count;
-}
-
-/* Decode the PNG in f; fills st->image/rows. Returns count or a negative status. */
-static long png_decode(FILE *f, const char *path, int rows, int cols, uint8_t *mask,
-                       png_state *st)
-{
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, png_error_cb,
-                                             png_warning_cb);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!info) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        return qmap_error(QMAP_ERR_NOMEM, "mask file %s: cannot start libpng", path);
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return qmap_error(QMAP_ERR_FORMAT, "mask file %s: bad PNG: %s", path, st->msg);
-    }
-    png_init_io(png, f);
-    png_read_info(png, info);
-    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
-    if (w != (png_uint_32)cols || h != (png_uint_32)rows) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return qmap_error(QMAP_ERR_VALUE, "mask file %s: image is %lu x %lu (rows x cols), "
-                          "detector is %d x %d", path, (unsigned long)h, (unsigned long)w,
-                          rows, cols);
-    }
-    png_normalise(png, info);
-    size_t rowbytes = png_get_rowbytes(png, info);
-    st->image = malloc(rowbytes * (size_t)rows);
-    st->rows = malloc((size_t)rows * sizeof *st->rows);
-    if (!st->image || !st->rows) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return qmap_error(QMAP_ERR_NOMEM, "mask file %s: no memory for the image", path);
-    }
-    for (int r = 0; r < rows; r++)
-        st->rows[r] = st->image + (size_t)r * rowbytes;
-    png_read_image(png, st->rows);
-    png_read_end(png, NULL);
-    long count = png_to_mask(png, info, st, rows, cols, mask);
-    png_destroy_read_struct(&png, &info, NULL);
-    return count;
-}
-
+/* The PNG decoded by the one PNG reader (image_io_png.c), which averages the colour
+ * channels to grey: with unsigned samples the average is non-zero exactly when a colour
+ * channel is, which is the masking rule. Decoded whole before the mask is touched, so a
+ * PNG failing half-way leaves mask unchanged. */
 static long read_png_mask(const char *path, int rows, int cols, uint8_t *mask)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return qmap_error(QMAP_ERR_IO, "mask file %s: cannot open: %s", path, strerror(errno));
-    png_state *st = calloc(1, sizeof *st);
-    if (!st) {
-        fclose(f);
-        return qmap_error(QMAP_ERR_NOMEM, "mask file %s: no memory", path);
+    qmap_grey_image img = {0};
+    int rc = qmap_read_png_grey(path, &img);
+    if (rc < 0) {
+        free(img.pixels);
+        return qmap_error_prefix(rc, "mask file");
     }
-    /* Decode into a scratch mask so a PNG failing half-way leaves mask untouched. */
-    size_t npix = (size_t)rows * (size_t)cols;
-    uint8_t *tmp = calloc(npix, 1);
-    long rc = tmp ? png_decode(f, path, rows, cols, tmp, st)
-                  : qmap_error(QMAP_ERR_NOMEM, "mask file %s: no memory", path);
-    if (rc >= 0)
-        for (size_t i = 0; i < npix; i++)
-            mask[i] |= tmp[i];
-    free(tmp);
-    free(st->image);
-    free(st->rows);
-    free(st);
-    fclose(f);
-    return rc;
+    long count = 0;
+    if (img.width != cols || img.height != rows) {
+        count = qmap_error(QMAP_ERR_VALUE, "mask file %s: image is %d x %d (rows x cols), detector is %d x %d",
+                           path, img.height, img.width, rows, cols);
+    } else {
+        for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
+            if (img.pixels[i] != 0) {
+                mask[i] = 1;
+                count++;
+            }
+    }
+    free(img.pixels);
+    return count;
 }
 
 /* ---------------------------------------------------------------- HDF5 */

@@ -331,10 +331,15 @@ static int write_html(outdir *d, const qmap_results *r, const char *results_path
 {
     char p[8400], tmp[8500], png[8400];
     path_in(d->tmpdir, "report.html", p, sizeof p);
-    snprintf(tmp, sizeof tmp, "%s.part", p);
-    FILE *h = fopen(tmp, "w");
-    if (!h)
+    int fd = qmap_temp_create(p, tmp, sizeof tmp);   /* the one atomic-output helper */
+    if (fd < 0)
+        return fd;
+    FILE *h = fdopen(fd, "w");
+    if (!h) {
+        close(fd);
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "cannot write %s: %s", p, strerror(errno));
+    }
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>qmap report: ", h);
     html_escape(h, results_path);
     fputs("</title>\n<style>\nbody{font-family:'DejaVu Sans',sans-serif;margin:24px;color:#222;max-width:1900px}\n"
@@ -388,13 +393,12 @@ static int write_html(outdir *d, const qmap_results *r, const char *results_path
         if (rc >= 0)
             rc = qmap_error(QMAP_ERR_IO, "cannot write %s", p);
     }
-    snprintf(tmp, sizeof tmp, "%s.part", p);
-    if (rc >= 0 && rename(tmp, p) != 0)
-        rc = qmap_error(QMAP_ERR_IO, "cannot write %s: %s", p, strerror(errno));
-    if (rc < 0) {
-        unlink(tmp);
+    if (rc >= 0)
+        rc = qmap_temp_commit(tmp, p);
+    else
+        qmap_temp_discard(tmp);
+    if (rc < 0)
         return rc;
-    }
     return add_file(d, "report.html");
 }
 

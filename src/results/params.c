@@ -7,6 +7,7 @@
  */
 #include "qmap/params.h"
 #include "qmap/error.h"
+#include "qmap/output.h"
 #include "h5util.h"
 #include "results_read.h"
 
@@ -214,21 +215,24 @@ int qmap_params_read(const char *path, qmap_params *p)
 
 int qmap_params_write_text(const char *path, const qmap_params *p, const char *header)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return qmap_error(QMAP_ERR_VALUE, "output path too long: %s", path);
-    FILE *f = fopen(tmp, "wx");
-    if (!f)
-        return qmap_error(QMAP_ERR_IO, "%s: cannot create the parameter file (folder missing or not writable?)",
-                          path);
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);   /* exclusive temporary, renamed when complete */
+    if (fd < 0)
+        return fd;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        qmap_temp_discard(tmp);
+        return qmap_error(QMAP_ERR_IO, "%s: cannot create the parameter file", path);
+    }
     if (header)
         fprintf(f, "# %s\n", header);
     for (int i = 0; i < p->n; i++)
         fprintf(f, "%s = %s\n", p->keys[i], p->values[i]);
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        unlink(tmp);
+    if (fclose(f) != 0 || bad) {
+        qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: writing the parameter file failed", path);
     }
-    return QMAP_OK;
+    return qmap_temp_commit(tmp, path);
 }
