@@ -4,6 +4,7 @@
  * binding passes options as name/value strings (qmap_process_set_option) and reads the
  * results through accessors that return plain arrays. Built only into libqmap.so.
  */
+#include "qmap/cif_reference.h"
 #include "qmap/error.h"
 #include "qmap/process.h"
 #include "qmap/results.h"
@@ -60,6 +61,30 @@ int qmap_py_read(const char *path, qmap_results **out)
 
 /* The photon energy of the run (eV), NaN when unknown. */
 double qmap_py_energy(const qmap_results *r) { return r->energy_ev; }
+
+/* `--cif` of qmap process, before processing: d(hkl) of the CIF, the strain reference. */
+int qmap_py_cif_dref(const char *cif, const int *hkl, double *dref)
+{
+    qmap_crystal *c = NULL;
+    int rc = qmap_cif_reference_d(cif, hkl, &c, dref);
+    qmap_crystal_free(c);
+    return rc;
+}
+
+/* After processing: the angle offsets of the measured mean Q from the CIF reflection,
+ * recorded in r (qmap_cif_angle_offsets). 0, 1 when out of reach (recorded as "not
+ * computed", as the CLI does), or a negative code. */
+int qmap_py_cif_offsets(qmap_results *r, const char *cif, const int *hkl, const int *ip, const int *oop)
+{
+    qmap_crystal *c = NULL;
+    double dref;
+    int rc = qmap_cif_reference_d(cif, hkl, &c, &dref);
+    qmap_reflection_offsets off;
+    if (rc == QMAP_OK)
+        rc = qmap_cif_angle_offsets(r, c, cif, hkl, ip, oop, &off);
+    qmap_crystal_free(c);
+    return rc == QMAP_ERR_VALUE ? 1 : rc;
+}
 
 /* Write the results file (docs/results-file.md), as `qmap process -o path` does. */
 int qmap_py_write(const qmap_results *r, const char *path)

@@ -15,7 +15,9 @@ fi
 "${QMAP_BIN:?}" simulate -o "$T/data" --size 12,10 --eta 7 --seed 5 >/dev/null
 "$QMAP_BIN" process "$T/data/sample_0001.h5" -o "$T/cli.h5" -q --hkl 0,0,3 --monitor mon1 \
     --offset eta=0.01,delta=-0.02 --shift none --bins 8,9,10
-PYTHONPATH="${QMAP_SRC:?}/python" "$PY" - "$T" <<'PYEOF'
+"$QMAP_BIN" process "$T/data/sample_0001.h5" -o "$T/cli_cif.h5" -q --hkl 0,0,3 --monitor mon1 \
+    --offset eta=0.01,delta=-0.02 --shift none --bins 8,9,10 --cif "$QMAP_SRC/tests/data/NMC622_icsd.cif"
+PYTHONPATH="${QMAP_SRC:?}/python" "$PY" - "$T" "$QMAP_SRC/tests/data/NMC622_icsd.cif" <<'PYEOF'
 import sys, numpy as np, qmap
 T = sys.argv[1]
 lines = []
@@ -56,5 +58,20 @@ except qmap.QmapError as e:
     assert "missing.h5" in str(e)
 else:
     raise AssertionError("missing file accepted")
+# --cif through the library (qmap/cif_reference.h): the same d_ref and offsets as the CLI
+cc = qmap.open_results(f"{T}/cli_cif.h5")
+rc = qmap.process(f"{T}/data/sample_0001.h5", hkl=(0, 0, 3), monitor="mon1", offset={"eta": 0.01, "delta": -0.02},
+                  shift="none", bins=[8, 9, 10], cif=sys.argv[2])
+assert rc.params["d_ref"] == cc.params["d_ref"], (rc.params["d_ref"], cc.params["d_ref"])
+assert rc.params["cif_angle_offsets_deg"] == cc.params["cif_angle_offsets_deg"], \
+    (rc.params["cif_angle_offsets_deg"], cc.params["cif_angle_offsets_deg"])
+assert rc.params["cif_angle_offsets_deg"].startswith("eta="), rc.params["cif_angle_offsets_deg"]
+assert np.array_equal(rc.maps["strain"], cc.maps["strain"], equal_nan=True)
+try:
+    qmap.process(f"{T}/data/sample_0001.h5", cif=sys.argv[2])
+except qmap.QmapError as e:
+    assert "hkl" in str(e), str(e)
+else:
+    raise AssertionError("cif without hkl accepted")
 print("python binding: in-process maps identical to the CLI results file; errors raised as QmapError")
 PYEOF

@@ -60,6 +60,11 @@ def _library():
         lib.qmap_py_read.restype = ctypes.c_int
         lib.qmap_py_energy.argtypes = [ctypes.c_void_p]
         lib.qmap_py_energy.restype = ctypes.c_double
+        c_int3 = ctypes.c_int * 3
+        lib.qmap_py_cif_dref.argtypes = [ctypes.c_char_p, c_int3, ctypes.POINTER(ctypes.c_double)]
+        lib.qmap_py_cif_dref.restype = ctypes.c_int
+        lib.qmap_py_cif_offsets.argtypes = [ctypes.c_void_p, ctypes.c_char_p, c_int3, c_int3, c_int3]
+        lib.qmap_py_cif_offsets.restype = ctypes.c_int
         lib.qmap_py_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.qmap_py_write.restype = ctypes.c_int
         lib.qmap_results_free.argtypes = [ctypes.c_void_p]
@@ -116,15 +121,38 @@ def _option_value(value):
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def process(path, log=None, output=None, **options):
+def _three_ints(name, value):
+    text = _option_value(value)
+    try:
+        parts = [int(v) for v in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 3:
+        raise QmapError(f"{name}: '{text}' must be 3 integers H,K,L")
+    return (ctypes.c_int * 3)(*parts)
+
+
+def process(path, log=None, output=None, cif=None, ip_dir=(1, 0, 0), oop_dir=(0, 0, 1), **options):
     """Run the pipeline on a BLISS dataset file and return Results.
 
     log: optional callable receiving each choice line the pipeline prints in the CLI.
+    cif, ip_dir, oop_dir: as `qmap process --cif FILE --ip-dir --oop-dir` (needs hkl, replaces
+    dref): d_ref = d(hkl) of the CIF, and afterwards the angle offsets of the measured mean Q
+    from the CIF reflection in params["cif_angle_offsets_deg"] (library functions, as the CLI).
     output: optional path of a results file to write (the same file as `qmap process -o`,
     with the options recorded under /entry/process/parameters).
     Raises QmapError with the library's message on any error (bad option, bad file).
     """
     lib = _library()
+    if cif is not None:
+        if "hkl" not in options or "dref" in options:
+            raise QmapError("cif needs hkl=(H,K,L) and replaces dref")
+        hkl = _three_ints("hkl", options["hkl"])
+        ip, oop = _three_ints("ip_dir", ip_dir), _three_ints("oop_dir", oop_dir)
+        dref = ctypes.c_double()
+        if lib.qmap_py_cif_dref(os.fsencode(cif), hkl, ctypes.byref(dref)) < 0:
+            raise QmapError(lib.qmap_error_message().decode())
+        options["dref"] = dref.value
     keys = [k.replace("_", "-").encode() for k in options]
     values = [_option_value(v).encode() for v in options.values()]
     n = len(keys)
@@ -136,6 +164,8 @@ def process(path, log=None, output=None, **options):
     if rc < 0:
         raise QmapError(lib.qmap_error_message().decode())
     try:
+        if cif is not None and lib.qmap_py_cif_offsets(handle, os.fsencode(cif), hkl, ip, oop) < 0:
+            raise QmapError(lib.qmap_error_message().decode())
         if output is not None and lib.qmap_py_write(handle, os.fsencode(output)) < 0:
             raise QmapError(lib.qmap_error_message().decode())
         return _collect(lib, handle)
