@@ -48,20 +48,6 @@ qmap_figure *qmap_figure_new(double width, double height)
     return f;
 }
 
-void qmap__text_boxes_add(qmap__text_boxes *b, double x0, double y0, double x1, double y1)
-{
-    if (b->n == b->cap) {
-        int cap = b->cap ? 2 * b->cap : 32;
-        double *v = realloc(b->xyxy, (size_t)cap * 4 * sizeof *v);
-        if (!v)
-            return;
-        b->xyxy = v;
-        b->cap = cap;
-    }
-    double *p = b->xyxy + 4 * b->n++;
-    p[0] = x0, p[1] = y0, p[2] = x1, p[3] = y1;
-}
-
 int qmap_figure_text_boxes(qmap_figure *f, const double **xyxy)
 {
     qmap_figure_finish(f);

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdlib.h>
 
 void qmap__set_rgb(cairo_t *cr, qmap_rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
 
@@ -35,6 +36,22 @@ void qmap__text_size(cairo_t *cr, const char *markup, double size, int bold, dou
 }
 
 const cairo_user_data_key_t qmap__text_boxes_key;
+
+/* Append one box to a figure's list of text boxes (dropped when out of memory: the list
+ * serves layout checks only). */
+void qmap__text_boxes_add(qmap__text_boxes *b, double x0, double y0, double x1, double y1)
+{
+    if (b->n == b->cap) {
+        int cap = b->cap ? 2 * b->cap : 32;
+        double *v = realloc(b->xyxy, (size_t)cap * 4 * sizeof *v);
+        if (!v)
+            return;
+        b->xyxy = v;
+        b->cap = cap;
+    }
+    double *p = b->xyxy + 4 * b->n++;
+    p[0] = x0, p[1] = y0, p[2] = x1, p[3] = y1;
+}
 
 /* Record the ink box of a layout shown at the current point (any rotation) in the
  * figure's list, as an axis-aligned box in figure units. */

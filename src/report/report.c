@@ -4,6 +4,7 @@
  * a private "DIR.tmp-qmap-XXXXXX" (mkdtemp) beside the report folder and moved into it when every one is complete, so
  * a failed report leaves no new file in DIR. The particles figure and table (report_particles.c)
  * are added when the results file has /particles: they need that group, not only qmap_results.
+ * The page itself, report.html, is written by report_html.c.
  */
 #include "report_internal.h"
 #include "qmap/error.h"
@@ -251,157 +252,6 @@ static qmap_figure *overview(qmap_figure **figs, int n, const char *title)
     return f;
 }
 
-/* ---- HTML ---- */
-
-static void html_escape(FILE *o, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '&') fputs("&amp;", o);
-        else if (*s == '<') fputs("&lt;", o);
-        else if (*s == '>') fputs("&gt;", o);
-        else if (*s == '"') fputs("&quot;", o);
-        else fputc(*s, o);
-    }
-}
-
-static int base64_file(FILE *o, const char *path)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return qmap_error(QMAP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    unsigned char b[3];
-    size_t n;
-    while ((n = fread(b, 1, 3, in)) > 0) {
-        if (n < 3) b[2] = 0;
-        if (n < 2) b[1] = 0;
-        fputc(tab[b[0] >> 2], o);
-        fputc(tab[((b[0] & 3) << 4) | (b[1] >> 4)], o);
-        fputc(n > 1 ? tab[((b[1] & 15) << 2) | (b[2] >> 6)] : '=', o);
-        fputc(n > 2 ? tab[b[2] & 63] : '=', o);
-    }
-    fclose(in);
-    return QMAP_OK;
-}
-
-/* The particles section: the label map and /particles/table, one row per particle. */
-static int write_particles_html(FILE *h, outdir *d, const qmap_report_particles *p, qmap_figure *fig,
-                                const qmap_report_options *o)
-{
-    char png[8400];
-    path_in(d->tmpdir, "particles.png", png, sizeof png);
-    fprintf(h, "<h2 id=\"particles\">particles</h2>\n<figure><img alt=\"particles\" width=\"%d\" height=\"%d\" "
-               "src=\"data:image/png;base64,", (int)lround(qmap_figure_width(fig)), (int)lround(qmap_figure_height(fig)));
-    int rc = base64_file(h, png);
-    fputs("\">\n<figcaption>", h);
-    html_escape(h, qmap__particles_caption);
-    if (o->svg)
-        fputs(" Files: <a href=\"particles.png\">particles.png</a>, <a href=\"particles.svg\">particles.svg</a>.", h);
-    fprintf(h, "</figcaption></figure>\n<div style=\"overflow-x:auto\"><table class=\"particles\">\n<tr>");
-    for (int k = 0; k < p->n_columns; k++) {
-        fputs("<th>", h);
-        html_escape(h, p->names[k]);
-        if (p->units[k][0]) {
-            fputs(" (", h);
-            html_escape(h, p->units[k]);
-            fputs(")", h);
-        }
-        fputs("</th>", h);
-    }
-    fputs("</tr>\n", h);
-    for (int i = 0; i < p->n_particles; i++) {
-        fputs("<tr class=\"particle\">", h);
-        for (int k = 0; k < p->n_columns; k++) {
-            double v = p->values[(size_t)k * p->n_particles + i];
-            if (strcmp(p->names[k], "label") == 0 || strcmp(p->names[k], "n_positions") == 0)
-                fprintf(h, "<td>%.0f</td>", v);
-            else
-                fprintf(h, "<td>%.6g</td>", v);
-        }
-        fputs("</tr>\n", h);
-    }
-    if (p->n_particles == 0)
-        fprintf(h, "<tr><td colspan=\"%d\">(no particles)</td></tr>\n", p->n_columns > 0 ? p->n_columns : 1);
-    fputs("</table></div>\n", h);
-    return rc;
-}
-
-static int write_html(outdir *d, const qmap_results *r, const char *results_path, qmap_figure **figs,
-                      const qmap_report_options *o, const qmap_report_particles *particles)
-{
-    char p[8400], tmp[8500], png[8400];
-    path_in(d->tmpdir, "report.html", p, sizeof p);
-    int fd = qmap_temp_create(p, tmp, sizeof tmp);   /* the one atomic-output helper */
-    if (fd < 0)
-        return fd;
-    FILE *h = fdopen(fd, "w");
-    if (!h) {
-        close(fd);
-        qmap_temp_discard(tmp);
-        return qmap_error(QMAP_ERR_IO, "cannot write %s: %s", p, strerror(errno));
-    }
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>qmap report: ", h);
-    html_escape(h, results_path);
-    fputs("</title>\n<style>\nbody{font-family:'DejaVu Sans',sans-serif;margin:24px;color:#222;max-width:1900px}\n"
-          "h1{font-size:22px}h2{font-size:17px;margin:28px 0 6px}\n"
-          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\n"
-          "th{background:#f2f2f2}td.v{font-family:'DejaVu Sans Mono',monospace;word-break:break-all}\n"
-          "figure{margin:0 0 12px}img{max-width:100%;height:auto;border:1px solid #eee}\n"
-          "figcaption{font-size:13px;color:#444;margin-top:4px}nav a{margin-right:10px;font-size:13px}\n</style>\n</head><body>\n", h);
-    fputs("<h1>qmap report</h1>\n<p>Results file: <code>", h);
-    html_escape(h, results_path);
-    fprintf(h, "</code>; map %d \u00d7 %d positions (fast \u00d7 slow), %d eta scans.</p>\n<nav>", r->n_fast, r->n_slow, r->n_scans);
-    for (int i = 0; i < N_FIGURES; i++)
-        if (figs[i])
-            fprintf(h, "<a href=\"#%s\">%s</a>", figures[i].name, figures[i].name);
-    if (particles)
-        fputs("<a href=\"#particles\">particles</a>", h);
-    fputs("</nav>\n<h2 id=\"parameters\">Processing parameters</h2>\n<table><tr><th>parameter</th><th>value</th></tr>\n", h);
-    for (int i = 0; i < r->n_params; i++) {
-        fputs("<tr><td>", h);
-        html_escape(h, r->param_keys[i]);
-        fputs("</td><td class=\"v\">", h);
-        html_escape(h, r->param_values[i]);
-        fputs("</td></tr>\n", h);
-    }
-    if (r->n_params == 0)
-        fputs("<tr><td colspan=\"2\">(no /parameters in this results file)</td></tr>\n", h);
-    fputs("</table>\n", h);
-    int rc = QMAP_OK;
-    for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
-        if (!figs[i])
-            continue;
-        char file[256];
-        snprintf(file, sizeof file, "%s.png", figures[i].name);
-        path_in(d->tmpdir, file, png, sizeof png);
-        fprintf(h, "<h2 id=\"%s\">%s</h2>\n<figure><img alt=\"%s\" width=\"%d\" height=\"%d\" src=\"data:image/png;base64,",
-                figures[i].name, figures[i].name, figures[i].name, (int)lround(qmap_figure_width(figs[i])),
-                (int)lround(qmap_figure_height(figs[i])));
-        rc = base64_file(h, png);
-        fputs("\">\n<figcaption>", h);
-        html_escape(h, figures[i].caption);
-        if (o->svg)
-            fprintf(h, " Files: <a href=\"%s.png\">%s.png</a>, <a href=\"%s.svg\">%s.svg</a>.", figures[i].name,
-                    figures[i].name, figures[i].name, figures[i].name);
-        fputs("</figcaption></figure>\n", h);
-    }
-    if (rc >= 0 && particles)
-        rc = write_particles_html(h, d, particles, figs[N_FIGURES], o);
-    fputs("</body></html>\n", h);
-    int bad = ferror(h);
-    if (fclose(h) != 0 || bad) {
-        if (rc >= 0)
-            rc = qmap_error(QMAP_ERR_IO, "cannot write %s", p);
-    }
-    if (rc >= 0)
-        rc = qmap_temp_commit(tmp, p);
-    else
-        qmap_temp_discard(tmp);
-    if (rc < 0)
-        return rc;
-    return add_file(d, "report.html");
-}
-
 int qmap_report_write(const char *results_path, const char *out_dir, const qmap_report_options *o)
 {
     qmap_report_options def;
@@ -462,7 +312,9 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
     if (rc >= 0)
         rc = qmap_check_cancel();
     if (rc >= 0)
-        rc = write_html(&d, r, results_path, figs, o, particles);
+        rc = qmap__report_html(d.tmpdir, r, results_path, figs, o, particles);
+    if (rc >= 0)
+        rc = add_file(&d, "report.html");
     if (rc >= 0)
         rc = qmap_check_cancel();
     for (int i = 0; i <= N_FIGURES; i++)

@@ -40,6 +40,10 @@ qmap_figure *qmap__fig_rocking(const qmap_results *r);
 
 /* Caption of the particles figure (report_particles.c). */
 extern const char qmap__particles_caption[];
+/* Write DIR/report.html (report_html.c): figs holds qmap_report_n_figures() figures (NULL
+ * when not drawn) and, last, the particles figure (NULL without particles). */
+int qmap__report_html(const char *dir, const qmap_results *r, const char *results_path, qmap_figure **figs,
+                      const qmap_report_options *o, const qmap_report_particles *particles);
 
 /* sxdm tilt colour of a position: hue from direction, saturation = magnitude / max. */
 qmap_rgb qmap__tilt_color(double magnitude, double direction_deg, double max_magnitude);
