@@ -218,12 +218,12 @@ int qmap_frame_reader_open(const char *path, const char *scan, const char *detec
     }
     size_t dlen = strlen(scan) + strlen(detector) + 32;
     char *dpath = malloc(dlen);
-    hdf5_quiet q;
-    qmap__quiet_on(&q);
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
     int st = dpath ? open_dataset(r, dpath, dlen) : qmap_error(QMAP_ERR_NOMEM, "out of memory");
     if (!st) st = read_shape(r);
     if (!st) st = setup_sources(r, dpath);
-    qmap__quiet_off(&q);
+    qmap_h5_quiet_end(&q);
     free(dpath);
     if (st) {
         qmap_frame_reader_close(r);
@@ -236,8 +236,8 @@ int qmap_frame_reader_open(const char *path, const char *scan, const char *detec
 void qmap_frame_reader_close(qmap_frame_reader *r)
 {
     if (!r) return;
-    hdf5_quiet q;
-    qmap__quiet_on(&q);
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
     for (int i = 0; i < r->n_seg; i++) qmap__close_segment(&r->seg[i]);
     free(r->seg);
     for (int i = 0; i < r->n_edf; i++) qmap_edf_frames_close(r->edf[i]);
@@ -246,7 +246,7 @@ void qmap_frame_reader_close(qmap_frame_reader *r)
     free(r->edf_next);
     if (r->dset >= 0) H5Dclose(r->dset);
     if (r->file >= 0) H5Fclose(r->file);
-    qmap__quiet_off(&q);
+    qmap_h5_quiet_end(&q);
     for (int i = 0; i < QMAP_FRAMES_BATCH; i++) free(r->raw[i]);
     for (int i = 0; i < r->n_scratch; i++) free(r->scratch[i]);
     free(r->scratch);
@@ -339,12 +339,12 @@ int qmap_frame_reader_read(qmap_frame_reader *r, int first, int count, int row0,
         }
         return st;
     }
-    hdf5_quiet q;
-    qmap__quiet_on(&q);
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
     int st = r->whole ? qmap__read_slab(r, r->dset, r->path, "(virtual dataset)", (hsize_t)first, count,
                                   row0, row1, out)
                       : read_mapped(r, first, count, row0, row1, out);
-    qmap__quiet_off(&q);
+    qmap_h5_quiet_end(&q);
     return st;
 }
 

@@ -17,17 +17,6 @@
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-void qmap__quiet_on(hdf5_quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-void qmap__quiet_off(const hdf5_quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
 int qmap__reader_error(const qmap_frame_reader *r, int code, const char *fmt, ...)
 {
     char msg[768];

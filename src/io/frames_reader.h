@@ -8,6 +8,7 @@
 
 #include "frames_internal.h"
 #include "frames_edf.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <stdint.h>
@@ -54,16 +55,8 @@ struct qmap_frame_reader {
     int n_edf;
 };
 
-
-/* HDF5 automatic error printing, switched off around calls that may fail. */
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} hdf5_quiet;
-
-void qmap__quiet_on(hdf5_quiet *q);
-
-void qmap__quiet_off(const hdf5_quiet *q);
+/* HDF5 automatic error printing is switched off around calls that may fail with the one
+ * helper of every reader and writer, qmap_h5_quiet_begin / _end (h5util.h). */
 
 /* Error prefixed with "<file>: scan <scan> measurement/<det>: ". */
 int qmap__reader_error(const qmap_frame_reader *r, int code, const char *fmt, ...)

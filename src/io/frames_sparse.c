@@ -201,15 +201,15 @@ int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int fir
     /* HDF5 is not thread-safe. A plain mutex, not an OpenMP critical section: a thread
      * waiting for it sleeps instead of spinning, which matters on a busy machine. */
     pthread_mutex_lock(&hdf5_lock);
-    hdf5_quiet q;
-    qmap__quiet_on(&q);
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
     for (int i = 0; i < count && !st; i++) {
         fetched_frame *t = &w->slot[i];
         if (!t->absent)
             st = t->fast ? fetch_one_chunk(r, t) : fetch_one_dense(r, t, row0, row1);
         r->missing += t->absent;
     }
-    qmap__quiet_off(&q);
+    qmap_h5_quiet_end(&q);
     pthread_mutex_unlock(&hdf5_lock);
     if (!st) w->n_slots = count;
     return st;

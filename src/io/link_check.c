@@ -7,6 +7,7 @@
  * HDF5 does by default) and reports the first linked file that does not exist (issue 11).
  */
 #include "link_check.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <libgen.h>
@@ -85,9 +86,9 @@ static int walk(hid_t open_file, const char *holder, const char *obj, int depth,
 int qmap_h5_find_missing_link(int64_t open_file, const char *file, const char *obj, char *out,
                               size_t size)
 {
-    int found;
-    H5E_BEGIN_TRY {
-        found = walk((hid_t)open_file, file, obj, 0, out, size);
-    } H5E_END_TRY;
+    qmap_h5_quiet quiet;
+    qmap_h5_quiet_begin(&quiet);
+    int found = walk((hid_t)open_file, file, obj, 0, out, size);
+    qmap_h5_quiet_end(&quiet);
     return found;
 }

@@ -259,16 +259,14 @@ int qmap_results_write(const qmap_results *r, const char *path)
         return fd;
     close(fd);
     writer w = {path, 0};
-    H5E_auto2_t old_fn;
-    void *old_data;
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    qmap_h5_quiet quiet;
+    qmap_h5_quiet_begin(&quiet);
     hid_t fcpl = qmap__results_fcpl(), fapl = qmap__results_fapl();
     hid_t f = qmap_h5_create_temp(tmp, fcpl, fapl);
     qmap__results_plist_close(fcpl);
     qmap__results_plist_close(fapl);
     if (f < 0) {
-        H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        qmap_h5_quiet_end(&quiet);
         qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_IO, "%s: cannot create output file (folder missing or not writable?)", path);
     }
@@ -285,7 +283,7 @@ int qmap_results_write(const qmap_results *r, const char *path)
         w.failed = 1;
     if (H5Fclose(f) < 0)
         w.failed = 1;
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    qmap_h5_quiet_end(&quiet);
     if (cancelled) {
         qmap_temp_discard(tmp);
         return qmap_error(QMAP_ERR_CANCELLED, "interrupted while writing %s; nothing was written", path);

@@ -339,10 +339,8 @@ int qmap_xsocs_qspace_write(const qmap_results *r, const char *path)
             close(fd);
     }
     if (rc == QMAP_OK) {
-        H5E_auto2_t old_fn;
-        void *old_data;
-        H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        qmap_h5_quiet quiet;
+        qmap_h5_quiet_begin(&quiet);
         hid_t f = qmap_h5_create_temp(tmp, H5P_DEFAULT, H5P_DEFAULT);
         if (f < 0) {
             rc = qmap_error(QMAP_ERR_IO, "%s: cannot create the XSOCS q-space file (folder missing or not writable?)", path);
@@ -361,7 +359,7 @@ int qmap_xsocs_qspace_write(const qmap_results *r, const char *path)
             else
                 rc = qmap_temp_commit(tmp, path);
         }
-        H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        qmap_h5_quiet_end(&quiet);
     }
     free(histo);
     free(scan_copy);
