@@ -123,10 +123,17 @@ qmap_powder_model *qmap_powder_model_create(const qmap_crystal *c, const qmap_po
         return qmap_error(QMAP_ERR_VALUE, "wavelength %g Angstrom out of range", p->wavelength), NULL;
     if (!qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / p->wavelength))
         return NULL;
-    if (p->wavelength2 > 0 && (!(p->wavelength2 < 100) || !(p->ratio2 >= 0 && p->ratio2 <= 10) ||
-                               !qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / p->wavelength2)))
-        return qmap_error(QMAP_ERR_VALUE, "second wavelength %g A with ratio %g: out of range "
-                          "(%s)", p->wavelength2, p->ratio2, qmap_error_message()), NULL;
+    if (p->wavelength2 > 0 && (!(p->wavelength2 < 100) || !(p->ratio2 >= 0 && p->ratio2 <= 10))) {
+        qmap_error(QMAP_ERR_VALUE, "second wavelength %g A with ratio %g: out of range (wavelength < 100 A, "
+                   "ratio 0..10)", p->wavelength2, p->ratio2);
+        return NULL;
+    }
+    if (p->wavelength2 > 0 && !qmap_anomalous_energy_ok(QMAP_HC_EV_ANGSTROM / p->wavelength2)) {
+        /* the energy check's message, prefixed (never formatted from the buffer written) */
+        qmap_error_prefix(QMAP_ERR_VALUE, "second wavelength %g A with ratio %g: out of range", p->wavelength2,
+                          p->ratio2);
+        return NULL;
+    }
     if (!(p->po_r > 0) || (p->po_hkl[0] == 0 && p->po_hkl[1] == 0 && p->po_hkl[2] == 0) ||
         !(p->radius > 0) || !(p->mu_t >= 0))
         return qmap_error(QMAP_ERR_VALUE, "March-Dollase r %g (> 0) along %d,%d,%d (not 0,0,0), "
