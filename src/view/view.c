@@ -147,6 +147,7 @@ void qmap_view_close(qmap_view *v)
         free(v->hits_proj[a]);
     if (v->tmpdir[0])
         rmdir(v->tmpdir);
+    qmap__view_raw_close(v);
     qmap_results_free(v->r);
     qmap_report_particles_free(v->parts);
     free(v->path);

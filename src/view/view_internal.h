@@ -5,6 +5,8 @@
 #include <hdf5.h>
 #include "qmap/report.h"
 #include "qmap/view.h"
+#include "qmap/position.h"
+#include "view_json.h"
 
 struct qmap_view {
     char *path;                   /* the results file */
@@ -15,9 +17,23 @@ struct qmap_view {
     int nb[3];                    /* cube bins along qx, qy, qz (= r->axes[a].n) */
     double *hits_proj[3];         /* hits summed over the other two axes (projection norm) */
     char tmpdir[4096];              /* private folder for figure PNGs, "" when none */
+    qmap_position_source *raw;    /* the raw data, opened on the first position asked (view_recompute.c) */
 };
 
 /* Index of map `name` in r->maps, or -1. */
 int qmap__view_map_index(const char *name);
+
+/* "projections" of a position or region: proj[a] summed counts, hits[a] the normalisation
+ * (view_region.c). fit_params: area, centre, sigma per axis for the curves, or NULL. */
+void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], double *const hits[3],
+                                 const double *fit_params);
+
+/* Appends ,"rocking_curve", "rocking_message", "recomputed" (and, when with_qspace,
+ * "qspace_source", "qspace", "qspace_message") for position (row, col), recomputed from the raw
+ * frames (qmap_process_position). A missing raw file is a message in the answer, not an error. */
+int qmap__view_raw_position_json(qmap_view *v, int row, int col, qmap_jbuf *b, int with_qspace);
+
+/* Close the raw data (qmap_view_close). */
+void qmap__view_raw_close(qmap_view *v);
 
 #endif

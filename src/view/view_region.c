@@ -83,12 +83,13 @@ static void add_projections(const qmap_view *v, const float *cube, double *proj[
 }
 
 /* "projections":[{axis, q, sum, y (hit-normalised), com, refit{...}, curve}] */
-static void projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], const double *fit_params)
+void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], double *const hits[3],
+                                 const double *fit_params)
 {
     const qmap_results *r = v->r;
     jb_raw(b, "[");
     for (int a = 0; a < 3; a++) {
-        int n = v->nb[a];
+        int n = r->axes[a].n;
         double *q = malloc(n * sizeof *q), *y = malloc(n * sizeof *y);
         if (!q || !y) {
             free(q);
@@ -99,7 +100,7 @@ static void projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], 
         double s0 = 0, s1 = 0;
         for (int k = 0; k < n; k++) {
             q[k] = qmap_axis_center(&r->axes[a], k);
-            y[k] = v->hits_proj[a][k] > 0 ? proj[a][k] / v->hits_proj[a][k] : 0;
+            y[k] = hits[a][k] > 0 ? proj[a][k] / hits[a][k] : 0;
             s0 += proj[a][k];
             s1 += proj[a][k] * q[k];
         }
@@ -185,14 +186,11 @@ int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
         jb_num(&b, ar);
         jb_raw(&b, "}");
     }
-    jb_raw(&b, "],\"rocking_curve\":null,\"rocking_message\":"
-               "\"a per-position rocking curve needs the raw frames: not available in qmap view yet\"");
-    jb_raw(&b, ",\"qspace\":");
-    int rc = QMAP_OK;
-    if (v->cube < 0) {
-        jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
-                   "(/qspace/cube): run qmap process with --save-qspace\"");
-    } else {
+    jb_raw(&b, "]");
+    /* the rocking curve, and the q-space without the cube, recomputed from the raw frames */
+    int rc = qmap__view_raw_position_json(v, row, col, &b, v->cube < 0);
+    if (rc >= 0 && v->cube >= 0) {
+        jb_raw(&b, ",\"qspace_source\":\"cube\",\"qspace\":");
         size_t ncube = (size_t)v->nb[0] * v->nb[1] * v->nb[2];
         float *cube = malloc(ncube * sizeof *cube);
         double *proj[3] = {0};
@@ -209,7 +207,7 @@ int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
             jb_raw(&b, "{\"total\":");
             jb_num(&b, total);
             jb_raw(&b, ",\"projections\":");
-            projections_json(&b, v, proj, have_fit ? fitp : NULL);
+            qmap__view_projections_json(&b, v, proj, v->hits_proj, have_fit ? fitp : NULL);
             jb_raw(&b, "}");
         }
         free(cube);
@@ -383,7 +381,7 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
             jb_raw(&b, "{\"total\":");
             jb_num(&b, total);
             jb_raw(&b, ",\"projections\":");
-            projections_json(&b, v, proj, NULL);
+            qmap__view_projections_json(&b, v, proj, v->hits_proj, NULL);
             jb_raw(&b, "}");
         }
         free(row);
