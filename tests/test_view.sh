@@ -2,8 +2,9 @@
 # test_view.sh -- `qmap view`: bad command lines and files give one "qmap view:" line and a
 # non-zero exit (a port in use included); the server answers only with its token, refuses
 # bodies, other methods, unknown pages and malformed values with 4xx and keeps serving; the
-# JSON answers agree with the results file (read here with h5py, not with qmap); a file
-# without /qspace/cube says so. Then the page is driven in headless Chromium (view_cdp.js:
+# JSON answers agree with the results file (read here with h5py, not with qmap); without
+# /qspace/cube a position's COM, fits and rocking curve are recomputed from the raw frames and
+# equal the file's maps; with the raw data moved away the panel gets a one-line reason. Then the page is driven in headless Chromium (view_cdp.js:
 # Chrome DevTools protocol, real mouse events): maps switch, the hover read-out, a click in
 # the particle shows the file's COM and fits and the q-space projections, a dragged
 # rectangle shows the summed intensity of exactly those positions, a particle picked from
@@ -153,9 +154,37 @@ g = json.loads(expect(url + "api/region?label=1", 200))
 assert g["n_positions"] == int((lab == 1).sum())
 c_, png = get(url + "api/figure?name=drift")
 assert c_ == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
-# without the cube, the position says what is missing
-p = json.loads(expect(url_plain + "api/position?row=%d&col=%d" % (r, c), 200))
-assert p["qspace"] is None and "--save-qspace" in p["qspace_message"], p.get("qspace_message")
+# without the cube, the position's q-space, fits and rocking curve are recomputed from the raw
+# frames: equal to the file's maps (plain.h5 was processed with the default interpolated drift)
+fp = h5py.File(path.replace("cube.h5", "plain.h5"), "r")
+Ip = fp["maps/intensity"][:]; mp = fp["maps/mask"][:]
+rows, cols = np.nonzero(mp > 0)
+for k in list(range(0, len(rows), max(1, len(rows) // 6)))[:6] + [None]:
+    rr, cc = (rows[k], cols[k]) if k is not None else (0, 0)   # and a corner (outside the particle)
+    p = json.loads(expect(url_plain + "api/position?row=%d&col=%d" % (rr, cc), 200))
+    assert p["qspace_source"] == "raw" and p["qspace_message"] == "", p.get("qspace_message")
+    q = p["recomputed"]
+    want_I = Ip[rr, cc]
+    if np.isfinite(want_I):
+        assert math.isclose(q["intensity"], want_I, rel_tol=1e-8), (rr, cc, q["intensity"], want_I)
+        rock = [x for x in p["rocking_curve"]["intensity"] if x is not None]
+        assert len(p["rocking_curve"]["intensity"]) == len(fp["scans/eta"]) and math.isclose(sum(rock), want_I, rel_tol=1e-7)
+    for a, ax in enumerate(["qx", "qy", "qz"]):
+        want = fp["maps/" + ax][rr, cc]
+        got = q["com"][a]
+        assert (got is None and not np.isfinite(want)) or math.isclose(got, want, rel_tol=1e-8, abs_tol=1e-13), (rr, cc, ax, got, want)
+        st = fp["fit/%s/status" % ax][rr, cc]
+        assert q["fit"][a]["status"] == st, (rr, cc, ax)
+        if st:
+            assert math.isclose(q["fit"][a]["center"], fp["fit/%s/center" % ax][rr, cc], rel_tol=1e-8, abs_tol=1e-13)
+            assert math.isclose(q["fit"][a]["sigma"], fp["fit/%s/sigma" % ax][rr, cc], rel_tol=1e-6)
+            # the projection drawn is the fit's input: refitting it gives the fit again
+            pr = p["qspace"]["projections"][a]
+            assert math.isclose(pr["refit"]["center"], fp["fit/%s/center" % ax][rr, cc], rel_tol=1e-8, abs_tol=1e-13)
+# with the cube, the rocking curve too (nearest re-indexing there: --save-qspace)
+p = json.loads(expect(url + "api/position?row=%d&col=%d" % (r, c), 200))
+assert p["qspace_source"] == "cube" and math.isclose(sum(x for x in p["rocking_curve"]["intensity"] if x is not None), I[r, c], rel_tol=1e-7)
+assert math.isclose(p["recomputed"]["com"][2], f["maps/qz"][r, c], rel_tol=1e-8)   # JSON: 9 digits
 print("HTTP checks passed")
 PY
 
@@ -233,16 +262,45 @@ assert yellow > 30 and red > 10, ("screenshot colours", yellow, red)
 print("page checks passed; page timings (ms):", page["timings"])
 PY
 
-# a file without /qspace/cube and /particles: the panels say what is missing, no console error
+# a file without /qspace/cube and /particles: the clicked position's q-space, fits and rocking
+# curve are recomputed from the raw frames and shown (the COM equal to the file's); no console error
 node "$QMAP_SRC/tests/view_cdp.js" "$URL_PLAIN" "$T/shot_plain.png" "$ROW" "$COL" 4 11 5 13 \
     > "$T/page_plain.json" 2> "$T/cdp.err" || { cat "$T/cdp.err" >&2; fail "driving the page of plain.h5 failed"; }
-"$PYTHON" - "$T/page_plain.json" <<'PY' || fail "page checks without the cube"
-import sys, json
+"$PYTHON" - "$T/page_plain.json" "$T/plain.h5" "$ROW" "$COL" <<'PY' || fail "page checks without the cube"
+import sys, json, math
+import h5py
 page = json.load(open(sys.argv[1]))
 assert not page["problems"], "console errors: %s" % page["problems"]
-assert "--save-qspace" in page["position"]["message"], page["position"]["message"]
-assert page["position"]["plots"] == [] and page["region"]["plots"] == []
+pos = page["position"]
+assert "recomputed from the raw frames" in pos["message"], pos["message"]
+assert pos["plots"] == ["pos-proj-qx", "pos-proj-qy", "pos-proj-qz"] and pos["rocking_plot"] == ["pos-rocking"], pos
+assert page["region"]["plots"] == []
 assert "particle" not in page and "particles" not in page["maps"]
+f = h5py.File(sys.argv[2], "r"); r, c = int(sys.argv[3]), int(sys.argv[4])
+assert ("row %d, col %d" % (r, c)) in pos["title"]
+for ax in ["qx", "qy", "qz"]:   # the COM recomputed from the raw frames, shown, is the file's
+    want = f["maps/" + ax][r, c]
+    assert math.isclose(float(pos["recomputed"]["raw_" + ax]["value"]), want, rel_tol=1e-8), (ax, pos["recomputed"], want)
+    assert math.isclose(float(pos["recomputed"]["raw_" + ax]["shown"]), want, rel_tol=1e-4, abs_tol=1e-9)
+rc = pos["json"]["rocking_curve"]
+assert math.isclose(sum(x for x in rc["intensity"] if x is not None), f["maps/intensity"][r, c], rel_tol=1e-7)
+assert len(rc["eta"]) == len(f["scans/eta"]) and all(math.isclose(a, b, rel_tol=1e-8) for a, b in zip(rc["eta"], f["scans/eta"][:]))
+PY
+
+# the raw data gone: the position panel says so in one line, the server keeps serving
+mkdir -p "$T/moved" && "$QMAP_BIN" simulate -o "$T/moved/sim" --size 12,10 --eta 5 --seed 3 > /dev/null || fail "simulate (moved)"
+"$QMAP_BIN" process "$T/moved/sim/sample_0001.h5" -o "$T/moved.h5" > /dev/null || fail "process (moved)"
+mv "$T/moved/sim" "$T/moved/elsewhere"
+start_view "$T/moved.h5" moved; URL_MOVED=$LAST_URL
+"$PYTHON" - "$URL_MOVED" <<'PY' || fail "missing raw data"
+import sys, json, urllib.request
+p = json.loads(urllib.request.urlopen(sys.argv[1] + "api/position?row=5&col=6", timeout=30).read())
+assert p["rocking_curve"] is None and p["qspace"] is None, p
+m = p["rocking_message"]
+assert "sample_0001.h5" in m and "cannot" in m and "\n" not in m, m
+assert "--save-qspace" in p["qspace_message"] and "sample_0001.h5" in p["qspace_message"]
+assert json.loads(urllib.request.urlopen(sys.argv[1] + "api/info", timeout=30).read())["file"] == "moved.h5"
+print("missing raw data:", m)
 PY
 
 # the results files were not modified by serving them

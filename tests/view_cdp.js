@@ -129,6 +129,9 @@ async function main() {
         plots: Array.from(document.querySelectorAll("#pos-plots canvas")).map(c => c.id),
         message: document.getElementById("pos-message").textContent,
         rocking: document.getElementById("pos-rocking-msg").textContent,
+        rocking_plot: Array.from(document.querySelectorAll("#pos-rocking-plot canvas")).map(c => c.id),
+        recomputed: Object.fromEntries(Array.from(document.querySelectorAll("#pos-recomputed tr[data-key]")).map(tr =>
+            [tr.dataset.key, { shown: tr.children[1].textContent, value: tr.children[1].dataset.value }])),
         json: window.qmapView.position })`);
 
     // drag a rectangle
