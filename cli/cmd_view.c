@@ -225,8 +225,12 @@ static enum MHD_Result route(server *s, struct MHD_Connection *c, const char *pa
         const char *name = name_arg(c, "name");
         if (!name)
             return send_error(c, MHD_HTTP_BAD_REQUEST, "api/figure needs name=FIGURE");
-        rc = qmap_view_figure_png(s->view, name, &t);
-        return send_answer(c, rc, &t, "image/png");
+        const char *format = arg(c, "format");
+        int svg = format && strcmp(format, "svg") == 0;
+        if (format && !svg && strcmp(format, "png") != 0)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "api/figure: format must be png or svg");
+        rc = svg ? qmap_view_figure_svg(s->view, name, &t) : qmap_view_figure_png(s->view, name, &t);
+        return send_answer(c, rc, &t, svg ? "image/svg+xml" : "image/png");
     }
     return send_error(c, MHD_HTTP_NOT_FOUND, "no such page");
 }

@@ -259,6 +259,13 @@ px = list(im.getdata())
 yellow = sum(1 for p in px if p[0] > 200 and p[1] > 200 and p[2] < 80)
 red = sum(1 for p in px if p[0] > 190 and p[1] < 80 and p[2] < 80)
 assert yellow > 30 and red > 10, ("screenshot colours", yellow, red)
+# SVG downloads: well-formed, vector text and paths (the map's pixels as one embedded image)
+sv = page["svg"]
+for k in ["map-svg", "pos-svg", "region-svg"]:
+    assert sv[k] and not sv[k]["bad"] and sv[k]["texts"] > 10 and sv[k]["paths"] > 5, (k, sv[k])
+assert sv["map-svg"]["images"] == 1 and "x (µm)" in sv["map-svg"]["words"], sv["map-svg"]
+assert "projection on qx" in sv["pos-svg"]["words"] and "histogram of d" in sv["region-svg"]["words"]
+assert sv["figure"]["status"] == 200 and sv["figure"]["ok"] and "svg" in sv["figure"]["type"], sv["figure"]
 print("page checks passed; page timings (ms):", page["timings"])
 PY
 

@@ -181,6 +181,20 @@ async function main() {
         await waitFor("window.qmapView.region && window.qmapView.region.label === 1", "the particle region");
         out.particle = await evaluate("({ n: window.qmapView.region.n_positions, sum: window.qmapView.region.sum_intensity })");
     }
+    // SVG downloads of the map, position and region panels: well-formed SVG with vector text and
+    // lines (downloads themselves are denied in this headless browser); the Scans panel's SVG figure
+    await send("Browser.setDownloadBehavior", { behavior: "deny" }, true).catch(() => {});
+    out.svg = {};
+    for (const id of ["map-svg", "pos-svg", "region-svg"]) {
+        out.svg[id] = await evaluate(`(() => { window.qmapView.lastSVG = null; document.getElementById("${id}").click();
+            const t = window.qmapView.lastSVG; if (!t) return null;
+            const d = new DOMParser().parseFromString(t, "image/svg+xml");
+            return { bad: d.querySelector("parsererror") !== null, texts: d.querySelectorAll("text").length,
+                     paths: d.querySelectorAll("path").length, images: d.querySelectorAll("image").length,
+                     words: Array.from(d.querySelectorAll("text")).map(e => e.textContent).join(" ").slice(0, 400) }; })()`);
+    }
+    out.svg.figure = await evaluate(`fetch("api/figure?name=drift&format=svg").then(r => r.text().then(t => ({ status: r.status,
+        type: r.headers.get("content-type"), ok: new DOMParser().parseFromString(t, "image/svg+xml").querySelector("parsererror") === null && t.includes("<svg") })))`);
     out.figures = await evaluate(`Array.from(document.querySelectorAll("img.figure")).map(i => [i.id, i.naturalWidth])`);
     out.timings = await evaluate("({ map: window.qmapView.lastMapMs, position: window.qmapView.lastPositionMs, region: window.qmapView.lastRegionMs })");
     await sleep(200);

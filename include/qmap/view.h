@@ -71,6 +71,8 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
  * as PNG bytes at 1.5 pixels per figure unit. QMAP_ERR_VALUE for an unknown name or a
  * figure the file has no data for. */
 int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out);
+/* The same figure as SVG (vector; the download of the Scans panel). */
+int qmap_view_figure_svg(const qmap_view *v, const char *name, qmap_view_text *out);
 
 #ifdef __cplusplus
 }

@@ -344,7 +344,8 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
     return jb_finish(&b, out);
 }
 
-int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out)
+/* The figure written by the report's plot library to the private folder, read back. */
+static int figure_file(const qmap_view *v, const char *name, int svg, qmap_view_text *out)
 {
     out->data = NULL;
     out->len = 0;
@@ -362,8 +363,8 @@ int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *o
     if (!f)
         return qmap_error(QMAP_ERR_VALUE, "figure '%s' does not apply to this results file", name);
     char path[4200];
-    snprintf(path, sizeof path, "%s/figure.png", v->tmpdir);
-    rc = qmap_figure_write_png(f, path, 1.5);
+    snprintf(path, sizeof path, "%s/figure.%s", v->tmpdir, svg ? "svg" : "png");
+    rc = svg ? qmap_figure_write_svg(f, path) : qmap_figure_write_png(f, path, 1.5);
     qmap_figure_free(f);
     if (rc < 0)
         return rc;
@@ -385,4 +386,14 @@ int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *o
     fclose(fp);
     unlink(path);
     return rc < 0 ? rc : QMAP_OK;
+}
+
+int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    return figure_file(v, name, 0, out);
+}
+
+int qmap_view_figure_svg(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    return figure_file(v, name, 1, out);
 }
