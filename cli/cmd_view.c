@@ -221,6 +221,23 @@ static enum MHD_Result route(server *s, struct MHD_Connection *c, const char *pa
         rc = qmap_view_region_json(s->view, r0, r1, c0, c1, label, n_poly ? poly : NULL, n_poly, &t);
         return send_answer(c, rc, &t, "application/json");
     }
+    if (strcmp(path, "api/voi") == 0) {   /* move the VOI: start the job (view_voi.c) */
+        static const char *keys[6] = {"x0", "x1", "y0", "y1", "z0", "z1"};
+        int box[6];
+        for (int k = 0; k < 6; k++)
+            if (int_arg(c, keys[k], 0, 100000, &box[k]) < 0)
+                return send_error(c, MHD_HTTP_BAD_REQUEST, "api/voi needs x0, x1, y0, y1, z0, z1 (bin indices >= 0)");
+        rc = qmap_view_voi_start(s->view, box, &t);
+        return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/voi_step") == 0) {   /* advance it by at most ~0.2 s */
+        rc = qmap_view_voi_step(s->view, 0.2, &t);
+        return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/voi_cancel") == 0) {
+        qmap_view_voi_cancel(s->view);
+        return send_buf(c, MHD_HTTP_OK, "application/json", "{\"cancelled\":true}", 18, MHD_RESPMEM_PERSISTENT);
+    }
     if (strcmp(path, "api/figure") == 0) {
         const char *name = name_arg(c, "name");
         if (!name)

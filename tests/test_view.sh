@@ -259,6 +259,28 @@ px = list(im.getdata())
 yellow = sum(1 for p in px if p[0] > 200 and p[1] > 200 and p[2] < 80)
 red = sum(1 for p in px if p[0] > 190 and p[1] < 80 and p[2] < 80)
 assert yellow > 30 and red > 10, ("screenshot colours", yellow, red)
+# the moved VOI (upper half of qz): intensity and COM maps of that box of the cube, drawn
+vo = page["voi"]
+assert vo["has_cube"] and vo["title"].startswith("voi_intensity"), vo.get("title")
+b = vo["job"]["box"]
+cube = f["qspace/cube"]
+qz = f["qspace/qz"][:]
+nz = cube.shape[4]
+assert b[0] == 0 and b[1] == cube.shape[2] - 1 and b[2] == 0 and b[3] == cube.shape[3] - 1 and b[4] == nz // 2 and b[5] == nz - 1, b
+I = f["maps/intensity"][:]
+sub = cube[:, :, :, :, b[4]:b[5] + 1].astype(float)
+want_I = sub.sum(axis=(2, 3, 4))
+got_I = np.array(vo["intensity"], dtype=float).reshape(want_I.shape)
+assert np.allclose(got_I, want_I, rtol=1e-9, atol=1e-9), "moved-VOI intensity differs from the cube's box sums"
+fin = np.isfinite(I)
+assert np.all(got_I[fin] <= I[fin] * (1 + 1e-6) + 1e-6) and got_I[fin].sum() < 0.9 * I[fin].sum(), "the box should hold less than the VOI"
+with np.errstate(invalid="ignore", divide="ignore"):
+    want_qz = (sub.sum(axis=(2, 3)) * qz[b[4]:b[5] + 1]).sum(axis=2) / want_I
+got_qz = np.array([np.nan if v is None else v for v in vo["qz"]]).reshape(want_I.shape)
+assert np.allclose(got_qz, want_qz, rtol=1e-9, equal_nan=True), "moved-VOI qz COM"
+m = f["maps/mask"][:] > 0
+assert np.all(got_qz[m] > f["maps/qz"][:][m]), "the upper half of qz must move the COM up"
+assert vo["picture"] != page["maps"]["intensity"]["picture"], "the moved VOI drew the same picture"
 # SVG downloads: well-formed, vector text and paths (the map's pixels as one embedded image)
 sv = page["svg"]
 for k in ["map-svg", "pos-svg", "region-svg"]:
@@ -283,6 +305,7 @@ assert "recomputed from the raw frames" in pos["message"], pos["message"]
 assert pos["plots"] == ["pos-proj-qx", "pos-proj-qy", "pos-proj-qz"] and pos["rocking_plot"] == ["pos-rocking"], pos
 assert page["region"]["plots"] == []
 assert "particle" not in page and "particles" not in page["maps"]
+assert "--save-qspace" in page["voi"]["message"] and "--voi" in page["voi"]["message"], page["voi"]
 f = h5py.File(sys.argv[2], "r"); r, c = int(sys.argv[3]), int(sys.argv[4])
 assert ("row %d, col %d" % (r, c)) in pos["title"]
 for ax in ["qx", "qy", "qz"]:   # the COM recomputed from the raw frames, shown, is the file's

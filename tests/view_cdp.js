@@ -181,6 +181,23 @@ async function main() {
         await waitFor("window.qmapView.region && window.qmapView.region.label === 1", "the particle region");
         out.particle = await evaluate("({ n: window.qmapView.region.n_positions, sum: window.qmapView.region.sum_intensity })");
     }
+    // move the VOI: the upper half of the qz range (and the whole qx, qy ranges)
+    out.voi = await evaluate(`(() => { const c = window.qmapView.info.qspace_axes[2], st = c[1] - c[0];
+        const mid = c[Math.floor(c.length / 2)] - st / 2;
+        document.getElementById("voi-qz-lo").value = mid; document.getElementById("voi-apply").click();
+        return { has_cube: window.qmapView.info.has_cube }; })()`);
+    if (out.voi.has_cube) {
+        await waitFor(`window.qmapView.voi && window.qmapView.voi.done && window.qmapView.current.name === "voi_intensity"`, "the moved VOI's maps");
+        out.voi = await evaluate(`({ has_cube: true, job: window.qmapView.voi, ms: window.qmapView.lastVoiMs,
+            title: document.getElementById("map-title").textContent, progress: document.getElementById("voi-progress").textContent,
+            intensity: window.qmapView.maps.voi_intensity.values, qz: window.qmapView.maps.voi_qz.values,
+            picture: document.getElementById("map-canvas").toDataURL().length + ":" +
+                     Array.from(document.getElementById("map-canvas").toDataURL()).reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7) })`);
+    } else {
+        await sleep(100);
+        out.voi.message = await evaluate(`document.getElementById("voi-message").textContent`);
+    }
+
     // SVG downloads of the map, position and region panels: well-formed SVG with vector text and
     // lines (downloads themselves are denied in this headless browser); the Scans panel's SVG figure
     await send("Browser.setDownloadBehavior", { behavior: "deny" }, true).catch(() => {});

@@ -148,6 +148,7 @@ void qmap_view_close(qmap_view *v)
     if (v->tmpdir[0])
         rmdir(v->tmpdir);
     qmap__view_raw_close(v);
+    qmap__view_voi_free(v);
     qmap_results_free(v->r);
     qmap_report_particles_free(v->parts);
     free(v->path);
@@ -195,6 +196,17 @@ int qmap_view_info_json(const qmap_view *v, qmap_view_text *out)
     jb_raw(&b, v->cube >= 0 ? "true" : "false");
     jb_key(&b, "cube_bins", 0);
     jb_printf(&b, "[%d,%d,%d]", r->axes[0].n, r->axes[1].n, r->axes[2].n);
+    jb_key(&b, "qspace_axes", 0);   /* bin centres along qx, qy, qz (the VOI panel) */
+    jb_raw(&b, "[");
+    for (int a = 0; a < 3; a++) {
+        jb_raw(&b, a ? ",[" : "[");
+        for (int k = 0; k < r->axes[a].n; k++) {
+            jb_raw(&b, k ? "," : "");
+            jb_num(&b, qmap_axis_center(&r->axes[a], k));
+        }
+        jb_raw(&b, "]");
+    }
+    jb_raw(&b, "]");
     jb_key(&b, "has_particles", 0);
     jb_raw(&b, v->parts ? "true" : "false");
     jb_key(&b, "n_particles", 0);
@@ -291,6 +303,8 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
     out->len = 0;
     if (strcmp(name, "tilt_hsv") == 0 || (strcmp(name, "particles") == 0 && v->parts))
         return rgb_map_json(v, name, out);
+    if (strncmp(name, "voi_", 4) == 0)
+        return qmap__view_voi_map_json(v, name, out);
     size_t n = (size_t)r->n_fast * r->n_slow;
     int is_mask = strcmp(name, "mask") == 0;
     int k = qmap__view_map_index(name);

@@ -17,6 +17,7 @@ struct qmap_view {
     int nb[3];                    /* cube bins along qx, qy, qz (= r->axes[a].n) */
     double *hits_proj[3];         /* hits summed over the other two axes (projection norm) */
     char tmpdir[4096];              /* private folder for figure PNGs, "" when none */
+    struct qmap_view_voi_job *voi; /* the VOI moved in the page (view_voi.c), or NULL */
     qmap_position_source *raw;    /* the raw data, opened on the first position asked (view_recompute.c) */
 };
 
@@ -32,6 +33,13 @@ void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[
  * "qspace_source", "qspace", "qspace_message") for position (row, col), recomputed from the raw
  * frames (qmap_process_position). A missing raw file is a message in the answer, not an error. */
 int qmap__view_raw_position_json(qmap_view *v, int row, int col, qmap_jbuf *b, int with_qspace);
+
+/* Positions (row, c0..c1) of /qspace/cube into buf ((c1 - c0 + 1) x bins floats). */
+int qmap__view_read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf);
+
+/* The maps of the moved VOI ("voi_intensity", "voi_qx", ...) when computed, else 0 (view_voi.c). */
+int qmap__view_voi_map_json(const qmap_view *v, const char *name, qmap_view_text *out);
+void qmap__view_voi_free(qmap_view *v);
 
 /* Close the raw data (qmap_view_close). */
 void qmap__view_raw_close(qmap_view *v);

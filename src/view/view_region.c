@@ -46,7 +46,7 @@ static void gauss_curve(qmap_jbuf *b, const qmap_axis *ax, double area, double c
 }
 
 /* Read positions (row, c0..c1) of the cube into buf (ncol x ncube floats). */
-static int read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf)
+int qmap__view_read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf)
 {
     hsize_t start[5] = {(hsize_t)row, (hsize_t)c0, 0, 0, 0};
     hsize_t count[5] = {1, (hsize_t)(c1 - c0 + 1), (hsize_t)v->nb[0], (hsize_t)v->nb[1], (hsize_t)v->nb[2]};
@@ -197,7 +197,7 @@ int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
         if (!cube || !new_proj(v, proj))
             rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for one position's q-space");
         if (rc >= 0) {
-            rc = read_cube_row(v, row, col, col, cube);
+            rc = qmap__view_read_cube_row(v, row, col, col, cube);
         }
         if (rc >= 0) {
             double total = 0;
@@ -367,7 +367,7 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
         if (!row || !new_proj(v, proj))
             rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a row of the q-space cube");
         for (int i = r0; rc >= 0 && i <= r1; i++) {
-            rc = read_cube_row(v, i, c0, c1, row);
+            rc = qmap__view_read_cube_row(v, i, c0, c1, row);
             for (int j = 0; rc >= 0 && j < ncol; j++) {
                 if (!keep[(size_t)i * r->n_fast + c0 + j])
                     continue;
