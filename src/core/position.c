@@ -116,8 +116,13 @@ static int read_settings(qmap_position_source *S, hid_t f, const char *path)
             continue;
         if (!strcmp(k, "mask") && parameter_attr(f, "mask_path", S->mask, sizeof S->mask))
             v = S->mask;
-        if (qmap_process_set_option(&S->o, k, v) < 0)
-            return qmap_error(QMAP_ERR_FORMAT, "%s: recorded setting %s = %s: %s", path, k, v, qmap_error_message());
+        if (qmap_process_set_option(&S->o, k, v) < 0) {
+            if (strncmp(qmap_error_message(), "unknown option", 14) == 0)
+                continue;   /* a setting of the command line only (--cif, --ip-dir, ...): no effect on the sums */
+            char why[1024];
+            snprintf(why, sizeof why, "%s", qmap_error_message());
+            return qmap_error(QMAP_ERR_FORMAT, "%s: recorded setting %s = %s: %s", path, k, v, why);
+        }
     }
     S->o.input = S->input;
     S->o.threads = 0;
