@@ -24,6 +24,7 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,7 +557,12 @@ int qmap_process_position(qmap_position_source *S, int row, int col, qmap_positi
             acc.proj[a] = out->proj[a];
             acc.hits_proj[a] = S->hits[a];
         }
+        /* one position: the fits' OpenMP loops would only wake the idle threads (tens of ms
+         * on a busy machine): this thread runs them alone (a setting of the calling thread) */
+        int threads = omp_get_max_threads();
+        omp_set_num_threads(1);
         qmap_derive_peak_maps(&acc, r1);
+        omp_set_num_threads(threads);
         static const int com_map[3] = {QMAP_MAP_QX, QMAP_MAP_QY, QMAP_MAP_QZ};
         static const int std_map[3] = {QMAP_MAP_STD_QX, QMAP_MAP_STD_QY, QMAP_MAP_STD_QZ};
         out->measured = contrib >= P->n_scans;
