@@ -61,7 +61,7 @@ static void usage(FILE *f)
 "run's recorded settings (the raw input must still be readable; the first click opens it).\n"
 "Drag a rectangle or a lasso, or pick a particle: its summed intensity, statistics (mean/std\n"
 "of d, strain, tilt, widths), a histogram of d and, with the cube, the summed q-space\n"
-"(regions up to 1600 positions). Move the VOI (with the cube): intensity and COM maps of a\n"
+"(larger than 1600 positions: summed in steps, with progress). Move the VOI (with the cube): intensity and COM maps of a\n"
 "box of q (1/Angstrom), computed over the cube with progress and cancel. Every panel\n"
 "downloads as PNG and SVG, curves as CSV.\n"
 "Read-only: the results and raw files are never modified. Stop with Ctrl-C.\n\n"
@@ -221,8 +221,22 @@ static enum MHD_Result route(server *s, struct MHD_Connection *c, const char *pa
                    int_arg(c, "c0", 0, 1000000, &c0) < 0 || int_arg(c, "c1", 0, 1000000, &c1) < 0) {
             return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region needs r0, r1, c0, c1 (integers >= 0) or label");
         }
+        const char *mode = arg(c, "qspace");   /* "steps": the summed q-space in steps whatever the size */
+        if (mode && strcmp(mode, "steps") != 0)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region: qspace must be steps");
+        if (mode)
+            qmap_view_set_region_direct(s->view, 0);
         rc = qmap_view_region_json(s->view, r0, r1, c0, c1, label, n_poly ? poly : NULL, n_poly, &t);
+        qmap_view_set_region_direct(s->view, QMAP_VIEW_REGION_DIRECT);
         return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/region_step") == 0) {   /* a large region's q-space: ~0.2 s more */
+        rc = qmap_view_region_step(s->view, 0.2, &t);
+        return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/region_cancel") == 0) {
+        qmap_view_region_cancel(s->view);
+        return send_buf(c, MHD_HTTP_OK, "application/json", "{\"cancelled\":true}", 18, MHD_RESPMEM_PERSISTENT);
     }
     if (strcmp(path, "api/voi") == 0) {   /* move the VOI: start the job (view_voi.c) */
         static const char *keys[6] = {"x0", "x1", "y0", "y1", "z0", "z1"};

@@ -140,6 +140,22 @@ assert math.isclose(g["sum_intensity"], np.nansum(I[3:13, 4:16]), rel_tol=1e-9)
 assert math.isclose(g["stats"]["d_spacing"]["mean"], np.nanmean(d[3:13, 4:16]), rel_tol=1e-9)
 assert math.isclose(g["stats"]["d_spacing"]["std"], np.nanstd(d[3:13, 4:16], ddof=1), rel_tol=1e-6)   # sample std (n - 1), as the report
 assert math.isclose(g["qspace"]["total"], np.nansum(f["qspace/cube"][3:13, 4:16].astype(float)), rel_tol=1e-6)
+# the same rectangle summed in steps (as regions above 1600 positions are): the same q-space
+direct = g
+expect(url + "api/region_step", 404)                      # no job yet
+g = json.loads(expect(url + "api/region?r0=3&r1=12&c0=4&c1=15&qspace=steps", 200))
+assert g["qspace"] is None and g["qspace_job"] and "steps" in g["qspace_message"], g.get("qspace_message")
+assert g["n_positions"] == 120 and math.isclose(g["sum_intensity"], direct["sum_intensity"], rel_tol=1e-12)
+for _ in range(1000):
+    j = json.loads(expect(url + "api/region_step", 200))
+    if j["done"]:
+        break
+    assert j["running"] and 0 <= j["rows_done"] < j["rows"] == 10, j
+assert j["done"] and math.isclose(j["qspace"]["total"], direct["qspace"]["total"], rel_tol=1e-12), j.get("qspace")
+for a in range(3):
+    assert np.allclose(j["qspace"]["projections"][a]["sum"], direct["qspace"]["projections"][a]["sum"], rtol=1e-12)
+expect(url + "api/region_step", 404)                      # done: the job is gone
+expect(url + "api/region?r0=3&r1=12&c0=4&c1=15&qspace=now", 400)
 # a lasso: the triangle (5, 3), (9, 3), (5, 7) in (col, row) cell units holds the cell centres
 # of rows 3..5: cols 5..7, 5..6 and 5
 g = json.loads(expect(url + "api/region?poly=5,3,9,3,5,7", 200))
@@ -259,6 +275,10 @@ px = list(im.getdata())
 yellow = sum(1 for p in px if p[0] > 200 and p[1] > 200 and p[2] < 80)
 red = sum(1 for p in px if p[0] > 190 and p[1] < 80 and p[2] < 80)
 assert yellow > 30 and red > 10, ("screenshot colours", yellow, red)
+# the rectangle again, its q-space summed in steps by the page: the same total, plots drawn
+rs = page["region_steps"]
+assert rs["n"] == reg["json"]["n_positions"] and math.isclose(rs["total"], reg["json"]["qspace"]["total"], rel_tol=1e-12), rs
+assert rs["plots"] == ["region-proj-qx", "region-proj-qy", "region-proj-qz"] and rs["message"] == "", rs
 # the moved VOI (upper half of qz): intensity and COM maps of that box of the cube, drawn
 vo = page["voi"]
 assert vo["has_cube"] and vo["title"].startswith("voi_intensity"), vo.get("title")

@@ -181,6 +181,15 @@ async function main() {
         await waitFor("window.qmapView.region && window.qmapView.region.label === 1", "the particle region");
         out.particle = await evaluate("({ n: window.qmapView.region.n_positions, sum: window.qmapView.region.sum_intensity })");
     }
+    // a region summed in steps (the path of regions above 1600 positions), forced on a small one
+    await evaluate(`(() => { window.qmapView.lastRegionQspaceMs = undefined; showRegion("r0=${r0}&r1=${r1}&c0=${c0}&c1=${c1}&qspace=steps"); })()`);
+    if (await evaluate("window.qmapView.info.has_cube")) {
+        await waitFor("window.qmapView.lastRegionQspaceMs !== undefined", "the region's q-space summed in steps");
+        out.region_steps = await evaluate(`({ total: window.qmapView.region.qspace.total, n: window.qmapView.region.n_positions,
+            plots: Array.from(document.querySelectorAll("#region-plots canvas")).map(c => c.id),
+            message: document.getElementById("region-message").textContent })`);
+    }
+
     // move the VOI: the upper half of the qz range (and the whole qx, qy ranges)
     out.voi = await evaluate(`(() => { const c = window.qmapView.info.qspace_axes[2], st = c[1] - c[0];
         const mid = c[Math.floor(c.length / 2)] - st / 2;

@@ -83,6 +83,17 @@ int qmap_view_voi_start(qmap_view *v, const int box[6], qmap_view_text *out);
 int qmap_view_voi_step(qmap_view *v, double budget_s, qmap_view_text *out);
 void qmap_view_voi_cancel(qmap_view *v);
 
+/* A region's summed q-space: up to QMAP_VIEW_REGION_DIRECT positions in the region request
+ * itself (each position is one compressed chunk of the cube: about 0.3 ms, so half a second);
+ * larger regions answer "qspace_job": true and the sum is advanced by qmap_view_region_step
+ * for about budget_s seconds per call ({"running", "done", "rows_done", "rows", "qspace"}),
+ * cancelled by a new region or qmap_view_region_cancel. qmap_view_set_region_direct sets the
+ * bound (tests; 0 = every region in steps). */
+#define QMAP_VIEW_REGION_DIRECT 1600
+int qmap_view_region_step(qmap_view *v, double budget_s, qmap_view_text *out);
+void qmap_view_region_cancel(qmap_view *v);
+void qmap_view_set_region_direct(qmap_view *v, int max_positions);
+
 /* The same figure as SVG (vector; the download of the Scans panel). */
 int qmap_view_figure_svg(const qmap_view *v, const char *name, qmap_view_text *out);
 

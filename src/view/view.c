@@ -104,6 +104,7 @@ int qmap_view_open(const char *results_path, qmap_view **out)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory");
     }
     v->file = v->cube = -1;
+    v->region_direct_max = QMAP_VIEW_REGION_DIRECT;
     int rc = qmap_report_load(results_path, &v->r);
     if (rc >= 0)
         rc = qmap_report_particles_load(results_path, &v->parts);
@@ -149,6 +150,7 @@ void qmap_view_close(qmap_view *v)
         rmdir(v->tmpdir);
     qmap__view_raw_close(v);
     qmap__view_voi_free(v);
+    qmap_view_region_cancel(v);
     qmap_results_free(v->r);
     qmap_report_particles_free(v->parts);
     free(v->path);
