@@ -96,8 +96,10 @@ s.close()
 import random, urllib.parse
 rnd = random.Random(17)
 for i in range(300):
-    page = rnd.choice(["api/map", "api/position", "api/region", "api/figure", "api/info", "", "api/x"])
-    keys = rnd.sample(["name", "row", "col", "r0", "r1", "c0", "c1", "label", "x"], rnd.randint(0, 5))
+    page = rnd.choice(["api/map", "api/position", "api/region", "api/figure", "api/info", "", "api/x", "api/voi",
+                       "api/voi_step", "api/voi_cancel", "api/region_step", "api/region_cancel"])
+    keys = rnd.sample(["name", "row", "col", "r0", "r1", "c0", "c1", "label", "x", "x0", "x1", "y0", "y1", "z0", "z1",
+                       "qspace", "format"], rnd.randint(0, 8))
     vals = [rnd.choice([str(rnd.randint(-5, 40)), "9" * rnd.randint(1, 30), "intensity", "tilt_hsv",
                         bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 40))).decode("latin-1")]) for _ in keys]
     q = "&".join("%s=%s" % (k, urllib.parse.quote(v, safe="")) for k, v in zip(keys, vals))
