@@ -55,6 +55,12 @@ if "qspace/cube" in f:   # move the VOI: the upper half of qz over the whole cub
         j = json.loads(urllib.request.urlopen(url + "api/voi_step").read()); steps += 1
     print("%-34s %7.1f s  (%d steps of <= 0.2 s)" % ("move the VOI (whole cube)", time.perf_counter() - t0, steps))
 report("api/region whole map", ["api/region?r0=0&r1=%d&c0=0&c1=%d" % (I.shape[0] - 1, I.shape[1] - 1)] * 2)
+if "qspace/cube" in f:   # the whole map's summed q-space, in 0.2 s steps
+    t0 = time.perf_counter(); urllib.request.urlopen(url + "api/region?r0=0&r1=%d&c0=0&c1=%d" % (I.shape[0] - 1, I.shape[1] - 1)).read()
+    j = {"done": False}; steps = 0
+    while not j["done"]:
+        j = json.loads(urllib.request.urlopen(url + "api/region_step").read()); steps += 1
+    print("%-34s %7.1f s  (%d steps of <= 0.2 s)" % ("whole map's summed q-space", time.perf_counter() - t0, steps))
 PY
 read -r ROW COL R0 C0 < <(/usr/bin/python3 -c "
 import h5py, numpy as np
