@@ -1,7 +1,7 @@
 /* view_region_job.c -- the summed q-space of a region of any size for qmap view.
  *
  * Every position of the region is one compressed chunk of /qspace/cube to read (about
- * 0.3 ms), so a region of the whole 200 x 200 map takes some 12 s: too long for one request
+ * 0.1 to 0.3 ms), so a region of the whole 200 x 200 map takes some 6 s: too long for one request
  * on the server's single thread. The sum is therefore a job advanced row by row for a
  * bounded time per request (the page asks again until done, showing the progress; a new
  * region cancels it). Small regions run the same job to the end within their request.
