@@ -7,7 +7,7 @@
 // compares it with the results file. Console messages of level error, uncaught exceptions
 // and failed loads are collected and reported.
 //
-// usage: node view_cdp.js URL OUT.png ROW COL R0 R1 C0 C1
+// usage: node view_cdp.js URL OUT.png ROW COL R0 R1 C0 C1   (QMAP_VIEW_SVG_DIR=DIR: keep the panels' SVG files there)
 "use strict";
 const { spawn } = require("child_process");
 const fs = require("fs");
@@ -217,7 +217,12 @@ async function main() {
             const d = new DOMParser().parseFromString(t, "image/svg+xml");
             return { bad: d.querySelector("parsererror") !== null, texts: d.querySelectorAll("text").length,
                      paths: d.querySelectorAll("path").length, images: d.querySelectorAll("image").length,
-                     words: Array.from(d.querySelectorAll("text")).map(e => e.textContent).join(" ").slice(0, 400) }; })()`);
+                     words: Array.from(d.querySelectorAll("text")).map(e => e.textContent).join(" ").slice(0, 400),
+                     text: ${process.env.QMAP_VIEW_SVG_DIR ? "t" : "null"} }; })()`);
+        if (out.svg[id] && out.svg[id].text) {   // QMAP_VIEW_SVG_DIR: keep the SVG files to look at
+            fs.writeFileSync(path.join(process.env.QMAP_VIEW_SVG_DIR, id + ".svg"), out.svg[id].text);
+            out.svg[id].text = null;
+        }
     }
     out.svg.figure = await evaluate(`fetch("api/figure?name=drift&format=svg").then(r => r.text().then(t => ({ status: r.status,
         type: r.headers.get("content-type"), ok: new DOMParser().parseFromString(t, "image/svg+xml").querySelector("parsererror") === null && t.includes("<svg") })))`);
