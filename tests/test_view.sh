@@ -341,7 +341,18 @@ PY
 
 # the raw data gone: the position panel says so in one line, the server keeps serving
 mkdir -p "$T/moved" && "$QMAP_BIN" simulate -o "$T/moved/sim" --size 12,10 --eta 5 --seed 3 > /dev/null || fail "simulate (moved)"
-"$QMAP_BIN" process "$T/moved/sim/sample_0001.h5" -o "$T/moved.h5" > /dev/null || fail "process (moved)"
+# (processed with a relative input path: the results record the absolute one, input_path, and
+# a server started from another working directory finds the raw data)
+(cd "$T/moved" && "$QMAP_BIN" process sim/sample_0001.h5 -o "$T/moved.h5" > /dev/null) || fail "process (moved)"
+start_view "$T/moved.h5" relative; URL_REL=$LAST_URL
+"$PYTHON" - "$URL_REL" "$T/moved.h5" <<'PY' || fail "recompute with a relative input path"
+import sys, json, math, urllib.request, h5py
+p = json.loads(urllib.request.urlopen(sys.argv[1] + "api/position?row=5&col=6", timeout=30).read())
+f = h5py.File(sys.argv[2], "r")
+assert f["parameters"].attrs["input"] in ("sim/sample_0001.h5", b"sim/sample_0001.h5"), f["parameters"].attrs["input"]
+assert p["rocking_curve"] is not None and p["qspace_source"] == "raw", p.get("rocking_message")
+assert math.isclose(p["recomputed"]["com"][2], f["maps/qz"][5, 6], rel_tol=1e-8)
+PY
 mv "$T/moved/sim" "$T/moved/elsewhere"
 start_view "$T/moved.h5" moved; URL_MOVED=$LAST_URL
 "$PYTHON" - "$URL_MOVED" <<'PY' || fail "missing raw data"
