@@ -55,13 +55,16 @@ static void usage(FILE *f)
 "and opens it in the browser. The page shows every map (intensity, d, strain, c, widths,\n"
 "tilt magnitude/direction/HSV, mask, particles) with colour limits and colour map controls,\n"
 "axes in micrometres and a read-out of every map under the cursor. Click a position: its\n"
-"values, Gaussian fits and (with `qmap process --save-qspace`) the projections of its\n"
-"q-space peak with the centre of mass and the fits. Drag a rectangle or a lasso, or pick a\n"
-"particle: its summed intensity, statistics (mean/std of d, strain, tilt, widths), a\n"
-"histogram of d and the summed q-space (regions up to 1600 positions). Every panel\n"
-"downloads as PNG, curves as CSV.\n"
-"Not shown: the per-position rocking curve (it needs the raw frames). Read-only: the\n"
-"results file is never modified. Stop with Ctrl-C.\n\n"
+"values, Gaussian fits, rocking curve (VOI counts per scan) and the projections of its\n"
+"q-space peak with the centre of mass and the fits: from the file's /qspace/cube (qmap\n"
+"process --save-qspace), else recomputed for that position from the raw frames with the\n"
+"run's recorded settings (the raw input must still be readable; the first click opens it).\n"
+"Drag a rectangle or a lasso, or pick a particle: its summed intensity, statistics (mean/std\n"
+"of d, strain, tilt, widths), a histogram of d and, with the cube, the summed q-space\n"
+"(larger than 1600 positions: summed in steps, with progress). Move the VOI (with the cube): intensity and COM maps of a\n"
+"box of q (1/Angstrom), computed over the cube with progress and cancel. Every panel\n"
+"downloads as PNG and SVG, curves as CSV.\n"
+"Read-only: the results and raw files are never modified. Stop with Ctrl-C.\n\n"
 "  -p, --port N     TCP port on 127.0.0.1 (default 0: any free port)\n"
 "      --no-browser do not open a browser (print the address only)\n"
 "  -h, --help       this help\n");
@@ -218,15 +221,50 @@ static enum MHD_Result route(server *s, struct MHD_Connection *c, const char *pa
                    int_arg(c, "c0", 0, 1000000, &c0) < 0 || int_arg(c, "c1", 0, 1000000, &c1) < 0) {
             return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region needs r0, r1, c0, c1 (integers >= 0) or label");
         }
+        const char *mode = arg(c, "qspace");   /* "steps": the summed q-space in steps whatever the size */
+        if (mode && strcmp(mode, "steps") != 0)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "api/region: qspace must be steps");
+        if (mode)
+            qmap_view_set_region_direct(s->view, 0);
         rc = qmap_view_region_json(s->view, r0, r1, c0, c1, label, n_poly ? poly : NULL, n_poly, &t);
+        qmap_view_set_region_direct(s->view, QMAP_VIEW_REGION_DIRECT);
         return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/region_step") == 0) {   /* a large region's q-space: ~0.2 s more */
+        rc = qmap_view_region_step(s->view, 0.2, &t);
+        return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/region_cancel") == 0) {
+        qmap_view_region_cancel(s->view);
+        return send_buf(c, MHD_HTTP_OK, "application/json", "{\"cancelled\":true}", 18, MHD_RESPMEM_PERSISTENT);
+    }
+    if (strcmp(path, "api/voi") == 0) {   /* move the VOI: start the job (view_voi.c) */
+        static const char *keys[6] = {"x0", "x1", "y0", "y1", "z0", "z1"};
+        int box[6];
+        for (int k = 0; k < 6; k++)
+            if (int_arg(c, keys[k], 0, 100000, &box[k]) < 0)
+                return send_error(c, MHD_HTTP_BAD_REQUEST, "api/voi needs x0, x1, y0, y1, z0, z1 (bin indices >= 0)");
+        rc = qmap_view_voi_start(s->view, box, &t);
+        return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/voi_step") == 0) {   /* advance it by at most ~0.2 s */
+        rc = qmap_view_voi_step(s->view, 0.2, &t);
+        return send_answer(c, rc, &t, "application/json");
+    }
+    if (strcmp(path, "api/voi_cancel") == 0) {
+        qmap_view_voi_cancel(s->view);
+        return send_buf(c, MHD_HTTP_OK, "application/json", "{\"cancelled\":true}", 18, MHD_RESPMEM_PERSISTENT);
     }
     if (strcmp(path, "api/figure") == 0) {
         const char *name = name_arg(c, "name");
         if (!name)
             return send_error(c, MHD_HTTP_BAD_REQUEST, "api/figure needs name=FIGURE");
-        rc = qmap_view_figure_png(s->view, name, &t);
-        return send_answer(c, rc, &t, "image/png");
+        const char *format = arg(c, "format");
+        int svg = format && strcmp(format, "svg") == 0;
+        if (format && !svg && strcmp(format, "png") != 0)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "api/figure: format must be png or svg");
+        rc = svg ? qmap_view_figure_svg(s->view, name, &t) : qmap_view_figure_png(s->view, name, &t);
+        return send_answer(c, rc, &t, svg ? "image/svg+xml" : "image/png");
     }
     return send_error(c, MHD_HTTP_NOT_FOUND, "no such page");
 }

@@ -2,8 +2,9 @@
 # test_view.sh -- `qmap view`: bad command lines and files give one "qmap view:" line and a
 # non-zero exit (a port in use included); the server answers only with its token, refuses
 # bodies, other methods, unknown pages and malformed values with 4xx and keeps serving; the
-# JSON answers agree with the results file (read here with h5py, not with qmap); a file
-# without /qspace/cube says so. Then the page is driven in headless Chromium (view_cdp.js:
+# JSON answers agree with the results file (read here with h5py, not with qmap); without
+# /qspace/cube a position's COM, fits and rocking curve are recomputed from the raw frames and
+# equal the file's maps; with the raw data moved away the panel gets a one-line reason. Then the page is driven in headless Chromium (view_cdp.js:
 # Chrome DevTools protocol, real mouse events): maps switch, the hover read-out, a click in
 # the particle shows the file's COM and fits and the q-space projections, a dragged
 # rectangle shows the summed intensity of exactly those positions, a particle picked from
@@ -95,8 +96,10 @@ s.close()
 import random, urllib.parse
 rnd = random.Random(17)
 for i in range(300):
-    page = rnd.choice(["api/map", "api/position", "api/region", "api/figure", "api/info", "", "api/x"])
-    keys = rnd.sample(["name", "row", "col", "r0", "r1", "c0", "c1", "label", "x"], rnd.randint(0, 5))
+    page = rnd.choice(["api/map", "api/position", "api/region", "api/figure", "api/info", "", "api/x", "api/voi",
+                       "api/voi_step", "api/voi_cancel", "api/region_step", "api/region_cancel"])
+    keys = rnd.sample(["name", "row", "col", "r0", "r1", "c0", "c1", "label", "x", "x0", "x1", "y0", "y1", "z0", "z1",
+                       "qspace", "format"], rnd.randint(0, 8))
     vals = [rnd.choice([str(rnd.randint(-5, 40)), "9" * rnd.randint(1, 30), "intensity", "tilt_hsv",
                         bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 40))).decode("latin-1")]) for _ in keys]
     q = "&".join("%s=%s" % (k, urllib.parse.quote(v, safe="")) for k, v in zip(keys, vals))
@@ -139,6 +142,22 @@ assert math.isclose(g["sum_intensity"], np.nansum(I[3:13, 4:16]), rel_tol=1e-9)
 assert math.isclose(g["stats"]["d_spacing"]["mean"], np.nanmean(d[3:13, 4:16]), rel_tol=1e-9)
 assert math.isclose(g["stats"]["d_spacing"]["std"], np.nanstd(d[3:13, 4:16], ddof=1), rel_tol=1e-6)   # sample std (n - 1), as the report
 assert math.isclose(g["qspace"]["total"], np.nansum(f["qspace/cube"][3:13, 4:16].astype(float)), rel_tol=1e-6)
+# the same rectangle summed in steps (as regions above 1600 positions are): the same q-space
+direct = g
+expect(url + "api/region_step", 404)                      # no job yet
+g = json.loads(expect(url + "api/region?r0=3&r1=12&c0=4&c1=15&qspace=steps", 200))
+assert g["qspace"] is None and g["qspace_job"] and "steps" in g["qspace_message"], g.get("qspace_message")
+assert g["n_positions"] == 120 and math.isclose(g["sum_intensity"], direct["sum_intensity"], rel_tol=1e-12)
+for _ in range(1000):
+    j = json.loads(expect(url + "api/region_step", 200))
+    if j["done"]:
+        break
+    assert j["running"] and 0 <= j["rows_done"] < j["rows"] == 10, j
+assert j["done"] and math.isclose(j["qspace"]["total"], direct["qspace"]["total"], rel_tol=1e-12), j.get("qspace")
+for a in range(3):
+    assert np.allclose(j["qspace"]["projections"][a]["sum"], direct["qspace"]["projections"][a]["sum"], rtol=1e-12)
+expect(url + "api/region_step", 404)                      # done: the job is gone
+expect(url + "api/region?r0=3&r1=12&c0=4&c1=15&qspace=now", 400)
 # a lasso: the triangle (5, 3), (9, 3), (5, 7) in (col, row) cell units holds the cell centres
 # of rows 3..5: cols 5..7, 5..6 and 5
 g = json.loads(expect(url + "api/region?poly=5,3,9,3,5,7", 200))
@@ -153,9 +172,37 @@ g = json.loads(expect(url + "api/region?label=1", 200))
 assert g["n_positions"] == int((lab == 1).sum())
 c_, png = get(url + "api/figure?name=drift")
 assert c_ == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
-# without the cube, the position says what is missing
-p = json.loads(expect(url_plain + "api/position?row=%d&col=%d" % (r, c), 200))
-assert p["qspace"] is None and "--save-qspace" in p["qspace_message"], p.get("qspace_message")
+# without the cube, the position's q-space, fits and rocking curve are recomputed from the raw
+# frames: equal to the file's maps (plain.h5 was processed with the default interpolated drift)
+fp = h5py.File(path.replace("cube.h5", "plain.h5"), "r")
+Ip = fp["maps/intensity"][:]; mp = fp["maps/mask"][:]
+rows, cols = np.nonzero(mp > 0)
+for k in list(range(0, len(rows), max(1, len(rows) // 6)))[:6] + [None]:
+    rr, cc = (rows[k], cols[k]) if k is not None else (0, 0)   # and a corner (outside the particle)
+    p = json.loads(expect(url_plain + "api/position?row=%d&col=%d" % (rr, cc), 200))
+    assert p["qspace_source"] == "raw" and p["qspace_message"] == "", p.get("qspace_message")
+    q = p["recomputed"]
+    want_I = Ip[rr, cc]
+    if np.isfinite(want_I):
+        assert math.isclose(q["intensity"], want_I, rel_tol=1e-8), (rr, cc, q["intensity"], want_I)
+        rock = [x for x in p["rocking_curve"]["intensity"] if x is not None]
+        assert len(p["rocking_curve"]["intensity"]) == len(fp["scans/eta"]) and math.isclose(sum(rock), want_I, rel_tol=1e-7)
+    for a, ax in enumerate(["qx", "qy", "qz"]):
+        want = fp["maps/" + ax][rr, cc]
+        got = q["com"][a]
+        assert (got is None and not np.isfinite(want)) or math.isclose(got, want, rel_tol=1e-8, abs_tol=1e-13), (rr, cc, ax, got, want)
+        st = fp["fit/%s/status" % ax][rr, cc]
+        assert q["fit"][a]["status"] == st, (rr, cc, ax)
+        if st:
+            assert math.isclose(q["fit"][a]["center"], fp["fit/%s/center" % ax][rr, cc], rel_tol=1e-8, abs_tol=1e-13)
+            assert math.isclose(q["fit"][a]["sigma"], fp["fit/%s/sigma" % ax][rr, cc], rel_tol=1e-6)
+            # the projection drawn is the fit's input: refitting it gives the fit again
+            pr = p["qspace"]["projections"][a]
+            assert math.isclose(pr["refit"]["center"], fp["fit/%s/center" % ax][rr, cc], rel_tol=1e-8, abs_tol=1e-13)
+# with the cube, the rocking curve too (nearest re-indexing there: --save-qspace)
+p = json.loads(expect(url + "api/position?row=%d&col=%d" % (r, c), 200))
+assert p["qspace_source"] == "cube" and math.isclose(sum(x for x in p["rocking_curve"]["intensity"] if x is not None), I[r, c], rel_tol=1e-7)
+assert math.isclose(p["recomputed"]["com"][2], f["maps/qz"][r, c], rel_tol=1e-8)   # JSON: 9 digits
 print("HTTP checks passed")
 PY
 
@@ -230,19 +277,93 @@ px = list(im.getdata())
 yellow = sum(1 for p in px if p[0] > 200 and p[1] > 200 and p[2] < 80)
 red = sum(1 for p in px if p[0] > 190 and p[1] < 80 and p[2] < 80)
 assert yellow > 30 and red > 10, ("screenshot colours", yellow, red)
+# the rectangle again, its q-space summed in steps by the page: the same total, plots drawn
+rs = page["region_steps"]
+assert rs["n"] == reg["json"]["n_positions"] and math.isclose(rs["total"], reg["json"]["qspace"]["total"], rel_tol=1e-12), rs
+assert rs["plots"] == ["region-proj-qx", "region-proj-qy", "region-proj-qz"] and rs["message"] == "", rs
+# the moved VOI (upper half of qz): intensity and COM maps of that box of the cube, drawn
+vo = page["voi"]
+assert vo["has_cube"] and vo["title"].startswith("voi_intensity"), vo.get("title")
+b = vo["job"]["box"]
+cube = f["qspace/cube"]
+qz = f["qspace/qz"][:]
+nz = cube.shape[4]
+assert b[0] == 0 and b[1] == cube.shape[2] - 1 and b[2] == 0 and b[3] == cube.shape[3] - 1 and b[4] == nz // 2 and b[5] == nz - 1, b
+I = f["maps/intensity"][:]
+sub = cube[:, :, :, :, b[4]:b[5] + 1].astype(float)
+want_I = sub.sum(axis=(2, 3, 4))
+got_I = np.array(vo["intensity"], dtype=float).reshape(want_I.shape)
+assert np.allclose(got_I, want_I, rtol=1e-9, atol=1e-9), "moved-VOI intensity differs from the cube's box sums"
+fin = np.isfinite(I)
+assert np.all(got_I[fin] <= I[fin] * (1 + 1e-6) + 1e-6) and got_I[fin].sum() < 0.9 * I[fin].sum(), "the box should hold less than the VOI"
+with np.errstate(invalid="ignore", divide="ignore"):
+    want_qz = (sub.sum(axis=(2, 3)) * qz[b[4]:b[5] + 1]).sum(axis=2) / want_I
+got_qz = np.array([np.nan if v is None else v for v in vo["qz"]]).reshape(want_I.shape)
+assert np.allclose(got_qz, want_qz, rtol=1e-9, equal_nan=True), "moved-VOI qz COM"
+m = f["maps/mask"][:] > 0
+assert np.all(got_qz[m] > f["maps/qz"][:][m]), "the upper half of qz must move the COM up"
+assert vo["picture"] != page["maps"]["intensity"]["picture"], "the moved VOI drew the same picture"
+# SVG downloads: well-formed, vector text and paths (the map's pixels as one embedded image)
+sv = page["svg"]
+for k in ["map-svg", "pos-svg", "region-svg"]:
+    assert sv[k] and not sv[k]["bad"] and sv[k]["texts"] > 10 and sv[k]["paths"] > 5, (k, sv[k])
+assert sv["map-svg"]["images"] == 1 and "x (µm)" in sv["map-svg"]["words"], sv["map-svg"]
+assert "projection on qx" in sv["pos-svg"]["words"] and "histogram of d" in sv["region-svg"]["words"]
+assert sv["figure"]["status"] == 200 and sv["figure"]["ok"] and "svg" in sv["figure"]["type"], sv["figure"]
 print("page checks passed; page timings (ms):", page["timings"])
 PY
 
-# a file without /qspace/cube and /particles: the panels say what is missing, no console error
+# a file without /qspace/cube and /particles: the clicked position's q-space, fits and rocking
+# curve are recomputed from the raw frames and shown (the COM equal to the file's); no console error
 node "$QMAP_SRC/tests/view_cdp.js" "$URL_PLAIN" "$T/shot_plain.png" "$ROW" "$COL" 4 11 5 13 \
     > "$T/page_plain.json" 2> "$T/cdp.err" || { cat "$T/cdp.err" >&2; fail "driving the page of plain.h5 failed"; }
-"$PYTHON" - "$T/page_plain.json" <<'PY' || fail "page checks without the cube"
-import sys, json
+"$PYTHON" - "$T/page_plain.json" "$T/plain.h5" "$ROW" "$COL" <<'PY' || fail "page checks without the cube"
+import sys, json, math
+import h5py
 page = json.load(open(sys.argv[1]))
 assert not page["problems"], "console errors: %s" % page["problems"]
-assert "--save-qspace" in page["position"]["message"], page["position"]["message"]
-assert page["position"]["plots"] == [] and page["region"]["plots"] == []
+pos = page["position"]
+assert "recomputed from the raw frames" in pos["message"], pos["message"]
+assert pos["plots"] == ["pos-proj-qx", "pos-proj-qy", "pos-proj-qz"] and pos["rocking_plot"] == ["pos-rocking"], pos
+assert page["region"]["plots"] == []
 assert "particle" not in page and "particles" not in page["maps"]
+assert "--save-qspace" in page["voi"]["message"] and "--voi" in page["voi"]["message"], page["voi"]
+f = h5py.File(sys.argv[2], "r"); r, c = int(sys.argv[3]), int(sys.argv[4])
+assert ("row %d, col %d" % (r, c)) in pos["title"]
+for ax in ["qx", "qy", "qz"]:   # the COM recomputed from the raw frames, shown, is the file's
+    want = f["maps/" + ax][r, c]
+    assert math.isclose(float(pos["recomputed"]["raw_" + ax]["value"]), want, rel_tol=1e-8), (ax, pos["recomputed"], want)
+    assert math.isclose(float(pos["recomputed"]["raw_" + ax]["shown"]), want, rel_tol=1e-4, abs_tol=1e-9)
+rc = pos["json"]["rocking_curve"]
+assert math.isclose(sum(x for x in rc["intensity"] if x is not None), f["maps/intensity"][r, c], rel_tol=1e-7)
+assert len(rc["eta"]) == len(f["scans/eta"]) and all(math.isclose(a, b, rel_tol=1e-8) for a, b in zip(rc["eta"], f["scans/eta"][:]))
+PY
+
+# the raw data gone: the position panel says so in one line, the server keeps serving
+mkdir -p "$T/moved" && "$QMAP_BIN" simulate -o "$T/moved/sim" --size 12,10 --eta 5 --seed 3 > /dev/null || fail "simulate (moved)"
+# (processed with a relative input path: the results record the absolute one, input_path, and
+# a server started from another working directory finds the raw data)
+(cd "$T/moved" && "$QMAP_BIN" process sim/sample_0001.h5 -o "$T/moved.h5" > /dev/null) || fail "process (moved)"
+start_view "$T/moved.h5" relative; URL_REL=$LAST_URL
+"$PYTHON" - "$URL_REL" "$T/moved.h5" <<'PY' || fail "recompute with a relative input path"
+import sys, json, math, urllib.request, h5py
+p = json.loads(urllib.request.urlopen(sys.argv[1] + "api/position?row=5&col=6", timeout=30).read())
+f = h5py.File(sys.argv[2], "r")
+assert f["parameters"].attrs["input"] in ("sim/sample_0001.h5", b"sim/sample_0001.h5"), f["parameters"].attrs["input"]
+assert p["rocking_curve"] is not None and p["qspace_source"] == "raw", p.get("rocking_message")
+assert math.isclose(p["recomputed"]["com"][2], f["maps/qz"][5, 6], rel_tol=1e-8)
+PY
+mv "$T/moved/sim" "$T/moved/elsewhere"
+start_view "$T/moved.h5" moved; URL_MOVED=$LAST_URL
+"$PYTHON" - "$URL_MOVED" <<'PY' || fail "missing raw data"
+import sys, json, urllib.request
+p = json.loads(urllib.request.urlopen(sys.argv[1] + "api/position?row=5&col=6", timeout=30).read())
+assert p["rocking_curve"] is None and p["qspace"] is None, p
+m = p["rocking_message"]
+assert "sample_0001.h5" in m and "cannot" in m and "\n" not in m, m
+assert "--save-qspace" in p["qspace_message"] and "sample_0001.h5" in p["qspace_message"]
+assert json.loads(urllib.request.urlopen(sys.argv[1] + "api/info", timeout=30).read())["file"] == "moved.h5"
+print("missing raw data:", m)
 PY
 
 # the results files were not modified by serving them

@@ -7,7 +7,7 @@
 // compares it with the results file. Console messages of level error, uncaught exceptions
 // and failed loads are collected and reported.
 //
-// usage: node view_cdp.js URL OUT.png ROW COL R0 R1 C0 C1
+// usage: node view_cdp.js URL OUT.png ROW COL R0 R1 C0 C1   (QMAP_VIEW_SVG_DIR=DIR: keep the panels' SVG files there)
 "use strict";
 const { spawn } = require("child_process");
 const fs = require("fs");
@@ -129,6 +129,9 @@ async function main() {
         plots: Array.from(document.querySelectorAll("#pos-plots canvas")).map(c => c.id),
         message: document.getElementById("pos-message").textContent,
         rocking: document.getElementById("pos-rocking-msg").textContent,
+        rocking_plot: Array.from(document.querySelectorAll("#pos-rocking-plot canvas")).map(c => c.id),
+        recomputed: Object.fromEntries(Array.from(document.querySelectorAll("#pos-recomputed tr[data-key]")).map(tr =>
+            [tr.dataset.key, { shown: tr.children[1].textContent, value: tr.children[1].dataset.value }])),
         json: window.qmapView.position })`);
 
     // drag a rectangle
@@ -178,6 +181,51 @@ async function main() {
         await waitFor("window.qmapView.region && window.qmapView.region.label === 1", "the particle region");
         out.particle = await evaluate("({ n: window.qmapView.region.n_positions, sum: window.qmapView.region.sum_intensity })");
     }
+    // a region summed in steps (the path of regions above 1600 positions), forced on a small one
+    await evaluate(`(() => { window.qmapView.lastRegionQspaceMs = undefined; showRegion("r0=${r0}&r1=${r1}&c0=${c0}&c1=${c1}&qspace=steps"); })()`);
+    if (await evaluate("window.qmapView.info.has_cube")) {
+        await waitFor("window.qmapView.lastRegionQspaceMs !== undefined", "the region's q-space summed in steps");
+        out.region_steps = await evaluate(`({ total: window.qmapView.region.qspace.total, n: window.qmapView.region.n_positions,
+            plots: Array.from(document.querySelectorAll("#region-plots canvas")).map(c => c.id),
+            message: document.getElementById("region-message").textContent })`);
+    }
+
+    // move the VOI: the upper half of the qz range (and the whole qx, qy ranges)
+    out.voi = await evaluate(`(() => { const c = window.qmapView.info.qspace_axes[2], st = c[1] - c[0];
+        const mid = c[Math.floor(c.length / 2)] - st / 2;
+        document.getElementById("voi-qz-lo").value = mid; document.getElementById("voi-apply").click();
+        return { has_cube: window.qmapView.info.has_cube }; })()`);
+    if (out.voi.has_cube) {
+        await waitFor(`window.qmapView.voi && window.qmapView.voi.done && window.qmapView.current.name === "voi_intensity"`, "the moved VOI's maps");
+        out.voi = await evaluate(`({ has_cube: true, job: window.qmapView.voi, ms: window.qmapView.lastVoiMs,
+            title: document.getElementById("map-title").textContent, progress: document.getElementById("voi-progress").textContent,
+            intensity: window.qmapView.maps.voi_intensity.values, qz: window.qmapView.maps.voi_qz.values,
+            picture: document.getElementById("map-canvas").toDataURL().length + ":" +
+                     Array.from(document.getElementById("map-canvas").toDataURL()).reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7) })`);
+    } else {
+        await sleep(100);
+        out.voi.message = await evaluate(`document.getElementById("voi-message").textContent`);
+    }
+
+    // SVG downloads of the map, position and region panels: well-formed SVG with vector text and
+    // lines (downloads themselves are denied in this headless browser); the Scans panel's SVG figure
+    await send("Browser.setDownloadBehavior", { behavior: "deny" }, true).catch(() => {});
+    out.svg = {};
+    for (const id of ["map-svg", "pos-svg", "region-svg"]) {
+        out.svg[id] = await evaluate(`(() => { window.qmapView.lastSVG = null; document.getElementById("${id}").click();
+            const t = window.qmapView.lastSVG; if (!t) return null;
+            const d = new DOMParser().parseFromString(t, "image/svg+xml");
+            return { bad: d.querySelector("parsererror") !== null, texts: d.querySelectorAll("text").length,
+                     paths: d.querySelectorAll("path").length, images: d.querySelectorAll("image").length,
+                     words: Array.from(d.querySelectorAll("text")).map(e => e.textContent).join(" ").slice(0, 400),
+                     text: ${process.env.QMAP_VIEW_SVG_DIR ? "t" : "null"} }; })()`);
+        if (out.svg[id] && out.svg[id].text) {   // QMAP_VIEW_SVG_DIR: keep the SVG files to look at
+            fs.writeFileSync(path.join(process.env.QMAP_VIEW_SVG_DIR, id + ".svg"), out.svg[id].text);
+            out.svg[id].text = null;
+        }
+    }
+    out.svg.figure = await evaluate(`fetch("api/figure?name=drift&format=svg").then(r => r.text().then(t => ({ status: r.status,
+        type: r.headers.get("content-type"), ok: new DOMParser().parseFromString(t, "image/svg+xml").querySelector("parsererror") === null && t.includes("<svg") })))`);
     out.figures = await evaluate(`Array.from(document.querySelectorAll("img.figure")).map(i => [i.id, i.naturalWidth])`);
     out.timings = await evaluate("({ map: window.qmapView.lastMapMs, position: window.qmapView.lastPositionMs, region: window.qmapView.lastRegionMs })");
     await sleep(200);

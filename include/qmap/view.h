@@ -71,6 +71,31 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
  * as PNG bytes at 1.5 pixels per figure unit. QMAP_ERR_VALUE for an unknown name or a
  * figure the file has no data for. */
 int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out);
+/* Move the VOI (qmap view's VOI panel): the intensity and centre-of-mass maps of a box of the
+ * per-position q-space cube, bins box[0]..box[1] along qx, box[2]..box[3] along qy,
+ * box[4]..box[5] along qz (inclusive). The whole cube is read once, row by row: a job that
+ * qmap_view_voi_step advances for about budget_s seconds per call (the server stays
+ * responsive; the page shows the progress and can cancel); memory: four doubles per position
+ * and one row of the cube. Answers {"running", "done", "rows_done", "rows", "voi", "maps"}; once
+ * done the maps are served by qmap_view_map_json as voi_intensity, voi_qx, voi_qy, voi_qz.
+ * Without /qspace/cube: QMAP_ERR_VALUE with what to run instead (qmap process --voi). */
+int qmap_view_voi_start(qmap_view *v, const int box[6], qmap_view_text *out);
+int qmap_view_voi_step(qmap_view *v, double budget_s, qmap_view_text *out);
+void qmap_view_voi_cancel(qmap_view *v);
+
+/* A region's summed q-space: up to QMAP_VIEW_REGION_DIRECT positions in the region request
+ * itself (each position is one compressed chunk of the cube: about 0.3 ms, so half a second);
+ * larger regions answer "qspace_job": true and the sum is advanced by qmap_view_region_step
+ * for about budget_s seconds per call ({"running", "done", "rows_done", "rows", "qspace"}),
+ * cancelled by a new region or qmap_view_region_cancel. qmap_view_set_region_direct sets the
+ * bound (tests; 0 = every region in steps). */
+#define QMAP_VIEW_REGION_DIRECT 1600
+int qmap_view_region_step(qmap_view *v, double budget_s, qmap_view_text *out);
+void qmap_view_region_cancel(qmap_view *v);
+void qmap_view_set_region_direct(qmap_view *v, int max_positions);
+
+/* The same figure as SVG (vector; the download of the Scans panel). */
+int qmap_view_figure_svg(const qmap_view *v, const char *name, qmap_view_text *out);
 
 #ifdef __cplusplus
 }

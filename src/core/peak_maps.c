@@ -141,6 +141,14 @@ static void lattice_maps(const qmap_process_options *o, qmap_results *r, int n_p
     }
 }
 
+/* Hook for the recomputation of single positions (position.c, qmap view): the moments and
+ * fits only, with no particle mask or lattice maps (they need the whole map). */
+void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r)
+{
+    moments(acc, r);
+    gaussian_fits(acc, r);
+}
+
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r)
 {

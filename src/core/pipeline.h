@@ -37,6 +37,9 @@ typedef struct {
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r);
+/* Only the per-position moments (intensity, COM, std) and Gaussian fits of qmap_derive_maps,
+ * for positions recomputed one at a time (position.c). */
+void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r);
 
 /* Bad pixel readings: negative (dead-pixel markers of int32 frames), at or above the
  * saturation limit, or non-finite (float frames). Such a reading is ignored, as if the

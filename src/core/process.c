@@ -15,6 +15,7 @@
  * docs/architecture.md): setup.c, detector_mask.c, quicklook.c + select_voi.c, drift.c,
  * plan.c, accumulate.c, peak_maps.c (maps and fits).
  */
+#define _GNU_SOURCE   /* realpath */
 #include "accumulate.h"
 #include "detector_mask.h"
 #include "drift.h"
@@ -28,6 +29,7 @@
 #include "gap_setup.h"     /* gaps (issue 11) */
 #include "qmap/error.h"
 
+#include <limits.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +104,20 @@ static int run(pipeline *P, qmap_results **out)
     return rc;
 }
 
+/* The absolute paths of the input and the mask file (/parameters input_path, mask_path):
+ * what a later recomputation from the raw data opens, whatever the working directory. */
+static void record_paths(const qmap_process_options *o, qmap_results *r)
+{
+    char *p = realpath(o->input, NULL);
+    if (p)
+        qmap_results_param(r, "input_path", "%s", p);
+    free(p);
+    p = o->mask_file ? realpath(o->mask_file, NULL) : NULL;
+    if (p)
+        qmap_results_param(r, "mask_path", "%s", p);
+    free(p);
+}
+
 int qmap_process(const qmap_process_options *o, qmap_results **out)
 {
     *out = NULL;
@@ -139,6 +155,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
         rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a %d x %d map", P.n_slow, P.n_fast);
     } else {
         qmap_results_param(P.r, "input", "%s", o->input);
+        record_paths(o, P.r);   /* for qmap view's recomputation of a position (position.c) */
         P.r->grid_set = 1;
         P.r->grid_fast_start = s0->title.fast_start;
         P.r->grid_fast_end = s0->title.fast_end;

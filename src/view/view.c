@@ -59,6 +59,7 @@ int qmap_view_open(const char *results_path, qmap_view **out)
         free(v);
         return qmap_error(QMAP_ERR_NOMEM, "out of memory");
     }
+    v->region_direct_max = QMAP_VIEW_REGION_DIRECT;
     int rc = qmap_results_open(results_path, QMAP_READ_QSPACE | QMAP_READ_FIT | QMAP_READ_PARTICLES, &v->rf);
     if (rc >= 0) {
         v->r = qmap_results_file_results(v->rf);
@@ -89,7 +90,10 @@ void qmap_view_close(qmap_view *v)
         free(v->hits_proj[a]);
     if (v->tmpdir[0])
         rmdir(v->tmpdir);
-    qmap_results_close(v->rf);
+    qmap__view_raw_close(v);
+    qmap__view_voi_free(v);
+    qmap_view_region_cancel(v);
+    qmap_results_close(v->rf);   /* also frees v->r and v->parts (borrowed from it) */
     free(v->path);
     free(v);
 }
@@ -135,6 +139,17 @@ int qmap_view_info_json(const qmap_view *v, qmap_view_text *out)
     jb_raw(&b, v->has_cube ? "true" : "false");
     jb_key(&b, "cube_bins", 0);
     jb_printf(&b, "[%d,%d,%d]", r->axes[0].n, r->axes[1].n, r->axes[2].n);
+    jb_key(&b, "qspace_axes", 0);   /* bin centres along qx, qy, qz (the VOI panel) */
+    jb_raw(&b, "[");
+    for (int a = 0; a < 3; a++) {
+        jb_raw(&b, a ? ",[" : "[");
+        for (int k = 0; k < r->axes[a].n; k++) {
+            jb_raw(&b, k ? "," : "");
+            jb_num(&b, qmap_axis_center(&r->axes[a], k));
+        }
+        jb_raw(&b, "]");
+    }
+    jb_raw(&b, "]");
     jb_key(&b, "has_particles", 0);
     jb_raw(&b, v->parts ? "true" : "false");
     jb_key(&b, "n_particles", 0);
@@ -231,6 +246,8 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
     out->len = 0;
     if (strcmp(name, "tilt_hsv") == 0 || (strcmp(name, "particles") == 0 && v->parts))
         return rgb_map_json(v, name, out);
+    if (strncmp(name, "voi_", 4) == 0)
+        return qmap__view_voi_map_json(v, name, out);
     size_t n = (size_t)r->n_fast * r->n_slow;
     int is_mask = strcmp(name, "mask") == 0;
     int k = qmap__view_map_index(name);
@@ -284,7 +301,8 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
     return jb_finish(&b, out);
 }
 
-int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out)
+/* The figure written by the report's plot library to the private folder, read back. */
+static int figure_file(const qmap_view *v, const char *name, int svg, qmap_view_text *out)
 {
     out->data = NULL;
     out->len = 0;
@@ -302,8 +320,8 @@ int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *o
     if (!f)
         return qmap_error(QMAP_ERR_VALUE, "figure '%s' does not apply to this results file", name);
     char path[4200];
-    snprintf(path, sizeof path, "%s/figure.png", v->tmpdir);
-    rc = qmap_figure_write_png(f, path, 1.5);
+    snprintf(path, sizeof path, "%s/figure.%s", v->tmpdir, svg ? "svg" : "png");
+    rc = svg ? qmap_figure_write_svg(f, path) : qmap_figure_write_png(f, path, 1.5);
     qmap_figure_free(f);
     if (rc < 0)
         return rc;
@@ -325,4 +343,14 @@ int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *o
     fclose(fp);
     unlink(path);
     return rc < 0 ? rc : QMAP_OK;
+}
+
+int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    return figure_file(v, name, 0, out);
+}
+
+int qmap_view_figure_svg(const qmap_view *v, const char *name, qmap_view_text *out)
+{
+    return figure_file(v, name, 1, out);
 }

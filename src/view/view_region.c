@@ -21,9 +21,6 @@
 
 #define CURVE_POINTS 121
 #define HIST_BINS 30
-/* Largest region whose q-space is summed: every position is one compressed chunk of the
- * cube to inflate (about a millisecond each), so a request stays within a few seconds. */
-#define REGION_QSPACE_MAX 1600
 
 static const char *const axis_names[3] = {"qx", "qy", "qz"};
 
@@ -45,13 +42,13 @@ static void gauss_curve(qmap_jbuf *b, const qmap_axis *ax, double area, double c
 }
 
 /* Read positions (row, c0..c1) of the cube into buf (ncol x ncube floats). */
-static int read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf)
+int qmap__view_read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf)
 {
     return qmap_results_cube_read(v->rf, row, c0, c1, buf);
 }
 
 /* Add the projections of one position's cube (ncube floats) to proj[a] (nb[a] each). */
-static void add_projections(const qmap_view *v, const float *cube, double *proj[3])
+void qmap__view_add_projections(const qmap_view *v, const float *cube, double *proj[3])
 {
     for (int i = 0; i < v->nb[0]; i++)
         for (int j = 0; j < v->nb[1]; j++) {
@@ -66,12 +63,13 @@ static void add_projections(const qmap_view *v, const float *cube, double *proj[
 }
 
 /* "projections":[{axis, q, sum, y (hit-normalised), com, refit{...}, curve}] */
-static void projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], const double *fit_params)
+void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], double *const hits[3],
+                                 const double *fit_params)
 {
     const qmap_results *r = v->r;
     jb_raw(b, "[");
     for (int a = 0; a < 3; a++) {
-        int n = v->nb[a];
+        int n = r->axes[a].n;
         double *q = malloc(n * sizeof *q), *y = malloc(n * sizeof *y);
         if (!q || !y) {
             free(q);
@@ -82,7 +80,7 @@ static void projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], 
         double s0 = 0, s1 = 0;
         for (int k = 0; k < n; k++) {
             q[k] = qmap_axis_center(&r->axes[a], k);
-            y[k] = v->hits_proj[a][k] > 0 ? proj[a][k] / v->hits_proj[a][k] : 0;
+            y[k] = hits[a][k] > 0 ? proj[a][k] / hits[a][k] : 0;
             s0 += proj[a][k];
             s1 += proj[a][k] * q[k];
         }
@@ -168,31 +166,28 @@ int qmap_view_position_json(qmap_view *v, int row, int col, qmap_view_text *out)
         jb_num(&b, ar);
         jb_raw(&b, "}");
     }
-    jb_raw(&b, "],\"rocking_curve\":null,\"rocking_message\":"
-               "\"a per-position rocking curve needs the raw frames: not available in qmap view yet\"");
-    jb_raw(&b, ",\"qspace\":");
-    int rc = QMAP_OK;
-    if (!v->has_cube) {
-        jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
-                   "(/qspace/cube): run qmap process with --save-qspace\"");
-    } else {
+    jb_raw(&b, "]");
+    /* the rocking curve, and the q-space without the cube, recomputed from the raw frames */
+    int rc = qmap__view_raw_position_json(v, row, col, &b, !v->has_cube);
+    if (rc >= 0 && v->has_cube) {
+        jb_raw(&b, ",\"qspace_source\":\"cube\",\"qspace\":");
         size_t ncube = (size_t)v->nb[0] * v->nb[1] * v->nb[2];
         float *cube = malloc(ncube * sizeof *cube);
         double *proj[3] = {0};
         if (!cube || !new_proj(v, proj))
             rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for one position's q-space");
         if (rc >= 0) {
-            rc = read_cube_row(v, row, col, col, cube);
+            rc = qmap__view_read_cube_row(v, row, col, col, cube);
         }
         if (rc >= 0) {
             double total = 0;
             for (size_t i = 0; i < ncube; i++)
                 total += cube[i];
-            add_projections(v, cube, proj);
+            qmap__view_add_projections(v, cube, proj);
             jb_raw(&b, "{\"total\":");
             jb_num(&b, total);
             jb_raw(&b, ",\"projections\":");
-            projections_json(&b, v, proj, have_fit ? fitp : NULL);
+            qmap__view_projections_json(&b, v, proj, v->hits_proj, have_fit ? fitp : NULL);
             jb_raw(&b, "}");
         }
         free(cube);
@@ -340,37 +335,18 @@ int qmap_view_region_json(qmap_view *v, int r0, int r1, int c0, int c1, int labe
     if (!v->has_cube) {
         jb_raw(&b, "null,\"qspace_message\":\"this results file has no per-position q-space "
                    "(/qspace/cube): run qmap process with --save-qspace\"");
-    } else if (n_pos > REGION_QSPACE_MAX) {
-        jb_printf(&b, "null,\"qspace_message\":\"the summed q-space is computed for regions of up to %d "
-                      "positions (this one has %zu): draw a smaller region\"", REGION_QSPACE_MAX, n_pos);
     } else {
-        size_t ncube = (size_t)v->nb[0] * v->nb[1] * v->nb[2];
-        int ncol = c1 - c0 + 1;
-        float *row = malloc((size_t)ncol * ncube * sizeof *row);
-        double *proj[3] = {0};
-        double total = 0;
-        if (!row || !new_proj(v, proj))
-            rc = qmap_error(QMAP_ERR_NOMEM, "out of memory for a row of the q-space cube");
-        for (int i = r0; rc >= 0 && i <= r1; i++) {
-            rc = read_cube_row(v, i, c0, c1, row);
-            for (int j = 0; rc >= 0 && j < ncol; j++) {
-                if (!keep[(size_t)i * r->n_fast + c0 + j])
-                    continue;
-                const float *c = row + (size_t)j * ncube;
-                for (size_t q = 0; q < ncube; q++)
-                    total += c[q];
-                add_projections(v, c, proj);
-            }
+        /* the summed q-space: at once up to the bound, else a job the page advances in steps */
+        rc = qmap__view_region_job_start(v, r0, r1, c0, c1, keep, n_pos);
+        if (rc >= 0 && n_pos <= (size_t)v->region_direct_max) {
+            rc = qmap__view_region_job_run(v, -1);
+            if (rc >= 0)
+                qmap__view_region_job_qspace(v, &b);
+            qmap_view_region_cancel(v);
+        } else if (rc >= 0) {
+            jb_printf(&b, "null,\"qspace_job\":true,\"qspace_message\":\"summing the q-space of %zu positions "
+                          "(one compressed chunk of the cube each) in steps\"", n_pos);
         }
-        if (rc >= 0) {
-            jb_raw(&b, "{\"total\":");
-            jb_num(&b, total);
-            jb_raw(&b, ",\"projections\":");
-            projections_json(&b, v, proj, NULL);
-            jb_raw(&b, "}");
-        }
-        free(row);
-        free(proj[0]);
     }
     jb_raw(&b, "}");
     free(keep);

@@ -1,0 +1,31 @@
+/* position_internal.h -- the raw data behind a results file, opened for recomputing single
+ * positions (private to position_source.c and position.c; include/qmap/position.h). */
+#ifndef QMAP_CORE_POSITION_INTERNAL_H
+#define QMAP_CORE_POSITION_INTERNAL_H
+
+#include "stage.h"
+#include "gap_sparse.h"
+#include "qmap/params.h"
+#include "qmap/position.h"
+
+struct qmap_position_source {
+    qmap_params settings;          /* the run's options as given (owns the option strings) */
+    char input[4096], mask[4096];
+    qmap_process_options o;
+    pipeline P;
+    qmap_scan_plan *plans;
+    int32_t **slot;                /* per scan: plan index of each pixel of rows [row0, row1) */
+    qmap_frame_reader **rd;        /* per scan, opened on first use */
+    int *nf;                       /* per scan: frames (capped to the map), -1 = not opened */
+    qmap_sparse_worker *w;
+    qmap_gap_worker *gw;
+    double voi[6], qc[3];
+    qmap_axis axes[3];
+    double *hits[3];               /* hits per slab, as accumulate.c's hits_proj */
+};
+
+
+/* The raw data cannot be opened: the reader's message, prefixed (one line). */
+int qmap__position_raw_error(int rc);
+
+#endif
