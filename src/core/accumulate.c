@@ -333,7 +333,7 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         memset(bad, 0, (size_t)nth * sizeof *bad);
         accumulate_pass S = {P, pl, P->subpixel ? &B : A, s, slot, cubes, scan_tot, ncube, bad, P->subpixel};
         qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
-        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL};
+        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL, 1};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
         qmap_frame_reader_close(rd);

@@ -76,10 +76,12 @@ typedef struct {
     void (*tick)(void *ctx, double fraction);
     /* gaps (issue 11): chip-gap correction applied to each frame before `frame` (NULL: none) */
     const struct qmap_gap_setup_s *gaps;
+    /* issue 18: read only frames stride/2 + k*stride (0 or 1 = every frame) */
+    int stride;
 } qmap_frame_pass;
 
-/* Frames [0, n_frames), detector rows [row0, row1), dealt to the threads in fixed chunks;
- * the first error (lowest frame) is returned. */
+/* Frames [0, n_frames) (or one in `stride` of them), detector rows [row0, row1), dealt to
+ * the threads in fixed chunks; the first error (lowest frame) is returned. */
 int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
                         int row1, const qmap_frame_pass *pass);
 

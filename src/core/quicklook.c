@@ -3,6 +3,10 @@
  * reciprocal space for the VOI. Each frame is read once, as its non-zero pixels. For the
  * automatic drift the same pass also sums each frame per detector tile, from which the
  * off-Bragg (fluorescence) map of each scan is made (drift_signal.c).
+ * Issue 18: when the drift needs no frame signal (given, none, or measured on a counter,
+ * decided before this pass) the pass reads only one frame in P->quicklook_stride of every
+ * scan (qmap_quicklook_stride): the coarse space only places the VOI and draws the
+ * overview, and a sample of the map stands for its average (scaled to the scan's frames).
  */
 #include "quicklook.h"
 #include "log.h"
@@ -14,6 +18,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define QUICKLOOK_SAMPLE_FRAMES 100
+#define QUICKLOOK_MAX_STRIDE 32
 
 /* Range of Q over unmasked pixels of all scans and the natural sampling step. */
 int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
@@ -133,7 +140,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
-    if (rc == QMAP_OK && P->o->shift_mode == QMAP_SHIFT_AUTO && !P->o->shift_counter && P->n_scans > 1 &&
+    if (rc == QMAP_OK && P->quicklook_stride <= 1 && P->o->shift_mode == QMAP_SHIFT_AUTO &&
+        !P->o->shift_counter && P->n_scans > 1 &&
         (P->o->shift_signal == QMAP_DRIFT_SIGNAL_AUTO || P->o->shift_signal == QMAP_DRIFT_SIGNAL_OFFBRAGG)) {
         P->drift_tiles = malloc((size_t)P->n_pos * QMAP_OFFBRAGG_TILES * sizeof *P->drift_tiles);
         P->tile_of = malloc(P->n_pix * sizeof *P->tile_of);
@@ -168,7 +176,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         memset(bad, 0, (size_t)nth * sizeof *bad);
         quick_look_pass Q = {P, s, map, fsum, absent, bad};
         qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
-        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL};
+        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL,
+                                P->quicklook_stride};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
         qmap_frame_reader_close(rd);
@@ -194,9 +203,13 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             bin[p] = P->mask[p] || b0 < 0 || b1 < 0 || b2 < 0
                          ? -1 : ((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
         }
+        /* issue 18: a sample of the frames stands for the whole scan (scaled to its frames) */
+        int k = P->quicklook_stride > 1 ? P->quicklook_stride : 1;
+        int sampled = k == 1 ? nf : (nf > k / 2 ? (nf - k / 2 + k - 1) / k : 0);
+        double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
         for (size_t p = 0; p < P->n_pix; p++)
             if (bin[p] >= 0) {
-                cs->sum[bin[p]] += fsum[p];
+                cs->sum[bin[p]] += k == 1 ? fsum[p] : fsum[p] * scale;
                 cs->hits[bin[p]] += 1;
             }
     }
@@ -209,11 +222,13 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     if (rc == QMAP_OK && P->offbragg_maps)   /* drift (issue 12); tiles_min stays this rank's (log only) */
         rc = qmap_mpi_sum_doubles(P->offbragg_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK && missing > 0)
-        qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
-                       "those positions are NaN", (long)missing);
+        qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total%s; "
+                       "those positions are NaN", (long)missing,
+                 P->quicklook_stride > 1 ? " (missing ones counted among the sampled frames)" : "");
     if (rc == QMAP_OK)
-        rc = qmap_report_bad_values(P, &bad_total, "quick-look pass: unmasked pixels of every frame",
-                               "bad_pixel_values");
+        rc = qmap_report_bad_values(P, &bad_total, P->quicklook_stride > 1
+                                    ? "quick-look pass: unmasked pixels of the sampled frames"
+                                    : "quick-look pass: unmasked pixels of every frame", "bad_pixel_values");
     qmap_frame_workers_free(ws);
     free(fsum);
     free(q);
@@ -221,4 +236,29 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     free(absent);
     free(bad);
     return rc;
+}
+
+/* issue 18: frames of a scan read by the quick-look pass when its maps are not needed (the
+ * drift is decided without frames): about one in n_pos/100, at most one in 32, so that
+ * every scan keeps at least ~100 frames; the stride is prime to the fast axis so that the
+ * sample moves along the rows and covers the whole map, not a few columns. */
+static int gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+int qmap_quicklook_stride(int n_pos, int n_fast)
+{
+    int k = n_pos / QUICKLOOK_SAMPLE_FRAMES;
+    if (k <= 1)
+        return 1;
+    k = k > QUICKLOOK_MAX_STRIDE ? QUICKLOOK_MAX_STRIDE : k;
+    while (n_fast > 1 && gcd(k, n_fast) != 1)
+        k++;
+    return k;
 }

@@ -35,6 +35,8 @@ typedef struct {
     qmap_gap_layout gaps;           /* gaps (issue 11): chip-gap layout, corrected when gaps_on */
     int gaps_on;
     qmap_detector_calib *calib;     /* calibration (issue 11): per scan mu, detrot, tilt, azimuth */
+    int drift_counters_tried;       /* issue 18: the counters were tried before the frames, no contrast */
+    int quicklook_stride;           /* issue 18: the quick-look pass reads 1 frame in this many (1 = all) */
 } pipeline;
 
 /* Factor applied to frame f of scan s (monitor normalisation; 0 = frame unusable). */
