@@ -9,6 +9,7 @@
 #include "simulate_h5.h"
 
 #include <hdf5.h>
+#include <omp.h>
 #include <zlib.h>
 #include <math.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #define BSHUF_FILTER 32008
 #define BATCH_FRAMES 32
+#define ENCODE_BATCH 64   /* frames encoded while the previous batch is stored */
 
 /* ---------------------------------------------------------------- LIMA file */
 
@@ -68,37 +70,67 @@ static long encode_frame(int compression, const int32_t *img, size_t npix, uint8
     return (long)n;
 }
 
+/* Store frames [f0, f0 + n) encoded in enc (cap bytes each, sizes in len) as raw chunks. */
+static int store_chunks(hid_t dset, int f0, int n, const uint8_t *enc, size_t cap, const long *len)
+{
+    for (int i = 0; i < n; i++) {
+        hsize_t off[3] = {(hsize_t)(f0 + i), 0, 0};
+        if (len[i] < 0)
+            return qmap_error(QMAP_ERR_INTERNAL, "simulation: compressing frame %d of %s failed", f0 + i,
+                              qmap_sim_h5_file);
+        if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, off, (size_t)len[i], enc + cap * i) < 0)
+            return qmap_sim_h5fail("write frames to", "/entry_0000/instrument/mpx1x4/data");
+    }
+    return QMAP_OK;
+}
+
 /* Compressed frames are generated and encoded in parallel, then stored as raw chunks
- * (H5Dwrite_chunk, filter mask 0) so HDF5's serial filter pipeline is bypassed. */
-static int write_encoded(const qmap_sim_model *m, int scan, hid_t dset, int64_t *sums,
-                         int32_t *raw, int nb)
+ * (H5Dwrite_chunk, filter mask 0) so HDF5's serial filter pipeline is bypassed. Issue 18:
+ * one thread stores batch b - 1 while the others (then it too) generate batch b into the
+ * other half of a double buffer, so the serial HDF5 writes no longer leave threads idle. */
+static int write_encoded(const qmap_sim_model *m, int scan, hid_t dset, int64_t *sums)
 {
     const size_t npix = (size_t)QMAP_SIM_ROWS * QMAP_SIM_COLS;
     size_t cap = m->p.compression == 0 ? qmap_sim_bslz4_bound(npix)
                                        : (size_t)compressBound((uLong)(npix * sizeof(int32_t)));
-    uint8_t *enc = malloc(cap * nb);
-    long *len = malloc(sizeof(long) * nb);
+    int nb = ENCODE_BATCH, nth = omp_get_max_threads(), nbatch = (m->npts + nb - 1) / nb;
+    int32_t *raw = malloc(sizeof *raw * npix * (size_t)nth);
+    uint8_t *enc = malloc(cap * (size_t)nb * 2);
+    long *len = malloc(sizeof(long) * (size_t)nb * 2);
     int rc = QMAP_OK;
-    if (!enc || !len)
-        rc = qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %d compressed frames", nb);
-    for (int f0 = 0; f0 < m->npts && rc == QMAP_OK; f0 += nb) {
-        int n = m->npts - f0 < nb ? m->npts - f0 : nb;
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int i = 0; i < n; i++) {
-            qmap_sim_frame(m, scan, f0 + i, raw + (size_t)i * npix, &sums[f0 + i]);
-            len[i] = encode_frame(m->p.compression, raw + (size_t)i * npix, npix, enc + cap * i,
-                                  cap);
+    char msg[1024] = "";
+    if (!raw || !enc || !len)
+        rc = qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %d compressed frames", 2 * nb);
+    if (rc == QMAP_OK) {
+#pragma omp parallel num_threads(nth)
+        {
+            int32_t *img = raw + npix * (size_t)omp_get_thread_num();
+            for (int b = 0; b <= nbatch; b++) {
+#pragma omp single nowait
+                if (b > 0 && rc == QMAP_OK) {
+                    int f0 = (b - 1) * nb, n = m->npts - f0 < nb ? m->npts - f0 : nb, h = (b - 1) % 2;
+                    int st = store_chunks(dset, f0, n, enc + cap * nb * h, cap, len + nb * h);
+                    if (st < 0) {
+                        snprintf(msg, sizeof msg, "%s", qmap_error_message());   /* this thread's message */
+                        rc = st;
+                    }
+                }
+                if (b < nbatch) {
+                    int f0 = b * nb, n = m->npts - f0 < nb ? m->npts - f0 : nb, h = b % 2;
+#pragma omp for schedule(dynamic, 1)
+                    for (int i = 0; i < n; i++) {
+                        qmap_sim_frame(m, scan, f0 + i, img, &sums[f0 + i]);
+                        len[nb * h + i] = encode_frame(m->p.compression, img, npix, enc + cap * (nb * h + i), cap);
+                    }
+                } else {
+#pragma omp barrier
+                }
+            }
         }
-        for (int i = 0; i < n && rc == QMAP_OK; i++) {
-            hsize_t off[3] = {(hsize_t)(f0 + i), 0, 0};
-            if (len[i] < 0)
-                rc = qmap_error(QMAP_ERR_INTERNAL, "simulation: compressing frame %d of %s "
-                                "failed", f0 + i, qmap_sim_h5_file);
-            else if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, off, (size_t)len[i],
-                                    enc + cap * i) < 0)
-                rc = qmap_sim_h5fail("write frames to", "/entry_0000/instrument/mpx1x4/data");
-        }
+        if (rc < 0)
+            rc = qmap_error(rc, "%s", msg);
     }
+    free(raw);
     free(enc);
     free(len);
     return rc;
@@ -131,9 +163,9 @@ static int generate_and_write(const qmap_sim_model *m, int scan, hid_t dset, hid
         return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for %d frames", nb);
     if (m->p.compression != 2) {
         rc = m->p.compression == 0 ? check_bshuf_params(dset) : QMAP_OK;
-        if (rc == QMAP_OK)
-            rc = write_encoded(m, scan, dset, sums, buf, nb);
         free(buf);
+        if (rc == QMAP_OK)
+            rc = write_encoded(m, scan, dset, sums);
         return rc;
     }
     for (int f0 = 0; f0 < m->npts && rc == QMAP_OK; f0 += nb) {
