@@ -100,7 +100,8 @@ static void usage(FILE *f)
 "      --write-params FILE  write the settings of this command as a parameter file and stop\n"
 "      --report             also draw the figures and report.html into RESULTS_report/\n"
 "      --resume             continue an interrupted run (SIGINT, SIGTERM, crash) from the checkpoint\n"
-"                           RESULTS.checkpoint that the accumulation pass saves after every scan;\n"
+"                           RESULTS.checkpoint that the accumulation pass saves after a scan\n"
+"                           every 30 s at most, and after the last;\n"
 "                           same input, options and --threads required; the result is identical\n"
 "                           to an uninterrupted run. The checkpoint is removed once RESULTS is\n"
 "                           written (not available with --save-qspace or under MPI)\n"
@@ -435,6 +436,8 @@ int cmd_process(int argc, char **argv)
     }
     if (qmap_mpi_size() == 1 && !o.save_qspace)
         o.checkpoint = checkpoint;
+    /* issue 18: checkpoints at most every 30 s (every scan for the tests' stop-after-N-scans hooks) */
+    o.checkpoint_interval_s = getenv("QMAP_TEST_STOP_AFTER_SCANS") || getenv("QMAP_TEST_PAUSE_AFTER_SCANS") ? 0 : 30;
     o.log = log_to_stdout;
     o.progress = process_progress;
     o.ctx = &quiet;

@@ -90,6 +90,9 @@ typedef struct {
                                      needs no frame signal (given, none, or measured on a counter);
                                      0 (default) = then it reads a sample of each scan's frames
                                      (one in n_pos/100, at most one in 32) to place the VOI */
+    double checkpoint_interval_s; /* with checkpoint: save after a scan only when this many seconds
+                                     passed since the last save (and after the last scan); 0 (default)
+                                     = after every scan. The CLI uses 30 s */
     int timings;                  /* 1 = log the wall-clock and CPU seconds of every stage
                                      ("time:" lines; CLI -v/--verbose). Default 0 */
 } qmap_process_options;

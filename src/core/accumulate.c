@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int qmap_accumulators_alloc(const pipeline *P, const double voi[6], qmap_accumulators *A)
 {
@@ -207,7 +208,15 @@ typedef struct {
     int on;                     /* save after every scan */
     uint64_t fingerprint;
     qmap_checkpoint_arrays a;
+    double last;                /* issue 18: monotonic time of the last save (or of the start) */
 } checkpointing;
+
+static double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 /* Set up checkpointing and, with resume, load the sums; *first = first scan to read. */
 static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accumulators *A, double *cubes,
@@ -224,14 +233,19 @@ static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accum
                                 cubes, (size_t)nth * ncube, P->r->scan_intensity};
     ck->a = a;
     ck->fingerprint = accumulation_fingerprint(P, plans, A, nth);
+    ck->last = monotonic_seconds();
     if (o->resume) {
         int rc = qmap_checkpoint_load(o->checkpoint, ck->fingerprint, &ck->a, first);
         if (rc < 0)
             return rc;
         qmap_log(o, "resume: %d of %d scans taken from the checkpoint %s", *first, P->n_scans, o->checkpoint);
     }
-    qmap_log(o, "checkpoint: sums saved after every scan in %s (continue an interrupted run with --resume)",
-             o->checkpoint);
+    if (o->checkpoint_interval_s > 0)
+        qmap_log(o, "checkpoint: sums saved after a scan at most every %.0f s, and after the last, in %s "
+                    "(continue an interrupted run with --resume)", o->checkpoint_interval_s, o->checkpoint);
+    else
+        qmap_log(o, "checkpoint: sums saved after every scan in %s (continue an interrupted run with --resume)",
+                 o->checkpoint);
     return QMAP_OK;
 }
 
@@ -240,6 +254,12 @@ static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
 {
     if (!ck->on)
         return;
+    /* issue 18: with checkpoint_interval_s, not more often than that (the sums of a large map
+     * are tens of MB: saving them after each of 60 scans would cost more than the pass) */
+    double now = monotonic_seconds();
+    if (P->o->checkpoint_interval_s > 0 && s + 1 < P->n_scans && now - ck->last < P->o->checkpoint_interval_s)
+        return;
+    ck->last = now;
     if (qmap_checkpoint_save(P->o->checkpoint, ck->fingerprint, s + 1, &ck->a) < 0) {
         qmap_log(P->o, "checkpoint: not saved (%s); continuing without checkpoints", qmap_error_message());
         ck->on = 0;
