@@ -89,8 +89,13 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
     }
     int err = 0, err_frame = n_frames;
     /* issue 18: a sample of the frames, one in `stride`, each fetched alone */
-    int stride = pass->stride > 1 ? pass->stride : 1, first = stride / 2;
-    int n_sel = stride == 1 ? n_frames : (n_frames > first ? (n_frames - first + stride - 1) / stride : 0);
+    int stride = pass->stride > 1 ? pass->stride : 1, first = stride / 2, f_lo = pass->first_frame;
+    if (stride == 1) {
+        first = f_lo > 0 ? f_lo : 0;
+    } else if (f_lo > first) {   /* MPI position split (issue 18): the sampled frames of this rank */
+        first += (f_lo - first + stride - 1) / stride * stride;
+    }
+    int n_sel = n_frames > first ? (n_frames - first + stride - 1) / stride : 0;
     int n_chunks = (n_sel + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
     char msg[1024] = "";
 #pragma omp parallel num_threads(ws->n)
@@ -106,10 +111,10 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
                 continue;
             int f0 = c * QMAP_SPARSE_FETCH;
             int m = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
-            int e = qmap_check_cancel(), ef = stride == 1 ? f0 : first + f0 * stride;
-            if (!e && stride == 1) e = qmap_frame_reader_fetch(rd, w, f0, m, read0, read1);
+            int e = qmap_check_cancel(), ef = first + f0 * stride;
+            if (!e && stride == 1) e = qmap_frame_reader_fetch(rd, w, first + f0, m, read0, read1);
             for (int i = 0; i < m && !e; i++) {
-                int f = stride == 1 ? f0 + i : first + (f0 + i) * stride;
+                int f = first + (f0 + i) * stride;
                 if (pass->skip && pass->skip(pass->ctx, f))
                     continue;
                 qmap_sparse_frame fr, corrected;

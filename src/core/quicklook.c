@@ -159,11 +159,12 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         }
     }
     double missing = 0;
-    int s_lo = 0, s_hi = 0;
-    qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    /* MPI: blocks of scans, or with more ranks than scans blocks of positions (issue 18) */
+    int s_lo = 0, s_hi = 0, p_lo = 0, p_hi = 0, by_pos = qmap_mpi_split_positions(P->n_scans);
+    qmap_mpi_work(P->n_scans, P->n_pos, &s_lo, &s_hi, &p_lo, &p_hi);
     for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         double *map = *scan_maps + (size_t)s * P->n_pos;
-        for (int p = 0; p < P->n_pos; p++)
+        for (int p = p_lo; p < p_hi; p++)
             map[p] = NAN;
         memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
         memset(absent, 0, (size_t)nth * sizeof *absent);
@@ -172,15 +173,20 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         qmap_frame_reader *rd = NULL;
         int nf = 0;
         rc = qmap_stage_open_reader(P, s, &rd, &nf);
-        missing += P->n_pos - nf;
+        missing += p_hi > (nf > p_lo ? nf : p_lo) ? p_hi - (nf > p_lo ? nf : p_lo) : 0;
         memset(bad, 0, (size_t)nth * sizeof *bad);
         quick_look_pass Q = {P, s, map, fsum, absent, bad};
         qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
         qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL,
-                                P->quicklook_stride};
+                                P->quicklook_stride, p_lo};
         if (rc == QMAP_OK)
-            rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
+            rc = qmap_for_each_frame(rd, ws, nf < p_hi ? nf : p_hi, 0, P->rows, &pass);
         qmap_frame_reader_close(rd);
+        if (by_pos && P->drift_tiles) {   /* issue 18: the off-Bragg map needs the whole scan */
+            rc = qmap_mpi_agree(rc);
+            if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(map, (size_t)P->n_pos);
+            if (rc == QMAP_OK) rc = qmap_mpi_sum_floats(P->drift_tiles, (size_t)P->n_pos * QMAP_OFFBRAGG_TILES);
+        }
         if (rc < 0)
             break;
         for (int t = 0; t < nth; t++)
@@ -210,16 +216,18 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         for (size_t p = 0; p < P->n_pix; p++)
             if (bin[p] >= 0) {
                 cs->sum[bin[p]] += k == 1 ? fsum[p] : fsum[p] * scale;
-                cs->hits[bin[p]] += 1;
+                if (!by_pos || qmap_mpi_rank() == 0)   /* every rank saw this scan: count it once */
+                    cs->hits[bin[p]] += 1;
             }
     }
     /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
     rc = qmap_mpi_agree(rc);
-    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(*scan_maps, (size_t)P->n_scans * P->n_pos);
+    if (rc == QMAP_OK && !(by_pos && P->drift_tiles))   /* else reduced scan by scan */
+        rc = qmap_mpi_sum_doubles(*scan_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
-    if (rc == QMAP_OK && P->offbragg_maps)   /* drift (issue 12); tiles_min stays this rank's (log only) */
+    if (rc == QMAP_OK && P->offbragg_maps && !by_pos)   /* drift (issue 12); tiles_min stays this rank's (log only) */
         rc = qmap_mpi_sum_doubles(P->offbragg_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK && missing > 0)
         qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total%s; "
