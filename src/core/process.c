@@ -136,7 +136,8 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
                             .shift_counter = o->shift_counter, .skip_bad_scans = o->skip_bad_scans,
                             .scans = o->scans /* series (issue 11) */};
-    pipeline P = {.o = o};
+    qmap_q_cache qcache = {0, {0}, NULL};   /* issue 18 */
+    pipeline P = {.o = o, .qcache = &qcache};
     qmap_stage_clock clk;
     qmap_stage_clock_start(&clk);
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
@@ -155,6 +156,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     P.n_fast = s0->title.n_fast;
     P.n_slow = s0->title.n_slow;
     P.n_pos = P.n_fast * P.n_slow;
+    qcache.d = malloc(3 * P.n_pix * sizeof *qcache.d);   /* optional: without it Q is computed in full */
     P.r = qmap_results_new(P.n_fast, P.n_slow, P.n_scans, o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0);
     P.row_shift = calloc(P.n_scans, sizeof(int));
     P.col_shift = calloc(P.n_scans, sizeof(int));
@@ -213,6 +215,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.row_shift_f);
     free(P.col_shift_f);
     free(P.tile_of);
+    free(qcache.d);
     qmap_dataset_close(P.ds);
     return rc;
 }

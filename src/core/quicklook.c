@@ -59,11 +59,13 @@ int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
                     size_t p = (size_t)i * P->cols + j;
                     if (P->mask[p])
                         continue;
-                    l = fmin(l, c[p]);
-                    h = fmax(h, c[p]);
-                    if (j + 1 < P->cols) st = fmax(st, fabs(c[p + 1] - c[p]));
-                    if (i + 1 < P->rows) st = fmax(st, fabs(c[p + P->cols] - c[p]));
-                    if (si > 0) st = fmax(st, fabs(c[p] - pv[p]));
+                    /* comparisons, not fmin/fmax calls (Q is finite; issue 18: same values) */
+                    double v = c[p], e;
+                    l = v < l ? v : l;
+                    h = v > h ? v : h;
+                    if (j + 1 < P->cols && (e = fabs(c[p + 1] - v)) > st) st = e;
+                    if (i + 1 < P->rows && (e = fabs(c[p + P->cols] - v)) > st) st = e;
+                    if (si > 0 && (e = fabs(v - pv[p])) > st) st = e;
                 }
             lo[a] = l;
             hi[a] = h;
