@@ -53,7 +53,8 @@ int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
         for (int a = 0; a < 3; a++) {
             const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
             double l = lo[a], h = hi[a], st = step[a];   /* min/max: exact in any order */
-#pragma omp parallel for schedule(static) reduction(min : l) reduction(max : h, st)
+        /* one thread (issue 18): ~1 ms of work per scan and axis, less than what a parallel
+         * region costs when other processes share the cores */
             for (int i = 0; i < P->rows; i++)
                 for (int j = 0; j < P->cols; j++) {
                     size_t p = (size_t)i * P->cols + j;
