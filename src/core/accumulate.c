@@ -205,7 +205,7 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
 
 /* Checkpointing of the accumulation pass (options checkpoint, resume). */
 typedef struct {
-    int on;                     /* save after every scan */
+    int on;                     /* save after the scans (every one, or every checkpoint_interval_s) */
     uint64_t fingerprint;
     qmap_checkpoint_arrays a;
     double last;                /* issue 18: monotonic time of the last save (or of the start) */

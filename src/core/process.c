@@ -11,7 +11,8 @@
  * are split over the ranks and the sums reduced (mpi_reduce.c).
  * Memory is bounded by the map size times the number of bins, never by the frame count.
  * The cancel flag is polled between frame batches and stages (QMAP_ERR_CANCELLED), and the
- * accumulation pass can save its sums after every scan and resume from them (checkpoint.c).
+ * accumulation pass can save its sums after the scans (at most every 30 s from the CLI) and
+ * resume from them (checkpoint.c).
  *
  * This file only sequences the stages, each in its own file of src/core (see
  * docs/architecture.md): setup.c, detector_mask.c, quicklook.c + select_voi.c, drift.c,
