@@ -73,7 +73,7 @@ static void usage(FILE *f)
 "      --quick-look M       sample (default) or full: when the drift needs no frame signal (--shift\n"
 "                           given or none, or measured on a counter) the quick-look pass that\n"
 "                           places the VOI reads one frame in n/100 of each scan of n positions\n"
-"                           (at most 1 in 32); full reads every frame (the drift's frame signals\n"
+"                           (at most 1 in 128); full reads every frame (the drift's frame signals\n"
 "                           always need every frame)\n"
 "      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom, |Q| <= 1000 (default: automatic)\n"
 "      --bins NX,NY,NZ      number of q bins in the VOI, each 2 .. 1000 (default: automatic, no empty slabs)\n"

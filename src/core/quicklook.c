@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define QUICKLOOK_SAMPLE_FRAMES 100
-#define QUICKLOOK_MAX_STRIDE 32
+#define QUICKLOOK_MAX_STRIDE 128
 
 /* Range of Q over unmasked pixels of all scans and the natural sampling step. */
 int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
@@ -250,7 +250,7 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
 }
 
 /* issue 18: frames of a scan read by the quick-look pass when its maps are not needed (the
- * drift is decided without frames): about one in n_pos/100, at most one in 32, so that
+ * drift is decided without frames): about one in n_pos/100, at most one in 128, so that
  * every scan keeps at least ~100 frames; the stride is prime to the fast axis so that the
  * sample moves along the rows and covers the whole map, not a few columns. */
 static int gcd(int a, int b)
