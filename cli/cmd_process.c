@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -69,6 +70,11 @@ static void usage(FILE *f)
 "      --shift-apply M      nearest (re-index by whole map pixels) or interpolate (bilinear\n"
 "                           interpolation of each scan's per-position sums at the drift-\n"
 "                           corrected position; default, not with --save-qspace)\n"
+"      --quick-look M       sample (default) or full: when the drift needs no frame signal (--shift\n"
+"                           given or none, or measured on a counter) the quick-look pass that\n"
+"                           places the VOI reads one frame in n/100 of each scan of n positions\n"
+"                           (at most 1 in 128); full reads every frame (the drift's frame signals\n"
+"                           always need every frame)\n"
 "      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom, |Q| <= 1000 (default: automatic)\n"
 "      --bins NX,NY,NZ      number of q bins in the VOI, each 2 .. 1000 (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
@@ -94,11 +100,14 @@ static void usage(FILE *f)
 "      --write-params FILE  write the settings of this command as a parameter file and stop\n"
 "      --report             also draw the figures and report.html into RESULTS_report/\n"
 "      --resume             continue an interrupted run (SIGINT, SIGTERM, crash) from the checkpoint\n"
-"                           RESULTS.checkpoint that the accumulation pass saves after every scan;\n"
+"                           RESULTS.checkpoint that the accumulation pass saves after a scan\n"
+"                           every 30 s at most, and after the last;\n"
 "                           same input, options and --threads required; the result is identical\n"
 "                           to an uninterrupted run. The checkpoint is removed once RESULTS is\n"
 "                           written (not available with --save-qspace or under MPI)\n"
 "  -q, --quiet              do not print the choices\n"
+"  -v, --verbose            also print the wall-clock and CPU seconds of every stage (\"time:\" lines:\n"
+"                           the profile of bench/README.md)\n"
 "  -h, --help               this help\n");
 }
 
@@ -176,7 +185,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"pixel-size", required_argument, 0, O_LIB}, {"center", required_argument, 0, O_LIB},
         {"offset", required_argument, 0, O_LIB}, {"shift", required_argument, 0, O_LIB},
         {"shift-counter", required_argument, 0, O_LIB}, {"shift-signal", required_argument, 0, O_LIB},
-        {"shift-apply", required_argument, 0, O_LIB},
+        {"shift-apply", required_argument, 0, O_LIB}, {"quick-look", required_argument, 0, O_LIB},
         {"voi", required_argument, 0, O_LIB}, {"bins", required_argument, 0, O_LIB},
         {"dref", required_argument, 0, O_LIB}, {"hkl", required_argument, 0, O_LIB},
         {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},
@@ -189,7 +198,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"detrot", required_argument, 0, O_LIB}, {"tilt", required_argument, 0, O_LIB},
         {"tiltazimuth", required_argument, 0, O_LIB}, {"no-gap-correction", no_argument, 0, O_NOGAP},
         {"params", required_argument, 0, O_PARAMS}, {"write-params", required_argument, 0, O_WRITE_PARAMS},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0, index = 0;
     /* --params first, whatever its place, so that the command line overrides the file */
     for (int i = 1; i < argc; i++) {
@@ -204,10 +213,11 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
             return -1;
     }
     optind = 1;
-    while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, &index)) != -1) {
+    while (!bad && (c = getopt_long(argc, argv, "o:qvh", longopts, &index)) != -1) {
         switch (c) {
         case 'o': *output = optarg; break;
         case 'q': *quiet = 1; break;
+        case 'v': o->timings = 1; break;
         case 'h': usage(stdout); return 1;
         case O_LIB: bad = library_option(o, longopts[index].name, optarg); break;
         case O_NOHOT: o->hot_pixels = 0; bad = record("hot-pixels", "off"); break;
@@ -426,6 +436,8 @@ int cmd_process(int argc, char **argv)
     }
     if (qmap_mpi_size() == 1 && !o.save_qspace)
         o.checkpoint = checkpoint;
+    /* issue 18: checkpoints at most every 30 s (every scan for the tests' stop-after-N-scans hooks) */
+    o.checkpoint_interval_s = getenv("QMAP_TEST_STOP_AFTER_SCANS") || getenv("QMAP_TEST_PAUSE_AFTER_SCANS") ? 0 : 30;
     o.log = log_to_stdout;
     o.progress = process_progress;
     o.ctx = &quiet;
@@ -469,6 +481,8 @@ int cmd_process(int argc, char **argv)
         qmap_results_free(r);
         return 1;
     }
+    struct timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
     if (qmap_results_write(r, output) < 0) {
         qmap_results_free(r);
         if (cli_interrupted())
@@ -480,6 +494,10 @@ int cmd_process(int argc, char **argv)
     }
     if (o.checkpoint)
         unlink(checkpoint);   /* the results are complete: nothing to resume */
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    if (!quiet && o.timings)
+        printf("time: %-22s wall %8.3f s\n", "write results",
+               (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec));
     if (!quiet)
         printf("results written to %s\n", output);
     if (cli_interrupted()) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_mpi.sh -- `mpirun -n N qmap process` splits the scans over the ranks and must write
+# test_mpi.sh -- `mpirun -n N qmap process` splits the scans (with more ranks than scans, the
+# map positions of every scan: issue 18) over the ranks and must write
 # the results of the single-process run: same datasets, same shapes, the same NaN positions,
 # integer datasets equal, floating-point values within 1e-9 of the dataset's largest
 # magnitude (the sums over scans are only added in another order). The same test checks
@@ -72,6 +73,55 @@ for other in sys.argv[2:]:
     print(f'{other}: {len(names)} datasets compared')
 sys.exit(1 if bad else 0)
 PYEOF
+
+# issue 18: more ranks than scans (3 scans, 4 and 5 ranks, oversubscribed): every rank reads a
+# block of the map positions of every scan, none idles. Same comparison with the single process,
+# the sub-pixel drift application (default) and the off-Bragg drift signal (reduced scan by
+# scan), and the nearest re-indexing. The Gaussian fits of background positions (no peak:
+# a flat minimum) move with the last bits of their input, so fit/ and maps/sigma_* are held to
+# 1e-9 on the particle mask and 1e-6 elsewhere.
+"$Q" simulate -o "$T/data3" --size 12,10 --eta 3 --seed 11 >/dev/null || fail "simulate 3 scans"
+IN3="$T/data3/sample_0001.h5"
+for opt in "" "--shift-signal off-bragg" "--shift-apply nearest"; do
+    tag=$(echo "x$opt" | tr -c 'a-z0-9\n' '_')
+    "$Q" process "$IN3" -o "$T/single3$tag.h5" -q --threads 1 $opt || fail "single-process run ($opt)"
+    for n in 4 5; do
+        "${MPI[@]}" -n $n "$Q" process "$IN3" -o "$T/mpi3-$n$tag.h5" --threads 1 $opt \
+            > "$T/out3-$n.txt" 2> "$T/err3-$n.txt" || { cat "$T/err3-$n.txt" >&2; fail "mpirun -n $n ($opt)"; }
+        grep -q "^MPI: $n ranks share the 3 scans: more ranks than scans, so every rank reads every scan" "$T/out3-$n.txt" ||
+            { grep MPI "$T/out3-$n.txt" >&2; fail "-n $n: the split over positions must be logged"; }
+        "$PY" - "$T/single3$tag.h5" "$T/mpi3-$n$tag.h5" <<'PYEOF' || fail "more ranks than scans: -n $n ($opt): results differ"
+import sys
+import h5py
+import numpy as np
+ref, o = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+mask = ref['entry/maps/mask'][()].astype(bool) if 'entry/maps/mask' in ref else None
+names, bad = [], 0
+ref.visititems(lambda n, x: names.append(n) if isinstance(x, h5py.Dataset) else None)
+for n in names:
+    a, b = ref[n][()], o[n][()]
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in 'fiub':
+        continue
+    if a.shape != b.shape or (a.dtype.kind in 'iub' and not np.array_equal(a, b)):
+        print(f'{n}: shape or integers differ'); bad += 1; continue
+    if a.dtype.kind in 'iub':
+        continue
+    if not np.array_equal(np.isnan(a), np.isnan(b)):
+        print(f'{n}: NaN positions differ'); bad += 1; continue
+    f = np.isfinite(a)
+    if not f.any():
+        continue
+    scale = np.abs(a[f]).max()
+    fit = n.startswith('entry/fit/') or n.startswith('entry/maps/sigma_')
+    tol = np.full(a.shape, 1e-9 * scale)
+    if fit and mask is not None and a.shape == mask.shape:
+        tol[~mask] = 1e-6 * scale
+    if (np.abs(a - b)[f] > tol[f]).any():
+        print(f'{n}: differs by {np.abs(a - b)[f].max():.3g} (scale {scale:.3g})'); bad += 1
+sys.exit(1 if bad else 0)
+PYEOF
+    done
+done
 
 # an error on every rank: one message, non-zero exit, no results file
 "${MPI[@]}" -n 2 "$Q" process "$T/none.h5" -o "$T/bad.h5" > "$T/out_bad.txt" 2> "$T/err_bad.txt" \

@@ -3,7 +3,9 @@
  * The Gaussian model and initial guess follow XSOCS PeakFitter (docs/conventions.md
  * section 2): f(x) = A/(sqrt(2 pi) s) exp(-(x-c)^2/(2 s^2)),
  * A0 = sum(P)*(x_last-x_first)/N, c0 = x[argmax P], s0 = A0/(max P sqrt(2 pi)).
- * Solved with GSL's Levenberg-Marquardt (gsl_multifit_nlinear).
+ * Solved by a Levenberg-Marquardt for these three parameters (fit.c); GSL's general
+ * Levenberg-Marquardt (gsl_multifit_nlinear) on the same problem is the reference
+ * (qmap_fit_gaussian_gsl, fit_gsl.c).
  */
 #ifndef QMAP_FIT_H
 #define QMAP_FIT_H
@@ -22,6 +24,13 @@ typedef struct {
 /* Fit the Gaussian to (x[i], y[i]), i < n (n >= 4). Never fails hard: a fit that does
  * not converge yields status 0 and NaNs. Thread-safe (no shared state). */
 qmap_gauss_fit qmap_fit_gaussian(const double *x, const double *y, int n);
+
+/* The same with the caller's work buffer of 2 n doubles (no allocation: one per thread). */
+qmap_gauss_fit qmap_fit_gaussian_work(const double *x, const double *y, int n, double *work);
+
+/* The reference: the same problem solved by GSL's Levenberg-Marquardt (gsl_multifit_nlinear,
+ * XSOCS's solver family), slower; for tests and benchmarks. */
+qmap_gauss_fit qmap_fit_gaussian_gsl(const double *x, const double *y, int n);
 
 /* Otsu threshold of the finite values in v (n of them) with nbins histogram bins. NaN
  * if fewer than 2 distinct finite values. */

@@ -86,6 +86,15 @@ typedef struct {
                                      re-index by the nearest map pixel. Not with save_qspace
                                      (nearest is used). Default 1 (better maps on the simulated
                                      cases: README, drift) */
+    int quicklook_full;           /* 1 = the quick-look pass reads every frame even when the drift
+                                     needs no frame signal (given, none, or measured on a counter);
+                                     0 (default) = then it reads a sample of each scan's frames
+                                     (one in n_pos/100, at most one in 128) to place the VOI */
+    double checkpoint_interval_s; /* with checkpoint: save after a scan only when this many seconds
+                                     passed since the last save (and after the last scan); 0 (default)
+                                     = after every scan. The CLI uses 30 s */
+    int timings;                  /* 1 = log the wall-clock and CPU seconds of every stage
+                                     ("time:" lines; CLI -v/--verbose). Default 0 */
 } qmap_process_options;
 
 /* Fill defaults: everything automatic, NaN overrides, hot pixels on (fraction 0.9).

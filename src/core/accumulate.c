@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int qmap_accumulators_alloc(const pipeline *P, const double voi[6], qmap_accumulators *A)
 {
@@ -204,10 +205,18 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
 
 /* Checkpointing of the accumulation pass (options checkpoint, resume). */
 typedef struct {
-    int on;                     /* save after every scan */
+    int on;                     /* save after the scans (every one, or every checkpoint_interval_s) */
     uint64_t fingerprint;
     qmap_checkpoint_arrays a;
+    double last;                /* issue 18: monotonic time of the last save (or of the start) */
 } checkpointing;
+
+static double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 /* Set up checkpointing and, with resume, load the sums; *first = first scan to read. */
 static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accumulators *A, double *cubes,
@@ -224,14 +233,19 @@ static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accum
                                 cubes, (size_t)nth * ncube, P->r->scan_intensity};
     ck->a = a;
     ck->fingerprint = accumulation_fingerprint(P, plans, A, nth);
+    ck->last = monotonic_seconds();
     if (o->resume) {
         int rc = qmap_checkpoint_load(o->checkpoint, ck->fingerprint, &ck->a, first);
         if (rc < 0)
             return rc;
         qmap_log(o, "resume: %d of %d scans taken from the checkpoint %s", *first, P->n_scans, o->checkpoint);
     }
-    qmap_log(o, "checkpoint: sums saved after every scan in %s (continue an interrupted run with --resume)",
-             o->checkpoint);
+    if (o->checkpoint_interval_s > 0)
+        qmap_log(o, "checkpoint: sums saved after a scan at most every %.0f s, and after the last, in %s "
+                    "(continue an interrupted run with --resume)", o->checkpoint_interval_s, o->checkpoint);
+    else
+        qmap_log(o, "checkpoint: sums saved after every scan in %s (continue an interrupted run with --resume)",
+                 o->checkpoint);
     return QMAP_OK;
 }
 
@@ -240,6 +254,12 @@ static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
 {
     if (!ck->on)
         return;
+    /* issue 18: with checkpoint_interval_s, not more often than that (the sums of a large map
+     * are tens of MB: saving them after each of 60 scans would cost more than the pass) */
+    double now = monotonic_seconds();
+    if (P->o->checkpoint_interval_s > 0 && s + 1 < P->n_scans && now - ck->last < P->o->checkpoint_interval_s)
+        return;
+    ck->last = now;
     if (qmap_checkpoint_save(P->o->checkpoint, ck->fingerprint, s + 1, &ck->a) < 0) {
         qmap_log(P->o, "checkpoint: not saved (%s); continuing without checkpoints", qmap_error_message());
         ck->on = 0;
@@ -275,21 +295,34 @@ static void raw_accumulators_free(const qmap_accumulators *A, qmap_accumulators 
             free(B->proj[a]);
 }
 
-/* Interpolate scan s's raw sums into A at the drift-corrected positions, then clear them. */
-static void raw_accumulators_apply(const pipeline *P, int s, qmap_accumulators *B, qmap_accumulators *A)
+/* Interpolate scan s's raw sums into A at the drift-corrected positions, then clear them.
+ * issue 18 (MPI, ranks share the positions of every scan): B holds this rank's positions;
+ * the measured positions (B->contrib) are those of all ranks, the interpolation is linear in
+ * the sums, and only rank 0 counts the reference positions (ref_contrib; others count in
+ * `scratch`), so the sum over the ranks is the single-process result. */
+static int raw_accumulators_apply(const pipeline *P, int s, qmap_accumulators *B, qmap_accumulators *A,
+                                  int *scratch)
 {
     size_t n = (size_t)A->n_pos;
+    int rc = QMAP_OK;
+    if (scratch) {
+        rc = qmap_mpi_sum_ints(B->contrib, n);
+        if (rc < 0)
+            return rc;
+        memset(scratch, 0, n * sizeof *scratch);
+    }
     qmap_drift_channel ch[6] = {{B->s0, A->s0, 1}, {B->s1, A->s1, 3}, {B->s2, A->s2, 3},
                                 {B->proj[0], A->proj[0], A->n_bins[0]}, {B->proj[1], A->proj[1], A->n_bins[1]},
                                 {B->proj[2], A->proj[2], A->n_bins[2]}};
     qmap_drift_apply_bilinear(P->n_slow, P->n_fast, P->row_shift_f[s], P->col_shift_f[s], B->contrib, ch, 6,
-                              A->contrib);
+                              scratch && qmap_mpi_rank() != 0 ? scratch : A->contrib);
     memset(B->s0, 0, n * sizeof *B->s0);
     memset(B->s1, 0, 3 * n * sizeof *B->s1);
     memset(B->s2, 0, 3 * n * sizeof *B->s2);
     memset(B->contrib, 0, n * sizeof *B->contrib);
     for (int a = 0; a < 3; a++)
         memset(B->proj[a], 0, n * A->n_bins[a] * sizeof *B->proj[a]);
+    return rc;
 }
 
 /* Pass 2: accumulate per-position moments and projections over the VOI pixels, reading
@@ -305,8 +338,12 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     int rc = (ws && cubes && scan_tot && slot && bad) ? QMAP_OK
                                                : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
-    int s_lo = 0, s_hi = 0;
-    qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    /* MPI: blocks of scans, or with more ranks than scans blocks of positions (issue 18) */
+    int s_lo = 0, s_hi = 0, p_lo = 0, p_hi = 0, by_pos = qmap_mpi_split_positions(P->n_scans);
+    qmap_mpi_work(P->n_scans, P->n_pos, &s_lo, &s_hi, &p_lo, &p_hi);
+    int *scratch = by_pos && P->subpixel ? malloc((size_t)P->n_pos * sizeof *scratch) : NULL;
+    if (rc == QMAP_OK && by_pos && P->subpixel && !scratch)
+        rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulation)");
     checkpointing ck = {0};
     if (rc == QMAP_OK)
         rc = checkpoint_start(P, plans, A, cubes, nth, ncube, &ck, &s_lo);
@@ -333,15 +370,18 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         memset(bad, 0, (size_t)nth * sizeof *bad);
         accumulate_pass S = {P, pl, P->subpixel ? &B : A, s, slot, cubes, scan_tot, ncube, bad, P->subpixel};
         qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
-        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL};
+        qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL, 1,
+                                p_lo};
         if (rc == QMAP_OK)
-            rc = qmap_for_each_frame(rd, ws, nf, pl->row0, pl->row1, &pass);
+            rc = qmap_for_each_frame(rd, ws, nf < p_hi ? nf : p_hi, pl->row0, pl->row1, &pass);
         qmap_frame_reader_close(rd);
         for (int t = 0; t < nth; t++)
             P->r->scan_intensity[s] += scan_tot[t];
         qmap_bad_counts_sum(bad, nth, &bad_total);
+        if (scratch)   /* issue 18: the measured positions of the scan are reduced over the ranks */
+            rc = qmap_mpi_agree(rc);
         if (rc == QMAP_OK && P->subpixel)   /* drift (issue 12) */
-            raw_accumulators_apply(P, s, &B, A);
+            rc = raw_accumulators_apply(P, s, &B, A, scratch);
         if (rc == QMAP_OK)
             checkpoint_scan(P, &ck, s);
     }
@@ -376,5 +416,6 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     free(scan_tot);
     free(slot);
     free(bad);
+    free(scratch);
     return rc;
 }

@@ -30,8 +30,10 @@ int qmap_build_mask(pipeline *P)
     if (o->hot_pixels) {
         uint32_t *nz = calloc(P->n_pix, sizeof *nz);
         double *sum = calloc(P->n_pix, sizeof *sum);
-        float *buf = malloc(P->n_pix * sizeof *buf);
-        int rc = (nz && sum && buf) ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (hot pixels)");
+        /* issue 18: the sampled frames as their non-zero pixels (the sparse reader), not dense
+         * float frames: the same counts for a fraction of the work */
+        qmap_sparse_worker *w = qmap_sparse_worker_new();
+        int rc = (nz && sum && w) ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (hot pixels)");
         int sampled = 0, per_scan = HOT_SAMPLE_FRAMES / P->n_scans + 1;
         for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
             qmap_frame_reader *rd = NULL;
@@ -40,12 +42,13 @@ int qmap_build_mask(pipeline *P)
             if (rc == QMAP_OK) rc = qmap_stage_open_reader(P, s, &rd, &nf);
             for (int k = 0; rc == QMAP_OK && k < per_scan && k < nf; k++) {
                 int f = (int)((k + 0.5) * nf / per_scan);
-                rc = qmap_frame_reader_read(rd, f, 1, 0, P->rows, buf);
+                qmap_sparse_frame fr;
+                rc = qmap_frame_reader_read_sparse(rd, w, f, 0, P->rows, &fr);
                 double lim = P->sat_limit[s];
-                for (size_t p = 0; rc == QMAP_OK && p < P->n_pix; p++)
-                    if (buf[p] > 0 && buf[p] < lim) {   /* bad readings do not count */
-                        nz[p]++;
-                        sum[p] += buf[p];
+                for (int k = 0; rc == QMAP_OK && k < fr.n; k++)
+                    if (fr.val[k] > 0 && fr.val[k] < lim) {   /* bad readings do not count */
+                        nz[fr.idx[k]]++;
+                        sum[fr.idx[k]] += fr.val[k];
                     }
                 sampled++;
             }
@@ -55,7 +58,7 @@ int qmap_build_mask(pipeline *P)
             n_hot = qmap_find_hot_pixels(nz, sum, sampled, P->rows, P->cols, o->hot_fraction, P->mask);
         free(nz);
         free(sum);
-        free(buf);
+        qmap_sparse_worker_free(w);
         if (rc < 0)
             return rc;
         qmap_log(o, "hot pixels: %ld found in %d sampled frames (non-zero in >= %.0f %% of them, isolated)",

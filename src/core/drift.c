@@ -6,6 +6,10 @@
  * quick-look pass, tilt-robust fit). This stage turns the per-scan drift into map pixels:
  * whole pixels for re-indexing, fractional ones for the sub-pixel application of the
  * accumulation stage (drift_apply.c), and stores the figures in the results.
+ * Issue 18: the stage runs first before any frame is read; where the drift needs no frame
+ * signal (given, none, or a counter with contrast) it is decided there and the quick-look
+ * pass may read a sample of the frames only (quicklook.c); otherwise it runs again after
+ * the full quick-look pass, on its maps.
  */
 #include "drift.h"
 #include "drift_choose.h"
@@ -30,7 +34,7 @@ static int scan_step(const pipeline *P, int s)
 
 /* Drift between scans: measured (or given), a line through 0 in the scan sequence (the
  * first scan is the reference), as whole and fractional map pixels per scan. */
-int qmap_drift(pipeline *P, const double *scan_maps)
+int qmap_drift(pipeline *P, const double *scan_maps, int before_frames, int *decided)
 {
     const qmap_process_options *o = P->o;
     const qmap_scan_title *t = &qmap_dataset_scan(P->ds, 0)->title;
@@ -38,6 +42,7 @@ int qmap_drift(pipeline *P, const double *scan_maps)
     double sy = raster_step(t->slow_start, t->slow_end, t->n_slow);
     double bx = 0, by = 0;
     int auto_determined = 0;   /* drift (issue 12) */
+    *decided = 1;
     if (o->shift_mode == QMAP_SHIFT_MANUAL) {
         bx = o->shift_dx_um;
         by = o->shift_dy_um;
@@ -53,9 +58,18 @@ int qmap_drift(pipeline *P, const double *scan_maps)
         for (int t = 0; t < QMAP_OFFBRAGG_TILES; t++)
             px += P->pixels_per_tile[t];
         qmap_drift_inputs in = {o, P->ds, P->n_scans, P->n_slow, P->n_fast, P->n_pos, P->mon_mean, step,
-                                P->r->eta, scan_maps, P->offbragg_maps, P->offbragg_tiles_min, px};
+                                P->r->eta, scan_maps, P->offbragg_maps, P->offbragg_tiles_min, px,
+                                before_frames, P->drift_counters_tried};
         if (rc == QMAP_OK)
             rc = qmap_drift_measure(&in, &dm);
+        if (rc == QMAP_OK && dm.needs_frames) {   /* issue 18: measured after the quick-look pass */
+            P->drift_counters_tried = 1;
+            *decided = 0;
+            free(step);
+            free(dm.meas_r);
+            free(dm.meas_c);
+            return QMAP_OK;
+        }
         for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
             P->r->measured_shift_x[s] = dm.meas_c[s] * sx;
             P->r->measured_shift_y[s] = dm.meas_r[s] * sy;

@@ -8,7 +8,9 @@
  * first scan is the reference), as whole map pixels (P->row_shift, P->col_shift: the
  * re-indexing) and fractional ones (P->row_shift_f, P->col_shift_f, P->subpixel: the
  * interpolated application, drift_apply.c); the measured and fitted shifts and the
- * confidence figures go to the results. The measurement itself is drift_choose.h. */
-int qmap_drift(pipeline *P, const double *scan_maps);
+ * confidence figures go to the results. The measurement itself is drift_choose.h.
+ * before_frames (issue 18): called before the quick-look pass, scan_maps NULL; *decided = 0
+ * when the drift needs the frame signals (then call again after the pass, before_frames 0). */
+int qmap_drift(pipeline *P, const double *scan_maps, int before_frames, int *decided);
 
 #endif

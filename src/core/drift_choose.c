@@ -176,8 +176,16 @@ int qmap_drift_measure(const qmap_drift_inputs *in, qmap_drift_outcome *out)
         qmap_drift_signal want = in->o->shift_signal;
         char name[128] = "";
         c = 0;
-        if (want == QMAP_DRIFT_SIGNAL_AUTO || want == QMAP_DRIFT_SIGNAL_COUNTER)
+        if ((want == QMAP_DRIFT_SIGNAL_AUTO || want == QMAP_DRIFT_SIGNAL_COUNTER) && !in->skip_counters)
             c = best_counter(in, maps, work, name, sizeof name);
+        if (!(c > 0) && in->counters_only && want != QMAP_DRIFT_SIGNAL_COUNTER) {
+            /* issue 18: the frame signals (quick-look pass) are next; nothing decided yet */
+            out->needs_frames = 1;
+            free(maps);
+            free(work);
+            free(step);
+            return QMAP_OK;
+        }
         if (c > 0) {
             snprintf(out->signal, sizeof out->signal, "counter %s", name);
         } else if ((want == QMAP_DRIFT_SIGNAL_AUTO || want == QMAP_DRIFT_SIGNAL_OFFBRAGG) &&

@@ -18,6 +18,9 @@ typedef struct {
     const double *offbragg_maps;     /* n_scans*n_pos off-Bragg detector maps (quick-look pass), or NULL */
     int offbragg_tiles_min;          /* fewest detector tiles (of QMAP_OFFBRAGG_TILES) a scan used */
     double offbragg_pixels;          /* unmasked detector pixels */
+    int counters_only;               /* before any frame is read (bragg_maps, offbragg_maps NULL): stop
+                                        with needs_frames = 1 where the choice would go past the counters */
+    int skip_counters;               /* the counters were already tried (counters_only) and had no contrast */
 } qmap_drift_inputs;
 
 typedef struct {
@@ -28,6 +31,7 @@ typedef struct {
     double contrast, resid_rms_px, halves_px;
     double sigma_last_px;            /* 1-sigma uncertainty of the drift at the last scan (pixels) */
     char signal[160];
+    int needs_frames;                /* counters_only: no counter has contrast, the frame signals are next */
 } qmap_drift_outcome;
 
 /* Measure the drift as drift_choose.c describes. Fails only on no memory, cancellation,

@@ -88,7 +88,15 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
         qmap_gap_rows_needed(pass->gaps->layout, row0, row1, &read0, &read1);
     }
     int err = 0, err_frame = n_frames;
-    int n_chunks = (n_frames + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
+    /* issue 18: a sample of the frames, one in `stride`, each fetched alone */
+    int stride = pass->stride > 1 ? pass->stride : 1, first = stride / 2, f_lo = pass->first_frame;
+    if (stride == 1) {
+        first = f_lo > 0 ? f_lo : 0;
+    } else if (f_lo > first) {   /* MPI position split (issue 18): the sampled frames of this rank */
+        first += (f_lo - first + stride - 1) / stride * stride;
+    }
+    int n_sel = n_frames > first ? (n_frames - first + stride - 1) / stride : 0;
+    int n_chunks = (n_sel + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
     char msg[1024] = "";
 #pragma omp parallel num_threads(ws->n)
     {
@@ -102,21 +110,23 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
             if (failed)
                 continue;
             int f0 = c * QMAP_SPARSE_FETCH;
-            int m = n_frames - f0 < QMAP_SPARSE_FETCH ? n_frames - f0 : QMAP_SPARSE_FETCH;
-            int e = qmap_check_cancel(), ef = f0;
-            if (!e) e = qmap_frame_reader_fetch(rd, w, f0, m, read0, read1);
+            int m = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
+            int e = qmap_check_cancel(), ef = first + f0 * stride;
+            if (!e && stride == 1) e = qmap_frame_reader_fetch(rd, w, first + f0, m, read0, read1);
             for (int i = 0; i < m && !e; i++) {
-                if (pass->skip && pass->skip(pass->ctx, f0 + i))
+                int f = first + (f0 + i) * stride;
+                if (pass->skip && pass->skip(pass->ctx, f))
                     continue;
                 qmap_sparse_frame fr, corrected;
-                ef = f0 + i;
-                e = qmap_frame_reader_decode(rd, w, i, &fr);
+                ef = f;
+                if (stride > 1) e = qmap_frame_reader_fetch(rd, w, f, 1, read0, read1);
+                if (!e) e = qmap_frame_reader_decode(rd, w, stride == 1 ? i : 0, &fr);
                 if (!e && pass->gaps) {   /* gaps (issue 11) */
                     e = qmap_gap_correct_sparse(pass->gaps, ws->gw[tid], read0, read1, row0, row1,
                                                 &fr, &corrected);
                     fr = corrected;
                 }
-                if (!e) e = pass->frame(pass->ctx, tid, f0 + i, &fr);
+                if (!e) e = pass->frame(pass->ctx, tid, f, &fr);
             }
             if (e) {
 #pragma omp critical(qmap_frame_loop_error)
@@ -128,7 +138,7 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
                 }
             }
             if (tid == 0 && pass->tick && c % 8 == 0)
-                pass->tick(pass->ctx, (double)f0 / n_frames);
+                pass->tick(pass->ctx, (double)f0 / (n_sel ? n_sel : 1));
         }
     }
     if (err)

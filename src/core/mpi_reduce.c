@@ -3,7 +3,10 @@
  *
  * Why this split: scans are independent (one frame per map position each), so ranks take
  * contiguous blocks of scans, and every accumulator of the pipeline is a plain sum over
- * scans: an in-place MPI_Allreduce(SUM) gives every rank the same totals. A rank that
+ * scans: an in-place MPI_Allreduce(SUM) gives every rank the same totals. With more ranks
+ * than scans (issue 18) the ranks take blocks of map positions of every scan instead (the
+ * sums are over frames just as well); what needs a whole scan at once (its off-Bragg map,
+ * the measured positions of its sub-pixel drift application) is reduced scan by scan. A rank that
  * owns no part of a sum contributes exact zeros, so per-scan quantities are bit-identical
  * to a single-process run; sums over scans differ only by the order of additions.
  * Without MPI (or not started by mpirun) everything here is a no-op on one rank.
@@ -88,6 +91,26 @@ void qmap_mpi_scan_range(int n_scans, int *lo, int *hi)
     int size = qmap_mpi_size(), rank = qmap_mpi_rank();
     *lo = (int)((long)n_scans * rank / size);
     *hi = (int)((long)n_scans * (rank + 1) / size);
+}
+
+int qmap_mpi_split_positions(int n_scans)
+{
+    return qmap_mpi_size() > n_scans;
+}
+
+void qmap_mpi_work(int n_scans, int n_pos, int *s_lo, int *s_hi, int *p_lo, int *p_hi)
+{
+    if (!qmap_mpi_split_positions(n_scans)) {
+        qmap_mpi_scan_range(n_scans, s_lo, s_hi);
+        *p_lo = 0;
+        *p_hi = n_pos;
+        return;
+    }
+    int size = qmap_mpi_size(), rank = qmap_mpi_rank();
+    *s_lo = 0;
+    *s_hi = n_scans;
+    *p_lo = (int)((long)n_pos * rank / size);
+    *p_hi = (int)((long)n_pos * (rank + 1) / size);
 }
 
 #ifdef QMAP_HAVE_MPI

@@ -8,6 +8,7 @@
  * atan2(qx - <qx>, qy - <qy>) (the sxdm convention, docs/sxdm-reference.md section 10).
  */
 #include "pipeline.h"
+#include "log.h"
 #include "qmap/error.h"
 #include "qmap/fit.h"
 
@@ -48,7 +49,7 @@ static void gaussian_fits(const qmap_accumulators *acc, qmap_results *r)
             x[k] = qmap_axis_center(&r->axes[a], k);
 #pragma omp parallel
         {
-            double *y = malloc(n * sizeof *y);
+            double *y = malloc(3 * (size_t)n * sizeof *y);   /* y, then the fit's work (issue 18) */
 #pragma omp for schedule(dynamic, 16)
             for (int p = 0; p < acc->n_pos; p++) {
                 if (!y || !(r->maps[QMAP_MAP_INTENSITY][p] > 0))
@@ -56,7 +57,7 @@ static void gaussian_fits(const qmap_accumulators *acc, qmap_results *r)
                 const double *pr = acc->proj[a] + (size_t)p * n;
                 for (int k = 0; k < n; k++)
                     y[k] = acc->hits_proj[a][k] > 0 ? pr[k] / acc->hits_proj[a][k] : 0;
-                qmap_gauss_fit f = qmap_fit_gaussian(x, y, n);
+                qmap_gauss_fit f = qmap_fit_gaussian_work(x, y, n, y + n);
                 r->fit[a].status[p] = (uint8_t)f.status;
                 if (f.status) {
                     r->fit[a].center[p] = f.center;
@@ -152,8 +153,11 @@ void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r)
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r)
 {
+    qmap_stage_clock clk;   /* -v (issue 18) */
+    qmap_stage_clock_start(&clk);
     moments(acc, r);
     gaussian_fits(acc, r);
+    qmap_stage_time(o, &clk, "  of which moments+fits");
     int rc = particle_mask(o, r, acc->n_pos);
     if (rc < 0)
         return rc;

@@ -79,16 +79,27 @@ typedef struct {
     void (*tick)(void *ctx, double fraction);
     /* gaps (issue 11): chip-gap correction applied to each frame before `frame` (NULL: none) */
     const struct qmap_gap_setup_s *gaps;
+    /* issue 18: read only frames stride/2 + k*stride (0 or 1 = every frame) */
+    int stride;
+    /* issue 18 (MPI, more ranks than scans): frames before this one are another rank's */
+    int first_frame;
 } qmap_frame_pass;
 
-/* Frames [0, n_frames), detector rows [row0, row1), dealt to the threads in fixed chunks;
- * the first error (lowest frame) is returned. */
+/* Frames [first_frame, n_frames) (or those of one in `stride` frames), detector rows
+ * [row0, row1), dealt to the threads in fixed chunks; the first error (lowest frame) is
+ * returned. */
 int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
                         int row1, const qmap_frame_pass *pass);
 
 /* MPI (mpi_reduce.c): without MPI, or when the process was not started by mpirun, one
  * rank. Scans [*lo, *hi) are this rank's share. */
 void qmap_mpi_scan_range(int n_scans, int *lo, int *hi);
+/* Issue 18: this rank's work, scans [*s_lo, *s_hi) x map positions (frames) [*p_lo, *p_hi).
+ * With no more ranks than scans, blocks of whole scans (positions: all); with more ranks than
+ * scans (qmap_mpi_split_positions), every rank reads every scan, a block of its positions,
+ * so that no rank idles. */
+int qmap_mpi_split_positions(int n_scans);
+void qmap_mpi_work(int n_scans, int n_pos, int *s_lo, int *s_hi, int *p_lo, int *p_hi);
 /* Element-wise sums over all ranks, in place on every rank (no-ops on one rank). */
 int qmap_mpi_sum_doubles(double *v, size_t n);
 int qmap_mpi_sum_floats(float *v, size_t n);

@@ -5,11 +5,14 @@
  * pass 1 (quick look) gives per-scan intensity maps for the drift correction and the
  * map-averaged reciprocal space for the VOI; pass 2 reads only the detector rows that
  * reach the VOI and accumulates, per map position, exact Q moments and projections.
+ * Issue 18: the drift is tried first without frames (given, none, a counter); when that
+ * decides it, pass 1 reads only a sample of each scan's frames (quicklook.c).
  * Frames run on all OpenMP threads with per-thread partial sums; under mpirun the scans
  * are split over the ranks and the sums reduced (mpi_reduce.c).
  * Memory is bounded by the map size times the number of bins, never by the frame count.
  * The cancel flag is polled between frame batches and stages (QMAP_ERR_CANCELLED), and the
- * accumulation pass can save its sums after every scan and resume from them (checkpoint.c).
+ * accumulation pass can save its sums after the scans (at most every 30 s from the CLI) and
+ * resume from them (checkpoint.c).
  *
  * This file only sequences the stages, each in its own file of src/core (see
  * docs/architecture.md): setup.c, detector_mask.c, quicklook.c + select_voi.c, drift.c,
@@ -44,18 +47,36 @@ static int run(pipeline *P, qmap_results **out)
     qmap_scan_plan *plans = calloc(P->n_scans, sizeof *plans);
     qmap_accumulators A = {0};
     int rc = plans ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory");
+    qmap_stage_clock clk;   /* -v: wall and CPU seconds of every stage */
+    qmap_stage_clock_start(&clk);
     if (rc == QMAP_OK) rc = qmap_setup_geometry(P);
     if (rc == QMAP_OK) rc = qmap_setup_saturation(P);
     if (rc == QMAP_OK) rc = qmap_setup_monitor(P);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "setup");
     if (rc == QMAP_OK) rc = qmap_build_mask(P);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "mask + hot pixels");
     if (rc == QMAP_OK)   /* gaps (issue 11) */
         rc = qmap_gap_choose(o, qmap_dataset_scan(P->ds, 0)->detector, P->rows, P->cols, P->mask,
                              P->r, &P->gaps, &P->gaps_on);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_q_range(P, lo, hi, step);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "gaps + q range");
     if (rc == QMAP_OK) rc = qmap_check_cancel();
+    /* issue 18: a drift that needs no frame signal is decided first; then the quick look
+     * only places the VOI and reads a sample of the frames */
+    int drift_decided = 0;
+    if (rc == QMAP_OK) rc = qmap_drift(P, NULL, 1, &drift_decided);
+    P->quicklook_stride = drift_decided && !o->quicklook_full ? qmap_quicklook_stride(P->n_pos, P->n_fast) : 1;
+    if (rc == QMAP_OK && P->quicklook_stride > 1)
+        qmap_log(o, "quick look: the drift needs no frame signal; 1 frame in %d of each scan places the VOI "
+                    "(--quick-look full reads all)", P->quicklook_stride);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, drift_decided ? "drift" : "drift (counters tried)");
     if (rc == QMAP_OK) rc = qmap_choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
-    if (rc == QMAP_OK) rc = qmap_drift(P, scan_maps);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "quick look (pass 1)");
+    if (rc == QMAP_OK && !drift_decided) {
+        rc = qmap_drift(P, scan_maps, 0, &drift_decided);
+        if (rc == QMAP_OK) qmap_stage_time(o, &clk, "drift");
+    }
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_build_plans(P, voi, plans);
     if (rc == QMAP_OK) rc = qmap_check_cancel();
@@ -87,9 +108,12 @@ static int run(pipeline *P, qmap_results **out)
         rc = qmap_accumulators_alloc(P, voi, &A);
     }
     if (rc == QMAP_OK && o->save_qspace) rc = qmap_alloc_qspace_cube(P, &A);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "plans + bins");
     if (rc == QMAP_OK) rc = qmap_accumulate(P, plans, &A);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "accumulate (pass 2)");
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
+    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "maps + Gaussian fits");
     qmap_accumulators_free(&A);
     for (int s = 0; plans && s < P->n_scans; s++)
         qmap_scan_plan_free(&plans[s]);
@@ -129,7 +153,10 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
                             .shift_counter = o->shift_counter, .skip_bad_scans = o->skip_bad_scans,
                             .scans = o->scans /* series (issue 11) */};
-    pipeline P = {.o = o};
+    qmap_q_cache qcache = {0, {0}, NULL};   /* issue 18 */
+    pipeline P = {.o = o, .qcache = &qcache};
+    qmap_stage_clock clk;
+    qmap_stage_clock_start(&clk);
     rc = qmap_dataset_open(o->input, &oo, &P.ds);
     if (rc < 0)
         return rc;
@@ -146,6 +173,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     P.n_fast = s0->title.n_fast;
     P.n_slow = s0->title.n_slow;
     P.n_pos = P.n_fast * P.n_slow;
+    qcache.d = malloc(3 * P.n_pix * sizeof *qcache.d);   /* optional: without it Q is computed in full */
     P.r = qmap_results_new(P.n_fast, P.n_slow, P.n_scans, o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0);
     P.row_shift = calloc(P.n_scans, sizeof(int));
     P.col_shift = calloc(P.n_scans, sizeof(int));
@@ -189,6 +217,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
                 qmap_log(o, "hkl %d,%d,%d is not 0,0,l: no c map", o->hkl[0], o->hkl[1], o->hkl[2]);
         }
         qmap_fill_positions(&P);
+        qmap_stage_time(o, &clk, "open dataset");
         rc = run(&P, out);
     }
     qmap_results_free(P.r);
@@ -204,6 +233,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.row_shift_f);
     free(P.col_shift_f);
     free(P.tile_of);
+    free(qcache.d);
     qmap_dataset_close(P.ds);
     return rc;
 }

@@ -137,6 +137,10 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
         if (strcmp(value, "nearest") == 0) o->shift_subpixel = 0;
         else if (strcmp(value, "interpolate") == 0) o->shift_subpixel = 1;
         else return qmap_error(QMAP_ERR_VALUE, "--shift-apply: '%s' must be nearest or interpolate", value);
+    } else if (strcmp(key, "quick-look") == 0) {   /* issue 18 */
+        if (strcmp(value, "full") == 0) o->quicklook_full = 1;
+        else if (strcmp(value, "sample") == 0) o->quicklook_full = 0;
+        else return qmap_error(QMAP_ERR_VALUE, "--quick-look: '%s' must be sample or full", value);
     } else if (strcmp(key, "voi") == 0) {
         if ((rc = voi(key, value, o->voi)) < 0)
             return rc;

@@ -3,6 +3,10 @@
  * reciprocal space for the VOI. Each frame is read once, as its non-zero pixels. For the
  * automatic drift the same pass also sums each frame per detector tile, from which the
  * off-Bragg (fluorescence) map of each scan is made (drift_signal.c).
+ * Issue 18: when the drift needs no frame signal (given, none, or measured on a counter,
+ * decided before this pass) the pass reads only one frame in P->quicklook_stride of every
+ * scan (qmap_quicklook_stride): the coarse space only places the VOI and draws the
+ * overview, and a sample of the map stands for its average (scaled to the scan's frames).
  */
 #include "quicklook.h"
 #include "log.h"
@@ -14,6 +18,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define QUICKLOOK_SAMPLE_FRAMES 100
+#define QUICKLOOK_MAX_STRIDE 128
 
 /* Range of Q over unmasked pixels of all scans and the natural sampling step. */
 int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
@@ -46,17 +53,20 @@ int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
         for (int a = 0; a < 3; a++) {
             const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
             double l = lo[a], h = hi[a], st = step[a];   /* min/max: exact in any order */
-#pragma omp parallel for schedule(static) reduction(min : l) reduction(max : h, st)
+        /* one thread (issue 18): ~1 ms of work per scan and axis, less than what a parallel
+         * region costs when other processes share the cores */
             for (int i = 0; i < P->rows; i++)
                 for (int j = 0; j < P->cols; j++) {
                     size_t p = (size_t)i * P->cols + j;
                     if (P->mask[p])
                         continue;
-                    l = fmin(l, c[p]);
-                    h = fmax(h, c[p]);
-                    if (j + 1 < P->cols) st = fmax(st, fabs(c[p + 1] - c[p]));
-                    if (i + 1 < P->rows) st = fmax(st, fabs(c[p + P->cols] - c[p]));
-                    if (si > 0) st = fmax(st, fabs(c[p] - pv[p]));
+                    /* comparisons, not fmin/fmax calls (Q is finite; issue 18: same values) */
+                    double v = c[p], e;
+                    l = v < l ? v : l;
+                    h = v > h ? v : h;
+                    if (j + 1 < P->cols && (e = fabs(c[p + 1] - v)) > st) st = e;
+                    if (i + 1 < P->rows && (e = fabs(c[p + P->cols] - v)) > st) st = e;
+                    if (si > 0 && (e = fabs(v - pv[p])) > st) st = e;
                 }
             lo[a] = l;
             hi[a] = h;
@@ -133,7 +143,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
-    if (rc == QMAP_OK && P->o->shift_mode == QMAP_SHIFT_AUTO && !P->o->shift_counter && P->n_scans > 1 &&
+    if (rc == QMAP_OK && P->quicklook_stride <= 1 && P->o->shift_mode == QMAP_SHIFT_AUTO &&
+        !P->o->shift_counter && P->n_scans > 1 &&
         (P->o->shift_signal == QMAP_DRIFT_SIGNAL_AUTO || P->o->shift_signal == QMAP_DRIFT_SIGNAL_OFFBRAGG)) {
         P->drift_tiles = malloc((size_t)P->n_pos * QMAP_OFFBRAGG_TILES * sizeof *P->drift_tiles);
         P->tile_of = malloc(P->n_pix * sizeof *P->tile_of);
@@ -151,11 +162,12 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         }
     }
     double missing = 0;
-    int s_lo = 0, s_hi = 0;
-    qmap_mpi_scan_range(P->n_scans, &s_lo, &s_hi);
+    /* MPI: blocks of scans, or with more ranks than scans blocks of positions (issue 18) */
+    int s_lo = 0, s_hi = 0, p_lo = 0, p_hi = 0, by_pos = qmap_mpi_split_positions(P->n_scans);
+    qmap_mpi_work(P->n_scans, P->n_pos, &s_lo, &s_hi, &p_lo, &p_hi);
     for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         double *map = *scan_maps + (size_t)s * P->n_pos;
-        for (int p = 0; p < P->n_pos; p++)
+        for (int p = p_lo; p < p_hi; p++)
             map[p] = NAN;
         memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
         memset(absent, 0, (size_t)nth * sizeof *absent);
@@ -164,14 +176,20 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         qmap_frame_reader *rd = NULL;
         int nf = 0;
         rc = qmap_stage_open_reader(P, s, &rd, &nf);
-        missing += P->n_pos - nf;
+        missing += p_hi > (nf > p_lo ? nf : p_lo) ? p_hi - (nf > p_lo ? nf : p_lo) : 0;
         memset(bad, 0, (size_t)nth * sizeof *bad);
         quick_look_pass Q = {P, s, map, fsum, absent, bad};
         qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
-        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL};
+        qmap_frame_pass pass = {&Q, NULL, quick_look_frame, quick_look_tick, P->gaps_on ? &gs : NULL,
+                                P->quicklook_stride, p_lo};
         if (rc == QMAP_OK)
-            rc = qmap_for_each_frame(rd, ws, nf, 0, P->rows, &pass);
+            rc = qmap_for_each_frame(rd, ws, nf < p_hi ? nf : p_hi, 0, P->rows, &pass);
         qmap_frame_reader_close(rd);
+        if (by_pos && P->drift_tiles) {   /* issue 18: the off-Bragg map needs the whole scan */
+            rc = qmap_mpi_agree(rc);
+            if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(map, (size_t)P->n_pos);
+            if (rc == QMAP_OK) rc = qmap_mpi_sum_floats(P->drift_tiles, (size_t)P->n_pos * QMAP_OFFBRAGG_TILES);
+        }
         if (rc < 0)
             break;
         for (int t = 0; t < nth; t++)
@@ -194,26 +212,34 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             bin[p] = P->mask[p] || b0 < 0 || b1 < 0 || b2 < 0
                          ? -1 : ((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
         }
+        /* issue 18: a sample of the frames stands for the whole scan (scaled to its frames) */
+        int k = P->quicklook_stride > 1 ? P->quicklook_stride : 1;
+        int sampled = k == 1 ? nf : (nf > k / 2 ? (nf - k / 2 + k - 1) / k : 0);
+        double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
         for (size_t p = 0; p < P->n_pix; p++)
             if (bin[p] >= 0) {
-                cs->sum[bin[p]] += fsum[p];
-                cs->hits[bin[p]] += 1;
+                cs->sum[bin[p]] += k == 1 ? fsum[p] : fsum[p] * scale;
+                if (!by_pos || qmap_mpi_rank() == 0)   /* every rank saw this scan: count it once */
+                    cs->hits[bin[p]] += 1;
             }
     }
     /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
     rc = qmap_mpi_agree(rc);
-    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(*scan_maps, (size_t)P->n_scans * P->n_pos);
+    if (rc == QMAP_OK && !(by_pos && P->drift_tiles))   /* else reduced scan by scan */
+        rc = qmap_mpi_sum_doubles(*scan_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
-    if (rc == QMAP_OK && P->offbragg_maps)   /* drift (issue 12); tiles_min stays this rank's (log only) */
+    if (rc == QMAP_OK && P->offbragg_maps && !by_pos)   /* drift (issue 12); tiles_min stays this rank's (log only) */
         rc = qmap_mpi_sum_doubles(P->offbragg_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK && missing > 0)
-        qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total; "
-                       "those positions are NaN", (long)missing);
+        qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total%s; "
+                       "those positions are NaN", (long)missing,
+                 P->quicklook_stride > 1 ? " (missing ones counted among the sampled frames)" : "");
     if (rc == QMAP_OK)
-        rc = qmap_report_bad_values(P, &bad_total, "quick-look pass: unmasked pixels of every frame",
-                               "bad_pixel_values");
+        rc = qmap_report_bad_values(P, &bad_total, P->quicklook_stride > 1
+                                    ? "quick-look pass: unmasked pixels of the sampled frames"
+                                    : "quick-look pass: unmasked pixels of every frame", "bad_pixel_values");
     qmap_frame_workers_free(ws);
     free(fsum);
     free(q);
@@ -221,4 +247,29 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     free(absent);
     free(bad);
     return rc;
+}
+
+/* issue 18: frames of a scan read by the quick-look pass when its maps are not needed (the
+ * drift is decided without frames): about one in n_pos/100, at most one in 128, so that
+ * every scan keeps at least ~100 frames; the stride is prime to the fast axis so that the
+ * sample moves along the rows and covers the whole map, not a few columns. */
+static int gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+int qmap_quicklook_stride(int n_pos, int n_fast)
+{
+    int k = n_pos / QUICKLOOK_SAMPLE_FRAMES;
+    if (k <= 1)
+        return 1;
+    k = k > QUICKLOOK_MAX_STRIDE ? QUICKLOOK_MAX_STRIDE : k;
+    while (n_fast > 1 && gcd(k, n_fast) != 1)
+        k++;
+    return k;
 }

@@ -11,4 +11,7 @@ int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3]);
  * and the coarse map-averaged reciprocal space cs (axes set by the caller). */
 int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs);
 
+/* issue 18: one frame in this many is read by a quick-look pass whose maps are not needed. */
+int qmap_quicklook_stride(int n_pos, int n_fast);
+
 #endif

@@ -21,7 +21,12 @@ void qmap_series_log(const qmap_process_options *o, const qmap_dataset *ds, qmap
         qmap_results_param(r, "series", "%s", sv[0].scans);
     }
     free(sv);
-    if (qmap_mpi_size() > 1) {
+    if (qmap_mpi_size() > qmap_dataset_n_scans(ds)) {   /* issue 18 */
+        qmap_log(o, "MPI: %d ranks share the %d scans: more ranks than scans, so every rank reads every "
+                    "scan, a block of about %d map positions of each", qmap_mpi_size(), qmap_dataset_n_scans(ds),
+                 (qmap_dataset_scan(ds, 0)->title.n_fast * qmap_dataset_scan(ds, 0)->title.n_slow +
+                  qmap_mpi_size() - 1) / qmap_mpi_size());
+    } else if (qmap_mpi_size() > 1) {
         char split[2048];
         qmap_series_rank_split(ds, qmap_mpi_size(), split, sizeof split);
         qmap_log(o, "MPI: %d ranks share the %d scans: %s", qmap_mpi_size(), qmap_dataset_n_scans(ds),

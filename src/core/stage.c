@@ -4,6 +4,8 @@
 #include "qmap/frames.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Factor applied to frame f of scan s (0 = frame unusable). */
 double qmap_frame_factor(const pipeline *P, int s, int f)
@@ -28,11 +30,52 @@ int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int
 }
 
 /* Full-frame Q of scan s into three arrays of n_pix. */
+/* issue 18: do two transforms share their detector part (all qmap_pixel_q uses before the
+ * sample rotation)? */
+static int same_detector(const qmap_q_transform *a, const qmap_q_transform *b)
+{
+    return memcmp(&a->g, &b->g, sizeof a->g) == 0 && memcmp(a->m_det, b->m_det, sizeof a->m_det) == 0 &&
+           memcmp(a->v_row, b->v_row, sizeof a->v_row) == 0 && memcmp(a->v_col, b->v_col, sizeof a->v_col) == 0;
+}
+
 void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
 {
     qmap_q_transform t;
     qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
-    qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
+    qmap_q_cache *c = P->qcache;
+    if (!c || !c->d) {
+        qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
+        return;
+    }
+    const qmap_detector_geometry *g = &t.g;
+    if (!c->valid || !same_detector(&c->key, &t)) {
+        /* the per-pixel detector part, computed exactly as qmap_pixel_q does */
+        double *d = c->d;
+        int nc = P->cols;
+#pragma omp parallel for schedule(static)
+        for (int i = 0; i < P->rows; i++)
+            for (int j = 0; j < nc; j++) {
+                double dr = i - g->center_row, dc = j - g->center_col, r[3], kf[3];
+                for (int a = 0; a < 3; a++)
+                    r[a] = (a == 0 ? g->distance_m : 0.0) + dr * t.v_row[a] + dc * t.v_col[a];
+                double n = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+                for (int a = 0; a < 3; a++)
+                    kf[a] = (t.m_det[a][0] * r[0] + t.m_det[a][1] * r[1] + t.m_det[a][2] * r[2]) / n;
+                double *dp = d + 3 * ((size_t)i * nc + j);
+                dp[0] = kf[0] - 1.0;
+                dp[1] = kf[1];
+                dp[2] = kf[2];
+            }
+        c->key = t;
+        c->valid = 1;
+    }
+    const double *d = c->d;
+    double *out[3] = {qx, qy, qz};
+    for (size_t p = 0; p < P->n_pix; p++) {   /* one thread: ~1 ms per scan (see quicklook.c) */
+        const double *dp = d + 3 * p;
+        for (int a = 0; a < 3; a++)
+            out[a][p] = t.k * (t.m_sample_t[a][0] * dp[0] + t.m_sample_t[a][1] * dp[1] + t.m_sample_t[a][2] * dp[2]);
+    }
 }
 
 /* Log (and store under `param` when any) the bad readings a pass ignored, summed over

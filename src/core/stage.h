@@ -11,6 +11,15 @@
 #include "qmap/gaps.h"            /* gaps (issue 11) */
 #include "qmap/geometry_calib.h"  /* calibration (issue 11) */
 
+/* issue 18: the detector part of the pixel -> Q transform (unit outgoing direction minus the
+ * incident one, in the lab frame) of the last scan, reused while the detector does not move
+ * between scans (only the sample angles do): Q of a scan is then one 3 x 3 product per pixel. */
+typedef struct {
+    int valid;
+    qmap_q_transform key;           /* its detector fields (g, m_det, v_row, v_col) are the key */
+    double *d;                      /* 3 * n_pix, per pixel interleaved */
+} qmap_q_cache;
+
 /* Everything the passes share. */
 typedef struct {
     const qmap_process_options *o;
@@ -35,6 +44,9 @@ typedef struct {
     qmap_gap_layout gaps;           /* gaps (issue 11): chip-gap layout, corrected when gaps_on */
     int gaps_on;
     qmap_detector_calib *calib;     /* calibration (issue 11): per scan mu, detrot, tilt, azimuth */
+    int drift_counters_tried;       /* issue 18: the counters were tried before the frames, no contrast */
+    int quicklook_stride;           /* issue 18: the quick-look pass reads 1 frame in this many (1 = all) */
+    qmap_q_cache *qcache;           /* issue 18: see qmap_q_cache (NULL: no cache) */
 } pipeline;
 
 /* Factor applied to frame f of scan s (monitor normalisation; 0 = frame unusable). */

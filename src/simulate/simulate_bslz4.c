@@ -57,8 +57,19 @@ static long encode_block(const int32_t *in, int m, uint8_t *out, size_t cap, uin
     if (cap < 4)
         return -1;
     transpose_sparse(in, m, planes);
-    int c = LZ4_compress_default((const char *)planes, (char *)out + 4, m * 4,
-                                 (int)(cap - 4 < 0x7fffffff ? cap - 4 : 0x7fffffff));
+    /* issue 18: one LZ4 stream per thread, reset cheaply before every block (the first block
+     * of a new chain: independent, as the format needs), instead of LZ4_compress_default's
+     * 16 KiB table clear per 8 KiB block */
+    static _Thread_local LZ4_stream_t stream;
+    static _Thread_local int stream_ready;
+    if (!stream_ready) {
+        LZ4_initStream(&stream, sizeof stream);
+        stream_ready = 1;
+    } else {
+        LZ4_resetStream_fast(&stream);
+    }
+    int c = LZ4_compress_fast_continue(&stream, (const char *)planes, (char *)out + 4, m * 4,
+                                       (int)(cap - 4 < 0x7fffffff ? cap - 4 : 0x7fffffff), 1);
     if (c <= 0)
         return -1;
     put_be(out, (uint64_t)c, 4);

@@ -27,6 +27,7 @@ void qmap_sim_rng_seed(qmap_sim_rng *r, uint64_t seed, uint64_t a, uint64_t b);
 double qmap_sim_uniform(qmap_sim_rng *r);          /* in (0, 1) */
 double qmap_sim_normal(qmap_sim_rng *r);           /* N(0, 1) */
 int32_t qmap_sim_poisson(qmap_sim_rng *r, double lambda);
+int32_t qmap_sim_poisson_nonzero(qmap_sim_rng *r, double lambda);   /* given that it is >= 1 */
 
 /* The crystal at one sample point. */
 typedef struct {

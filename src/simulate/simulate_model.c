@@ -8,6 +8,7 @@
  * Gaussian is only evaluated inside a per-scan detector window (6 sigma around every
  * Q0 of the particle); the rest of a frame is sparse background drawn by geometric
  * skips. Every frame has its own RNG stream, so output does not depend on threads.
+ * The random numbers are in simulate_rng.c, the ground truth in simulate_truth.c.
  */
 #include "simulate_internal.h"
 #include "qmap/gaps.h"   /* gaps (issue 11) */
@@ -22,100 +23,6 @@
 #define WINDOW_SIGMAS 6.0
 #define TAPER_START 0.75       /* rho where the intensity starts to fall to 0 at rho = 1 */
 #define MONITOR_MEAN 1e5
-
-/* ---------------------------------------------------------------- random numbers */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-void qmap_sim_rng_seed(qmap_sim_rng *r, uint64_t seed, uint64_t a, uint64_t b)
-{
-    uint64_t x = seed;
-    uint64_t h = splitmix64(&x) ^ (a * 0xD1B54A32D192ED03ULL);
-    h = splitmix64(&h) ^ (b * 0xAEF17502108EF2D9ULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&h);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static inline uint64_t next_u64(qmap_sim_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
-
-double qmap_sim_uniform(qmap_sim_rng *r)
-{
-    return ((double)(next_u64(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-double qmap_sim_normal(qmap_sim_rng *r)
-{
-    double u = qmap_sim_uniform(r), v = qmap_sim_uniform(r);
-    return sqrt(-2.0 * log(u)) * cos(2.0 * QMAP_SIM_PI * v);
-}
-
-/* Hoermann's PTRS transformed rejection, for lambda >= 10. */
-static int32_t poisson_ptrs(qmap_sim_rng *r, double lam)
-{
-    double slam = sqrt(lam), loglam = log(lam);
-    double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-    double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
-    for (;;) {
-        double u = qmap_sim_uniform(r) - 0.5, v = qmap_sim_uniform(r);
-        double us = 0.5 - fabs(u);
-        double k = floor((2.0 * a / us + b) * u + lam + 0.43);
-        if (us >= 0.07 && v <= vr)
-            return (int32_t)k;
-        if (k < 0 || (us < 0.013 && v > us))
-            continue;
-        if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
-            -lam + k * loglam - lgamma(k + 1.0))
-            return (int32_t)k;
-    }
-}
-
-int32_t qmap_sim_poisson(qmap_sim_rng *r, double lam)
-{
-    if (!(lam > 0))
-        return 0;
-    if (lam >= 10.0)
-        return poisson_ptrs(r, lam);
-    double limit = exp(-lam), prod = qmap_sim_uniform(r);
-    int32_t k = 0;
-    while (prod > limit) {
-        k++;
-        prod *= qmap_sim_uniform(r);
-    }
-    return k;
-}
-
-/* Poisson(lam) conditioned on being >= 1, by inversion (lam small). */
-static int32_t poisson_nonzero(qmap_sim_rng *r, double lam)
-{
-    double target = qmap_sim_uniform(r) * -expm1(-lam);
-    double pk = exp(-lam) * lam, c = pk;
-    int32_t k = 1;
-    while (target > c && k < 1000) {
-        k++;
-        pk *= lam / k;
-        c += pk;
-    }
-    return k;
-}
 
 /* ---------------------------------------------------------------- the crystal */
 
@@ -260,7 +167,7 @@ static void add_background(qmap_sim_rng *r, double bg, int32_t *img, size_t npix
         idx += 1.0 + floor(-log(qmap_sim_uniform(r)) / bg);
         if (idx >= (double)npix)
             return;
-        img[(size_t)idx] = poisson_nonzero(r, bg);
+        img[(size_t)idx] = qmap_sim_poisson_nonzero(r, bg);
     }
 }
 
@@ -660,102 +567,3 @@ void qmap_sim_model_free(qmap_sim_model *m)
     memset(m, 0, sizeof *m);
 }
 
-/* ---------------------------------------------------------------- ground truth */
-
-static double *alloc_map(size_t n, int *fail)
-{
-    double *a = malloc(sizeof(double) * n);
-    if (!a)
-        *fail = 1;
-    return a;
-}
-
-static void truth_point(const qmap_sim_model *m, qmap_sim_truth *t, size_t i, double sx,
-                        double sy)
-{
-    qmap_sim_point pt;
-    int in = qmap_sim_point_at(m, sx, sy, &pt);
-    t->mask[i] = (uint8_t)in;
-    t->intensity[i] = 0.0;
-    if (!in) {
-        t->qx[i] = t->qy[i] = t->qz[i] = t->q[i] = t->d[i] = NAN;
-        t->sigma_qx[i] = t->sigma_qy[i] = t->sigma_qz[i] = NAN;
-        return;
-    }
-    for (int k = 0; k < m->p.n_eta; k++)
-        t->intensity[i] += qmap_sim_peak_sum(m, k, &pt);
-    t->qx[i] = pt.q0[0];
-    t->qy[i] = pt.q0[1];
-    t->qz[i] = pt.q0[2];
-    t->q[i] = sqrt(pt.q0[0] * pt.q0[0] + pt.q0[1] * pt.q0[1] + pt.q0[2] * pt.q0[2]);
-    t->d[i] = pt.d;
-    t->sigma_qx[i] = pt.sigma[0];
-    t->sigma_qy[i] = pt.sigma[1];
-    t->sigma_qz[i] = pt.sigma[2];
-}
-
-/* Strain against the mean d, tilt against the mean Q0, both over the particle mask. */
-static void truth_derived(qmap_sim_truth *t, size_t n)
-{
-    double dm = 0, mq[3] = {0, 0, 0};
-    size_t cnt = 0;
-    for (size_t i = 0; i < n; i++)
-        if (t->mask[i]) {
-            dm += t->d[i];
-            mq[0] += t->qx[i];
-            mq[1] += t->qy[i];
-            mq[2] += t->qz[i];
-            cnt++;
-        }
-    if (cnt) {
-        dm /= cnt;
-        for (int d = 0; d < 3; d++)
-            mq[d] /= cnt;
-    }
-    double mn = sqrt(mq[0] * mq[0] + mq[1] * mq[1] + mq[2] * mq[2]);
-    for (size_t i = 0; i < n; i++) {
-        if (!t->mask[i]) {
-            t->strain[i] = t->tilt_magnitude[i] = t->tilt_direction[i] = NAN;
-            continue;
-        }
-        t->strain[i] = (t->d[i] - dm) / dm;
-        double c = (t->qx[i] * mq[0] + t->qy[i] * mq[1] + t->qz[i] * mq[2]) / (t->q[i] * mn);
-        t->tilt_magnitude[i] = acos(fmax(-1.0, fmin(1.0, c))) / DEG;
-        t->tilt_direction[i] = atan2(t->qx[i] - mq[0], t->qy[i] - mq[1]) / DEG;
-    }
-}
-
-int qmap_sim_truth_compute(const qmap_sim_model *m, qmap_sim_truth *t)
-{
-    size_t n = (size_t)m->npts;
-    int fail = 0;
-    memset(t, 0, sizeof *t);
-    double **maps[] = {&t->intensity, &t->qx, &t->qy, &t->qz, &t->q, &t->d, &t->strain,
-                       &t->sigma_qx, &t->sigma_qy, &t->sigma_qz, &t->tilt_magnitude,
-                       &t->tilt_direction};
-    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
-        *maps[k] = alloc_map(n, &fail);
-    t->mask = malloc(n);
-    if (fail || !t->mask) {
-        qmap_sim_truth_free(t);
-        return qmap_error(QMAP_ERR_NOMEM, "simulation: no memory for the ground truth");
-    }
-    long nn = (long)n;
-    int nf = m->p.n_fast;
-#pragma omp parallel for schedule(dynamic, 8)
-    for (long i = 0; i < nn; i++)
-        truth_point(m, t, (size_t)i, m->x0 + (i % nf) * m->p.step_um,
-                    m->y0 + (i / nf) * m->p.step_um);
-    truth_derived(t, n);
-    return QMAP_OK;
-}
-
-void qmap_sim_truth_free(qmap_sim_truth *t)
-{
-    double *maps[] = {t->intensity, t->qx, t->qy, t->qz, t->q, t->d, t->strain, t->sigma_qx,
-                      t->sigma_qy, t->sigma_qz, t->tilt_magnitude, t->tilt_direction};
-    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
-        free(maps[k]);
-    free(t->mask);
-    memset(t, 0, sizeof *t);
-}
