@@ -116,7 +116,7 @@ static void check_rows(qmap_frame_reader *rd, int n, int cols, int row0, int row
         return;
     pass_state s;
     init_state(&s, row0, row1, cols, threads);
-    qmap_frame_pass pass = {&s, skip_odd, on_frame, on_tick, NULL};
+    qmap_frame_pass pass = {.ctx = &s, .skip = skip_odd, .frame = on_frame, .tick = on_tick};
     int rc = qmap_for_each_frame(rd, ws, n, row0, row1, &pass);
     CHECK(rc == QMAP_OK, "rows %d..%d, %d threads: %s", row0, row1, threads, qmap_error_message());
     long total = 0;
@@ -158,6 +158,31 @@ static void check_rows(qmap_frame_reader *rd, int n, int cols, int row0, int row
     if (threads == 1)
         for (int f = 8; f < n; f++)
             CHECK(s.visits[f] == 0, "one thread: frame %d read after the failure in the first chunk", f);
+
+    /* a sample (the quick look, issue 18): one frame in `stride`, starting at stride / 2, and
+     * an MPI rank's share: only frames from first_frame on */
+    static const int strides[] = {1, 2, 7};
+    for (int k = 0; k < 3; k++)
+        for (int first_frame = 0; first_frame <= 9; first_frame += 9) {
+            int stride = strides[k];
+            init_state(&s, row0, row1, cols, threads);
+            qmap_frame_pass sampled = pass;
+            sampled.skip = NULL;
+            sampled.stride = stride;
+            sampled.first_frame = first_frame;
+            rc = qmap_for_each_frame(rd, ws, n, row0, row1, &sampled);
+            int wrong_sample = 0, n_seen = 0;
+            for (int f = 0; f < n; f++) {
+                int want = f >= first_frame && f % stride == stride / 2;
+                wrong_sample += s.visits[f] != want;
+                n_seen += s.visits[f];
+                if (s.visits[f] && (s.nnz[f] != ref_nnz[f] || s.sum[f] != ref_sum[f]))
+                    wrong_sample++;
+            }
+            CHECK(rc == QMAP_OK && wrong_sample == 0 && n_seen > 0,
+                  "stride %d from frame %d, %d threads: %d frames wrong, %d seen (%s)", stride, first_frame,
+                  threads, wrong_sample, n_seen, qmap_error_message());
+        }
 
     /* a raised cancel flag: no frame, QMAP_ERR_CANCELLED */
     static volatile sig_atomic_t cancel = 1;
