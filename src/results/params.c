@@ -177,20 +177,6 @@ int qmap__params_read_h5(hid_t f, const char *path, qmap_params *p)
     return w.rc;
 }
 
-static int read_results(const char *path, qmap_params *p)
-{
-    qmap_h5_quiet q;
-    qmap_h5_quiet_begin(&q);
-    hid_t f;
-    int rc = qmap_h5_open_file(path, &f);
-    if (rc == QMAP_OK) {
-        rc = qmap__params_read_h5(f, path, p);
-        H5Fclose(f);
-    }
-    qmap_h5_quiet_end(&q);
-    return rc;
-}
-
 int qmap_params_read(const char *path, qmap_params *p)
 {
     FILE *f = fopen(path, "rb");
@@ -204,7 +190,7 @@ int qmap_params_read(const char *path, qmap_params *p)
             break;
         if (memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) {
             fclose(f);
-            return read_results(path, p);
+            return qmap__results_read_settings(path, p);   /* results_read.c */
         }
     }
     rewind(f);
