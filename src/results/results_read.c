@@ -419,19 +419,3 @@ int qmap_results_read(const char *path, unsigned parts, qmap_results **out)
     *out = r;
     return QMAP_OK;
 }
-
-/* qmap_params_read on a results file: the settings alone, through the same open (seal
- * checked, read-only, HDF5 quiet) and the same settings reader as qmap_results_read. */
-int qmap__results_read_settings(const char *path, qmap_params *p)
-{
-    qmap_h5_quiet q;
-    qmap_h5_quiet_begin(&q);
-    reader rd = {-1, path};
-    int rc = qmap_h5_open_file(path, &rd.f);
-    if (rc >= 0) {
-        rc = qmap__params_read_h5(rd.f, path, p);
-        H5Fclose(rd.f);
-    }
-    qmap_h5_quiet_end(&q);
-    return rc;
-}

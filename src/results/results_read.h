@@ -1,6 +1,7 @@
 /* results_read.h -- private pieces of the results reader (results_read.c): the settings of
- * /entry/process/parameters (params.c) and /particles (results_read_particles.c), each read
- * from an open results file, and the settings-only read behind qmap_params_read. Every function returns QMAP_OK or a negative qmap_status with
+ * /entry/process/parameters (results_read_settings.c) and /particles (results_read_particles.c), each read
+ * from an open results file, and the settings-only read behind qmap_params_read
+ * (params_file.c). Every function returns QMAP_OK or a negative qmap_status with
  * a message naming `path` and the dataset at fault. Call inside qmap_h5_quiet. */
 #ifndef QMAP_RESULTS_READ_H
 #define QMAP_RESULTS_READ_H
