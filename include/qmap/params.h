@@ -28,7 +28,8 @@ void qmap_params_clear(qmap_params *p);
 /* Read a parameter file (text `name = value` lines, '#' comments) or the parameters stored
  * in a qmap results file (HDF5: /entry/process/parameters). Appends to p. */
 int qmap_params_read(const char *path, qmap_params *p);
-/* Write p as a text parameter file: to path.tmp-PID first, renamed when complete. */
+/* Write p as a text parameter file: to an exclusive temporary beside path first
+ * (qmap_temp_create), renamed when complete. */
 int qmap_params_write_text(const char *path, const qmap_params *p, const char *header);
 
 #ifdef __cplusplus

@@ -4,13 +4,14 @@
  * results file holds no per-position q-space (/qspace/cube, --save-qspace), they are
  * recomputed on demand from the raw frames of that one position: every scan's frame(s)
  * for it (a few hundred frames), with the run's own settings read back from the results
- * file (/entry/process/parameters: the options as given; /parameters input_path: the
- * absolute input path), the same detector mask (file pixel_mask, --mask, hot pixels found
+ * file by the one results reader (qmap_results_read with QMAP_READ_RUN:
+ * /entry/process/parameters, the options as given; /parameters input_path, the absolute
+ * input path), the same detector mask (file pixel_mask, --mask, hot pixels found
  * again on the same frame sample), saturation, monitor normalisation, chip-gap correction,
  * the drift recorded in /shift (re-indexing or sub-pixel interpolation, as the run applied
  * it), the run's VOI (/qspace_overview/voi) and bins, and the pipeline's own moment and
  * Gaussian-fit code. The centre of mass, widths and fits equal the results file's maps for
- * that position (tests/test_position_recompute.sh).
+ * that position (tests/test_position.c, tests/test_view.sh).
  *
  * Memory: the per-scan pixel plans of the VOI (as qmap_process) and one frame at a time.
  */

@@ -87,6 +87,12 @@ typedef struct {
     char *command_line;
     /* /particles when read with QMAP_READ_PARTICLES and the file has it, else NULL (owned). */
     qmap_results_particles *particles;
+    /* The run behind the file, as needed to recompute it from the raw data (qmap/position.h):
+     * always read from the /parameters attributes; NULL when not recorded (older files).
+     * The writer records them as parameters (qmap_results_param), not through these fields. */
+    char *input_path;                /* input_path: the input file, absolute */
+    char *mask_path;                 /* mask_path: the --mask file, absolute */
+    char *scans_used;                /* scans: the names of the scans processed, comma-separated */
 } qmap_results;
 
 /* Allocate empty results for a map shape (all maps NaN). */
@@ -113,7 +119,14 @@ enum {
     QMAP_READ_FIT = 1 << 1,        /* /fit: the per-position Gaussian fits (fit[] stays NaN without) */
     QMAP_READ_PARTICLES = 1 << 2,  /* /particles (r->particles; NULL when the file has none) */
     QMAP_READ_SETTINGS = 1 << 3,   /* /entry/process/parameters: the run as given (r->settings) */
+    /* Everything a recomputation from the raw data needs (qmap/position.h), each part required:
+     * the settings (QMAP_READ_SETTINGS, with the input), the VOI (/qspace_overview/voi into
+     * r->voi) and the /qspace bin axes (r->axes), without the q-space grids themselves. */
+    QMAP_READ_RUN = 1 << 4,
 };
+
+/* The value of parameter `key` (r->param_keys), or NULL. Borrowed from r. */
+const char *qmap_results_param_get(const qmap_results *r, const char *key);
 
 /* Read results file `path` (docs/results-file.md), opened read-only, after checking its
  * checksum seal. `parts` is an OR of QMAP_READ_*. Every shape is checked against the map

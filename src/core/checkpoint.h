@@ -28,7 +28,8 @@ typedef struct {
 #define QMAP_FINGERPRINT_SEED 0xcbf29ce484222325ULL
 uint64_t qmap_fingerprint(uint64_t h, const void *data, size_t n);
 
-/* Write the checkpoint atomically (PATH.tmp-PID, then rename onto PATH). */
+/* Write the checkpoint atomically: an exclusive temporary beside PATH (qmap_temp_create),
+ * renamed onto PATH when complete (qmap_temp_commit). */
 int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
                          const qmap_checkpoint_arrays *a);
 

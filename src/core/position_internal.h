@@ -7,10 +7,12 @@
 #include "gap_sparse.h"
 #include "qmap/params.h"
 #include "qmap/position.h"
+#include "qmap/results.h"
 
 struct qmap_position_source {
-    qmap_params settings;          /* the run's options as given (owns the option strings) */
-    char input[4096], mask[4096];
+    qmap_results *run;             /* the results file read with QMAP_READ_RUN: the run's settings
+                                      (owning the option strings of o), paths, scans, drift, VOI, bins */
+    const char *input;             /* the raw input: run->input_path, else the input as given */
     qmap_process_options o;
     pipeline P;
     qmap_scan_plan *plans;

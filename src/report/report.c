@@ -1,6 +1,6 @@
-/* report.c -- `qmap report`: the figure table, the overview page and the output folder.
+/* report.c -- `qmap report`: the overview page and the output folder.
  *
- * Figures are a table {name, caption, draw}: adding one is one line. All files are made in
+ * The figures come from the table of report_figures.c. All files are made in
  * a private "DIR.tmp-qmap-XXXXXX" (mkdtemp) beside the report folder and moved into it when every one is complete, so
  * a failed report leaves no new file in DIR. The particles figure and table (report_particles.c)
  * are added when the results file has /particles: they need that group, not only qmap_results.
@@ -18,83 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-typedef struct {
-    const char *name, *caption;
-    int map;   /* map index for single maps, -1 otherwise */
-    qmap_figure *(*draw)(const qmap_results *r);
-} figure_def;
-
-static qmap_figure *fig_sigma(const qmap_results *r) { return qmap__fig_widths(r, 0); }
-static qmap_figure *fig_std(const qmap_results *r) { return qmap__fig_widths(r, 1); }
-
-static const figure_def figures[] = {
-    {"map_intensity", "Integrated intensity inside the VOI per map position (all positions shown).", QMAP_MAP_INTENSITY, NULL},
-    {"map_d_spacing", "d-spacing 2\u03c0/|Q| of the peak centre of mass over the particle.", QMAP_MAP_D, NULL},
-    {"map_strain", "Lattice strain (d \u2212 d_ref)/d_ref, diverging colours centred on 0.", QMAP_MAP_STRAIN, NULL},
-    {"map_c", "Lattice parameter c = l\u00b7d (00l reflection).", QMAP_MAP_C, NULL},
-    {"map_q", "|Q| of the peak centre of mass.", QMAP_MAP_Q, NULL},
-    {"widths_sigma", "Gaussian-fit \u03c3 of the peak along qx, qy, qz and their mean (XSOCS PeakFitter model).", -1, fig_sigma},
-    {"widths_std", "Second-moment standard deviation of the peak along qx, qy, qz (exact over detector pixels) and their mean.", -1, fig_std},
-    {"tilt_magnitude", "Tilt magnitude: angle between the local Q and the mean Q over the particle.", -1, qmap__fig_tilt_magnitude},
-    {"tilt_direction", "Tilt direction atan2(qx \u2212 \u27e8qx\u27e9, qy \u2212 \u27e8qy\u27e9), cyclic colours.", -1, qmap__fig_tilt_direction},
-    {"tilt_hsv", "Tilt vector map: hue = direction, saturation = magnitude / maximum (sxdm colours), with the colour-wheel key.", -1, qmap__fig_tilt_hsv},
-    {"tilt_polar", "Every particle position at angle = tilt direction and radius = tilt magnitude, coloured as the tilt vector map.", -1, qmap__fig_tilt_polar},
-    {"distribution", "Histogram over the particle of c (or d without c) with mean, standard deviation and FWHM, beside its map.", -1, qmap__fig_distribution},
-    {"qspace_overview", "Three projections of the map-averaged reciprocal space over the whole sampled q range, VOI box in red.", -1, qmap__fig_qspace},
-    {"drift", "Per-scan drift measured by image registration (markers) and the fitted straight line applied (lines).", -1, qmap__fig_drift},
-    {"rocking_curve", "Rocking curve: VOI intensity summed over the map versus eta.", -1, qmap__fig_rocking},
-};
-enum { N_FIGURES = sizeof figures / sizeof figures[0] };
-
-void qmap_report_defaults(qmap_report_options *o)
-{
-    o->log_intensity = 0;
-    o->png_scale = 2;
-    o->svg = 1;
-    o->pdf = 0;
-    o->vmin = o->vmax = NAN;
-    o->cmap = -1;
-    o->figures = NULL;
-}
-
-int qmap_report_n_figures(void) { return N_FIGURES; }
-const char *qmap_report_figure_name(int i) { return i >= 0 && i < N_FIGURES ? figures[i].name : NULL; }
-
-static const figure_def *find(const char *name)
-{
-    for (int i = 0; i < N_FIGURES; i++)
-        if (strcmp(figures[i].name, name) == 0)
-            return &figures[i];
-    return NULL;
-}
-
-const char *qmap_report_figure_caption(const char *name)
-{
-    const figure_def *d = find(name);
-    return d ? d->caption : NULL;
-}
-
-int qmap_report_figure(const qmap_results *r, const char *name, const qmap_report_options *o,
-                       qmap_figure **out)
-{
-    *out = NULL;
-    const figure_def *d = find(name);
-    if (!d)
-        return qmap_error(QMAP_ERR_VALUE, "unknown figure '%s'", name);
-    qmap_report_options def;
-    if (!o) {
-        qmap_report_defaults(&def);
-        o = &def;
-    }
-    if (d->map >= 0 && !r->maps[d->map])
-        return QMAP_OK;
-    qmap_figure *f = d->map >= 0 ? qmap__fig_map(r, d->map, o) : d->draw(r);
-    if (!f)
-        return qmap_error_prefix(QMAP_ERR_NOMEM, "figure %s", name);
-    *out = f;
-    return QMAP_OK;
-}
 
 void qmap_report_default_dir(const char *results_path, char *out, size_t size)
 {
@@ -206,8 +129,8 @@ int qmap_report_selects(const char *list, const char *name)
 /* The index of figure name in figures[], or -1. */
 static int figure_index(const char *name)
 {
-    for (int i = 0; i < N_FIGURES; i++)
-        if (strcmp(figures[i].name, name) == 0)
+    for (int i = 0; i < QMAP__N_FIGURES; i++)
+        if (strcmp(qmap_report_figure_name(i), name) == 0)
             return i;
     return -1;
 }
@@ -281,13 +204,13 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         qmap_results_free(r);
         return rc;
     }
-    qmap_figure *figs[N_FIGURES + 1] = {0};   /* the last: particles, when the file has them */
-    for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
-        if (!qmap_report_selects(o->figures, figures[i].name))
+    qmap_figure *figs[QMAP__N_FIGURES + 1] = {0};   /* the last: particles, when the file has them */
+    for (int i = 0; i < QMAP__N_FIGURES && rc >= 0; i++) {
+        if (!qmap_report_selects(o->figures, qmap_report_figure_name(i)))
             continue;
-        rc = qmap_report_figure(r, figures[i].name, o, &figs[i]);
+        rc = qmap_report_figure(r, qmap_report_figure_name(i), o, &figs[i]);
         if (rc >= 0 && figs[i])
-            rc = write_figure(&d, figs[i], figures[i].name, o, 1);
+            rc = write_figure(&d, figs[i], qmap_report_figure_name(i), o, 1);
         if (rc >= 0)
             rc = qmap_check_cancel();   /* SIGINT/SIGTERM: the folder is left as it was */
     }
@@ -297,15 +220,15 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
             rc = qmap_error(QMAP_ERR_FORMAT, "%s: /particles/labels is %d x %d, /maps are %d x %d", results_path,
                             particles->n_slow, particles->n_fast, r->n_slow, r->n_fast);
         else
-            rc = qmap_report_particles_figure(r, particles, &figs[N_FIGURES]);
+            rc = qmap_report_particles_figure(r, particles, &figs[QMAP__N_FIGURES]);
         if (rc >= 0)
-            rc = write_figure(&d, figs[N_FIGURES], "particles", o, 1);
+            rc = write_figure(&d, figs[QMAP__N_FIGURES], "particles", o, 1);
     }
     if (rc >= 0) {
         char title[4400], esc[4300];
         qmap_markup_escape(results_path, esc, sizeof esc);
         snprintf(title, sizeof title, "qmap report: %s", esc);
-        qmap_figure *ov = overview(figs, N_FIGURES + 1, title);
+        qmap_figure *ov = overview(figs, QMAP__N_FIGURES + 1, title);
         rc = ov ? write_figure(&d, ov, "overview", o, 0) : qmap_error(QMAP_ERR_NOMEM, "out of memory for the overview");
         qmap_figure_free(ov);
     }
@@ -317,7 +240,7 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
         rc = add_file(&d, "report.html");
     if (rc >= 0)
         rc = qmap_check_cancel();
-    for (int i = 0; i <= N_FIGURES; i++)
+    for (int i = 0; i <= QMAP__N_FIGURES; i++)
         qmap_figure_free(figs[i]);
     qmap_results_free(r);
     if (rc >= 0)

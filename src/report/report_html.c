@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define N_FIGURES qmap_report_n_figures()
 
 static void path_in(const char *dir, const char *name, char *out, size_t size)
 {
@@ -121,7 +120,7 @@ int qmap__report_html(const char *dir, const qmap_results *r, const char *result
     fputs("<h1>qmap report</h1>\n<p>Results file: <code>", h);
     html_escape(h, results_path);
     fprintf(h, "</code>; map %d \u00d7 %d positions (fast \u00d7 slow), %d eta scans.</p>\n<nav>", r->n_fast, r->n_slow, r->n_scans);
-    for (int i = 0; i < N_FIGURES; i++)
+    for (int i = 0; i < QMAP__N_FIGURES; i++)
         if (figs[i])
             fprintf(h, "<a href=\"#%s\">%s</a>", qmap_report_figure_name(i), qmap_report_figure_name(i));
     if (particles)
@@ -138,7 +137,7 @@ int qmap__report_html(const char *dir, const qmap_results *r, const char *result
         fputs("<tr><td colspan=\"2\">(no /parameters in this results file)</td></tr>\n", h);
     fputs("</table>\n", h);
     int rc = QMAP_OK;
-    for (int i = 0; i < N_FIGURES && rc >= 0; i++) {
+    for (int i = 0; i < QMAP__N_FIGURES && rc >= 0; i++) {
         if (!figs[i])
             continue;
         char file[256];
@@ -156,7 +155,7 @@ int qmap__report_html(const char *dir, const qmap_results *r, const char *result
         fputs("</figcaption></figure>\n", h);
     }
     if (rc >= 0 && particles)
-        rc = write_particles_html(h, dir, particles, figs[N_FIGURES], o);
+        rc = write_particles_html(h, dir, particles, figs[QMAP__N_FIGURES], o);
     fputs("</body></html>\n", h);
     int bad = ferror(h);
     if (fclose(h) != 0 || bad) {

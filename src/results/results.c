@@ -86,6 +86,9 @@ void qmap_results_free(qmap_results *r)
     free(r->qspace_cube);
     free(r->overview_sum);
     free(r->overview_hits);
+    free(r->input_path);
+    free(r->mask_path);
+    free(r->scans_used);
     for (int i = 0; i < r->n_params; i++) {
         free(r->param_keys[i]);
         free(r->param_values[i]);
@@ -96,6 +99,14 @@ void qmap_results_free(qmap_results *r)
     free(r->command_line);
     qmap_results_particles_free(r->particles);
     free(r);
+}
+
+const char *qmap_results_param_get(const qmap_results *r, const char *key)
+{
+    for (int i = 0; r && i < r->n_params; i++)
+        if (strcmp(r->param_keys[i], key) == 0)
+            return r->param_values[i];
+    return NULL;
 }
 
 int qmap_results_param(qmap_results *r, const char *key, const char *fmt, ...)

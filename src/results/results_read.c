@@ -137,13 +137,24 @@ static herr_t param_cb(hid_t loc, const char *name, const H5A_info_t *info, void
     return 0;
 }
 
-static void read_parameters(reader *rd, qmap_results *r)
+/* A copy of parameter key into *dst (NULL when the file has none). */
+static int typed_param(reader *rd, const qmap_results *r, const char *key, char **dst)
+{
+    const char *v = qmap_results_param_get(r, key);
+    if (v && !(*dst = strdup(v)))
+        return qmap_error(QMAP_ERR_NOMEM, "%s: out of memory for /parameters %s", rd->path, key);
+    return QMAP_OK;
+}
+
+/* The string attributes of /parameters (the parameters as text), the energy as a number
+ * and the run's paths and scans as typed fields. */
+static int read_parameters(reader *rd, qmap_results *r)
 {
     if (!qmap_h5_is_group(rd->f, "/parameters"))
-        return;
+        return QMAP_OK;
     hid_t g = H5Gopen2(rd->f, "/parameters", H5P_DEFAULT);
     if (g < 0)
-        return;
+        return QMAP_OK;
     hsize_t idx = 0;
     if (H5Aiterate2(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, param_cb, r) < 0) {
         idx = 0;   /* creation order not tracked: alphabetical */
@@ -158,6 +169,24 @@ static void read_parameters(reader *rd, qmap_results *r)
             if (end != r->param_values[i] && isfinite(e))
                 r->energy_ev = e;
         }
+    int rc = typed_param(rd, r, "input_path", &r->input_path);
+    if (rc >= 0) rc = typed_param(rd, r, "mask_path", &r->mask_path);
+    if (rc >= 0) rc = typed_param(rd, r, "scans", &r->scans_used);
+    return rc;
+}
+
+/* QMAP_READ_RUN: what recomputing the run from the raw data needs, each part required: the
+ * VOI of /qspace_overview and the bin axes of /qspace (the grids themselves are not read). */
+static int read_run(reader *rd, qmap_results *r)
+{
+    if (!qmap_h5_exists(rd->f, "/qspace_overview/voi"))
+        return qmap_error(QMAP_ERR_FORMAT, "%s: /qspace_overview/voi is missing (needed to recompute a position)",
+                          rd->path);
+    int rc = read_into(rd, "/qspace_overview/voi", r->voi, 6, 0);
+    static const char *names[3] = {"/qspace/qx", "/qspace/qy", "/qspace/qz"};
+    for (int a = 0; rc >= 0 && a < 3; a++)
+        rc = read_axis(rd, names[a], &r->axes[a]);
+    return rc;
 }
 
 /* /fit/<axis>/<field>: the per-position Gaussian fits, each optional (older files). */
@@ -263,13 +292,17 @@ static int load(reader *rd, unsigned parts, qmap_results **out)
     if (rc >= 0 && (parts & QMAP_READ_QSPACE) && qmap_h5_exists(rd->f, "/qspace/average"))
         rc = read_grid(rd, "/qspace", "average", "hits", r->axes, &r->qspace_average, &r->qspace_hits);
     if (rc >= 0)
-        read_parameters(rd, r);
+        rc = read_parameters(rd, r);
     if (rc >= 0 && (parts & QMAP_READ_FIT))
         rc = read_fit(rd, r);
     if (rc >= 0 && (parts & QMAP_READ_PARTICLES))
         rc = qmap__particles_read_h5(rd->f, rd->path, &r->particles);
-    if (rc >= 0 && (parts & QMAP_READ_SETTINGS) && qmap_h5_is_group(rd->f, "/entry/process/parameters"))
+    /* the settings: on request when recorded; required for a recomputation */
+    if (rc >= 0 && ((parts & QMAP_READ_RUN) ||
+                    ((parts & QMAP_READ_SETTINGS) && qmap_h5_is_group(rd->f, "/entry/process/parameters"))))
         rc = qmap__params_read_h5(rd->f, rd->path, &r->settings);
+    if (rc >= 0 && (parts & QMAP_READ_RUN))
+        rc = read_run(rd, r);
     return rc;
 }
 

@@ -26,7 +26,7 @@ struct qmap_view {
 int qmap__view_map_index(const char *name);
 
 /* "projections" of a position or region: proj[a] summed counts, hits[a] the normalisation
- * (view_region.c). fit_params: area, centre, sigma per axis for the curves, or NULL. */
+ * (view_projections.c). fit_params: area, centre, sigma per axis for the curves, or NULL. */
 void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], double *const hits[3],
                                  const double *fit_params);
 
@@ -35,14 +35,14 @@ void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[
  * frames (qmap_process_position). A missing raw file is a message in the answer, not an error. */
 int qmap__view_raw_position_json(qmap_view *v, int row, int col, qmap_jbuf *b, int with_qspace);
 
-/* Positions (row, c0..c1) of /qspace/cube into buf ((c1 - c0 + 1) x bins floats). */
+/* Positions (row, c0..c1) of /qspace/cube into buf ((c1 - c0 + 1) x bins floats) (view_projections.c). */
 int qmap__view_read_cube_row(const qmap_view *v, int row, int c0, int c1, float *buf);
 
 /* The maps of the moved VOI ("voi_intensity", "voi_qx", ...) when computed, else 0 (view_voi.c). */
 int qmap__view_voi_map_json(const qmap_view *v, const char *name, qmap_view_text *out);
 void qmap__view_voi_free(qmap_view *v);
 
-/* Add one position's cube (bins floats) to the projections proj[a] (view_region.c). */
+/* Add one position's cube (bins floats) to the projections proj[a] (view_projections.c). */
 void qmap__view_add_projections(const qmap_view *v, const float *cube, double *proj[3]);
 
 /* A region's summed q-space (view_region_job.c): start (keep: the region's positions, copied;
