@@ -14,26 +14,18 @@
  * Otsu's threshold splits per-position values (e.g. integrated intensity) into particle
  * and background by maximising the between-class variance of a histogram.
  */
-#include "qmap/fit.h"
+#include "fit_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-#define SQRT_2PI 2.5066282746310005024157652848110
 
 #define FIT_MAX_ITER 200     /* as the reference: not converged after this many steps = failed */
 #define FIT_XTOL 1e-10       /* a step below this (relative) ends the fit: tighter than GSL's 1e-8 */
 #define FIT_STACK_POINTS 512 /* work on the stack up to this many points */
 #define FIT_RUNAWAY 10.0     /* centre this many x-ranges from the data: the fit has failed */
 
-static qmap_gauss_fit failed_fit(void)
-{
-    qmap_gauss_fit f = {NAN, NAN, NAN, 0};
-    return f;
-}
-
 /* XSOCS initial guess on the finite points; 0 when the data carry no peak. */
-static int initial_guess(const double *x, const double *y, size_t n, double p0[3])
+int qmap__gauss_initial_guess(const double *x, const double *y, size_t n, double p0[3])
 {
     double sum = 0.0, ymax = -INFINITY;
     size_t imax = 0;
@@ -138,7 +130,7 @@ static int solve(const double *x, const double *y, size_t n, double p[3])
 qmap_gauss_fit qmap_fit_gaussian_work(const double *x, const double *y, int n, double *work)
 {
     if (!x || !y || !work || n < 4)
-        return failed_fit();
+        return qmap__gauss_failed();
     double *xs = work, *ys = work + n;
     size_t m = 0;
     double xmin = INFINITY, xmax = -INFINITY;
@@ -151,12 +143,12 @@ qmap_gauss_fit qmap_fit_gaussian_work(const double *x, const double *y, int n, d
         }
     }
     double p[3];
-    if (m < 4 || !initial_guess(xs, ys, m, p) || !solve(xs, ys, m, p))
-        return failed_fit();
+    if (m < 4 || !qmap__gauss_initial_guess(xs, ys, m, p) || !solve(xs, ys, m, p))
+        return qmap__gauss_failed();
     double width = xmax - xmin;
     if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2]) || p[2] == 0.0 ||
         p[1] < xmin - width || p[1] > xmax + width)
-        return failed_fit();
+        return qmap__gauss_failed();
     /* (A, c, s) and (-A, c, -s) are the same curve: report s > 0 (decreasing x gives a
      * negative initial guess for both). */
     qmap_gauss_fit out = {p[2] < 0.0 ? -p[0] : p[0], p[1], fabs(p[2]), 1};

@@ -9,7 +9,7 @@
  * returns a status instead. This also affects other GSL users in the same process: they
  * must check GSL return codes (which they should do anyway).
  */
-#include "qmap/fit.h"
+#include "fit_internal.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
@@ -18,8 +18,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-
-#define SQRT_2PI 2.5066282746310005024157652848110
 
 #define FIT_MAX_ITER 200
 #define FIT_XTOL 1e-8
@@ -70,36 +68,6 @@ static int gauss_df(const gsl_vector *p, void *params, gsl_matrix *j)
     return GSL_SUCCESS;
 }
 
-static qmap_gauss_fit failed_fit(void)
-{
-    qmap_gauss_fit f = {NAN, NAN, NAN, 0};
-    return f;
-}
-
-/* XSOCS initial guess on the finite points; 0 when the data carry no peak. */
-static int initial_guess(const double *x, const double *y, size_t n, double p0[3])
-{
-    double sum = 0.0, ymax = -INFINITY;
-    size_t imax = 0;
-    for (size_t i = 0; i < n; i++) {
-        sum += y[i];
-        if (y[i] > ymax) {
-            ymax = y[i];
-            imax = i;
-        }
-    }
-    if (!(ymax > 0.0))
-        return 0;
-    double a0 = sum * (x[n - 1] - x[0]) / (double)n;
-    double s0 = a0 / (ymax * SQRT_2PI);
-    if (!isfinite(a0) || !isfinite(s0) || s0 == 0.0)
-        return 0;
-    p0[0] = a0;
-    p0[1] = x[imax];
-    p0[2] = s0;
-    return 1;
-}
-
 /* Run Levenberg-Marquardt from p0; on convergence p holds (A, c, s) and 1 is returned. */
 static int solve(const gauss_data *d, const double p0[3], double p[3])
 {
@@ -134,9 +102,9 @@ qmap_gauss_fit qmap_fit_gaussian_gsl(const double *x, const double *y, int n)
 {
     pthread_once(&gsl_handler_once, gsl_handler_off);
     if (!x || !y || n < 4)
-        return failed_fit();
+        return qmap__gauss_failed();
     double *xs = malloc(sizeof *xs * (size_t)n), *ys = malloc(sizeof *ys * (size_t)n);
-    qmap_gauss_fit out = failed_fit();
+    qmap_gauss_fit out = qmap__gauss_failed();
     if (!xs || !ys)
         goto done;
     size_t m = 0;
@@ -151,7 +119,7 @@ qmap_gauss_fit qmap_fit_gaussian_gsl(const double *x, const double *y, int n)
     }
     double p0[3], p[3];
     gauss_data d = {xs, ys, m};
-    if (m < 4 || !initial_guess(xs, ys, m, p0) || !solve(&d, p0, p))
+    if (m < 4 || !qmap__gauss_initial_guess(xs, ys, m, p0) || !solve(&d, p0, p))
         goto done;
     double width = xmax - xmin;
     if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2]) || p[2] == 0.0 ||
