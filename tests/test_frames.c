@@ -11,6 +11,7 @@
  * corrupt chunk, and bad arguments must give errors naming what is wrong.
  */
 #include "frames_internal.h"
+#include "h5util.h"
 #include "qmap/error.h"
 #include "qmap/frames.h"
 
@@ -177,7 +178,10 @@ static float *reference(const char *path, const char *scan, int first, int count
 {
     char name[256];
     snprintf(name, sizeof name, "/%s/measurement/mpx1x4", scan);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fapl = qmap_h5_read_fapl();   /* as the reader opens it (h5util.h) */
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (fapl != H5P_DEFAULT)
+        H5Pclose(fapl);
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     hid_t fs = H5Dget_space(d);
     hsize_t start[3] = {(hsize_t)first, (hsize_t)row0, 0};
@@ -284,6 +288,17 @@ static void check_scan(const char *path, const char *scan, int n_frames, int exp
     CHECK(qmap_frame_reader_read(r, 0, 1, 0, ROWS + 1, one) == QMAP_ERR_VALUE, "rows past end");
     CHECK(qmap_frame_reader_missing_frames(r) == 0, "scan %s: %d missing frames", scan,
           qmap_frame_reader_missing_frames(r));
+    /* issue 18: the pipeline keeps its readers open while other stages open the same file
+     * (the counters): HDF5 refuses a second open with other file-access settings */
+    hid_t f = H5I_INVALID_HID;
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
+    st = qmap_h5_open_file(path, &f);
+    qmap_h5_quiet_end(&q);
+    CHECK(st == QMAP_OK, "scan %s: the file opens again while its frame reader is open: %s", scan,
+          st ? qmap_error_message() : "");
+    if (f >= 0)
+        H5Fclose(f);
     qmap_frame_reader_close(r);
 }
 

@@ -76,6 +76,44 @@ static int h5_attr_double(hid_t obj, const char *name, double *v, size_t n)
 
 /* ---------- (0) edge rules ---------- */
 
+/* issue 18: the binner (reciprocal of the step, exact quotient near bin edges) gives
+ * qmap_axis_bin's bin for every value: random values, values on and a few ulps around every
+ * half-step edge, the ends, NaN and infinities, on axes with awkward steps. */
+static void test_binner_matches(void)
+{
+    const qmap_axis axes[] = {{1.0, 2.0, 5}, {-0.3, 0.7, 7}, {4.123456789, 4.987654321, 128},
+                              {2.9, 3.1, 3}, {-1e-3, 1e-3, 101}, {5.0, 5.0, 4}, {0.1, 0.7, 1000}};
+    long tried = 0, differ = 0;
+    unsigned long long r = 12345;
+    for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++) {
+        const qmap_axis *a = &axes[i];
+        qmap_axis_binner b;
+        qmap_axis_binner_init(&b, a);
+        double step = (a->max - a->min) / (a->n - 1), span = a->max - a->min + 1e-3;
+        for (int k = 0; k < 200000; k++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            double u = (double)(r >> 11) / 9007199254740992.0, x = a->min - 5e-4 + u * span;
+            tried++;
+            differ += qmap_axis_bin_with(&b, x) != qmap_axis_bin(a, x);
+        }
+        for (int k = -1; k <= a->n; k++) {
+            double x = a->min + (k + 0.5) * step;
+            for (int u = 0; u < 8; u++, x = nextafter(x, -INFINITY)) {}
+            for (int u = 0; u < 17; u++, x = nextafter(x, INFINITY)) {
+                tried++;
+                differ += qmap_axis_bin_with(&b, x) != qmap_axis_bin(a, x);
+            }
+        }
+        const double special[] = {a->min, a->max, nextafter(a->min, -1e9), nextafter(a->max, 1e9), NAN,
+                                  INFINITY, -INFINITY};
+        for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) {
+            tried++;
+            differ += qmap_axis_bin_with(&b, special[k]) != qmap_axis_bin(a, special[k]);
+        }
+    }
+    CHECK(differ == 0, "binner and qmap_axis_bin agree on %ld values (%ld differ)", tried, differ);
+}
+
 static void test_edge_rules(void)
 {
     qmap_axis a = {1.0, 2.0, 5};    /* step 0.25, centres 1, 1.25, ..., 2 */
@@ -571,6 +609,7 @@ int main(void)
     char path[4096];
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     test_edge_rules();
+    test_binner_matches();
     test_estimate_analytic();
     const char *shared = shared_folder("test_qspace", "data", "the real InGaN XSOCS scans");
     if (shared && shared_folder("test_qspace", "reference", "the xrayutilities InGaN pixels"))

@@ -21,6 +21,7 @@
 #include "qmap/shift.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,9 +309,10 @@ static int register_refine(const double *maps, int n_scans, int n_slow, int n_fa
 {
     size_t npos = (size_t)n_slow * n_fast;
     double *sum = calloc(npos, sizeof *sum), *cnt = calloc(npos, sizeof *cnt);
-    double *moved = malloc((size_t)n_scans * npos * sizeof *moved), *t = malloc(npos * sizeof *t);
+    int nth = omp_get_max_threads();
+    double *moved = malloc((size_t)n_scans * npos * sizeof *moved), *tt = malloc((size_t)nth * npos * sizeof *tt);
     int ok = 0;
-    if (!sum || !cnt || !moved || !t)
+    if (!sum || !cnt || !moved || !tt)
         goto done;
     for (int s = 0; s < n_scans; s++) {
         double *m = moved + (size_t)s * npos;
@@ -322,8 +324,12 @@ static int register_refine(const double *maps, int n_scans, int n_slow, int n_fa
                 cnt[p] += 1;
             }
     }
+    /* issue 18: the scans are registered independently (each against its own leave-one-out
+     * template): one per thread at a time, the same numbers as in order */
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : ok)
     for (int s = 0; s < n_scans; s++) {
         const double *m = moved + (size_t)s * npos;
+        double *t = tt + (size_t)omp_get_thread_num() * npos;
         for (size_t p = 0; p < npos; p++) {
             double sm = sum[p], n = cnt[p];
             if (isfinite(m[p]) && n_scans > 2) {
@@ -343,7 +349,7 @@ done:
     free(sum);
     free(cnt);
     free(moved);
-    free(t);
+    free(tt);
     return ok;
 }
 

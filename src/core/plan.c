@@ -7,48 +7,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per-scan plans: unmasked pixels whose Q lies inside the VOI. */
+/* Is pixel p unmasked with Q inside the VOI? Its Q in v. */
+static inline int in_voi(const pipeline *P, const qmap_scan_qs *qs, const double voi[6], size_t p, double v[3])
+{
+    if (P->mask[p])
+        return 0;
+    qmap_scan_q_at(qs, p, v);
+    return !(v[0] < voi[0] || v[0] > voi[1] || v[1] < voi[2] || v[1] > voi[3] || v[2] < voi[4] || v[2] > voi[5]);
+}
+
+/* Per-scan plans: unmasked pixels whose Q lies inside the VOI, in pixel order.
+ * issue 18: on all threads, by detector rows: each row's pixels are counted, the rows'
+ * offsets summed up, then each row fills its part (the same plan as one thread makes). */
 int qmap_build_plans(pipeline *P, const double voi[6], qmap_scan_plan *plans)
 {
-    double *q = malloc(3 * P->n_pix * sizeof *q);
-    if (!q)
+    int *row_n = malloc(((size_t)P->rows + 1) * sizeof *row_n);
+    if (!row_n)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory (plans)");
-    int rc = QMAP_OK;
+    int rc = QMAP_OK, cols = P->cols;
     for (int s = 0; s < P->n_scans && rc == QMAP_OK; s++) {
-        qmap_scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
+        qmap_scan_qs qs;
+        if ((rc = qmap_scan_q_begin(P, s, &qs)) < 0)
+            break;
         qmap_scan_plan *pl = &plans[s];
+#pragma omp parallel for schedule(static) firstprivate(qs)
+        for (int i = 0; i < P->rows; i++) {
+            int n = 0;
+            double v[3];
+            for (int j = 0; j < cols; j++)
+                n += in_voi(P, &qs, voi, (size_t)i * cols + j, v);
+            row_n[i] = n;
+        }
         size_t n = 0;
-        for (int pass = 0; pass < 2 && rc == QMAP_OK; pass++) {
-            n = 0;
-            pl->row0 = P->rows;
-            pl->row1 = 0;
-            for (size_t p = 0; p < P->n_pix; p++) {
-                double v[3] = {q[p], q[P->n_pix + p], q[2 * P->n_pix + p]};
-                if (P->mask[p] || v[0] < voi[0] || v[0] > voi[1] || v[1] < voi[2] || v[1] > voi[3] ||
-                    v[2] < voi[4] || v[2] > voi[5])
-                    continue;
-                if (pass == 1) {
-                    pl->pix[n] = (int32_t)p;
-                    memcpy(pl->q + 3 * n, v, sizeof v);
-                }
-                int row = (int)(p / P->cols);
-                pl->row0 = row < pl->row0 ? row : pl->row0;
-                pl->row1 = row + 1 > pl->row1 ? row + 1 : pl->row1;
-                n++;
+        pl->row0 = P->rows;
+        pl->row1 = 0;
+        for (int i = 0; i < P->rows; i++) {
+            int k = row_n[i];
+            row_n[i] = (int)n;   /* now the row's first plan index */
+            if (k) {
+                pl->row0 = i < pl->row0 ? i : pl->row0;
+                pl->row1 = i + 1;
             }
-            if (pass == 0) {
-                pl->n_pix = (int)n;
-                pl->pix = malloc((n ? n : 1) * sizeof *pl->pix);
-                pl->q = malloc((n ? n : 1) * 3 * sizeof *pl->q);
-                pl->bin3 = malloc((n ? n : 1) * 3 * sizeof *pl->bin3);
-                if (!pl->pix || !pl->q || !pl->bin3)
-                    rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (plan of scan %d)", s);
+            n += (size_t)k;
+        }
+        row_n[P->rows] = (int)n;
+        pl->n_pix = (int)n;
+        pl->pix = malloc((n ? n : 1) * sizeof *pl->pix);
+        pl->q = malloc((n ? n : 1) * 3 * sizeof *pl->q);
+        pl->bin3 = malloc((n ? n : 1) * 3 * sizeof *pl->bin3);
+        if (!pl->pix || !pl->q || !pl->bin3) {
+            rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (plan of scan %d)", s);
+        } else if (n > 0) {
+#pragma omp parallel for schedule(static) firstprivate(qs)
+            for (int i = pl->row0; i < pl->row1; i++) {
+                int k = row_n[i];
+                if (k == row_n[i + 1])
+                    continue;
+                for (int j = 0; j < cols; j++) {
+                    size_t p = (size_t)i * cols + j;
+                    double v[3];
+                    if (!in_voi(P, &qs, voi, p, v))
+                        continue;
+                    pl->pix[k] = (int32_t)p;
+                    memcpy(pl->q + 3 * (size_t)k, v, sizeof v);
+                    k++;
+                }
             }
         }
         if (n == 0)
             pl->row0 = pl->row1 = 0;
+        qmap_scan_q_end(&qs);
     }
-    free(q);
+    free(row_n);
     return rc;
 }
 

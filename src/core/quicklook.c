@@ -16,6 +16,7 @@
 #include "qmap/mpi.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,38 +48,68 @@ int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
             order[k] = order[k - 1];
         order[k] = s;
     }
-    for (int si = 0; si < P->n_scans; si++) {
+    int rc = QMAP_OK;
+    size_t n = P->n_pix;
+    for (int si = 0; si < P->n_scans && rc == QMAP_OK; si++) {
         int s = order[si];
-        qmap_scan_q(P, s, cur, cur + P->n_pix, cur + 2 * P->n_pix);
-        for (int a = 0; a < 3; a++) {
-            const double *c = cur + a * P->n_pix, *pv = prev + a * P->n_pix;
-            double l = lo[a], h = hi[a], st = step[a];   /* min/max: exact in any order */
-        /* one thread (issue 18): ~1 ms of work per scan and axis, less than what a parallel
-         * region costs when other processes share the cores */
-            for (int i = 0; i < P->rows; i++)
-                for (int j = 0; j < P->cols; j++) {
-                    size_t p = (size_t)i * P->cols + j;
-                    if (P->mask[p])
-                        continue;
-                    /* comparisons, not fmin/fmax calls (Q is finite; issue 18: same values) */
-                    double v = c[p], e;
-                    l = v < l ? v : l;
-                    h = v > h ? v : h;
-                    if (j + 1 < P->cols && (e = fabs(c[p + 1] - v)) > st) st = e;
-                    if (i + 1 < P->rows && (e = fabs(c[p + P->cols] - v)) > st) st = e;
-                    if (si > 0 && (e = fabs(v - pv[p])) > st) st = e;
-                }
-            lo[a] = l;
-            hi[a] = h;
-            step[a] = st;
+        qmap_scan_qs qs;
+        if ((rc = qmap_scan_q_begin(P, s, &qs)) < 0)
+            break;
+        /* issue 18: both sweeps on all threads; each thread keeps its own extremes and
+         * largest steps (min and max are exact in any order), merged at the end */
+#pragma omp parallel
+        {
+            const qmap_scan_qs L = qs;   /* a local copy: the stores below cannot alias it */
+#pragma omp for schedule(static)
+            for (size_t p = 0; p < n; p++) {
+                double v[3];
+                qmap_scan_q_at(&L, p, v);
+                cur[p] = v[0];
+                cur[n + p] = v[1];
+                cur[2 * n + p] = v[2];
+            }
+            double l[3], h[3], st[3];
+            for (int a = 0; a < 3; a++) {
+                l[a] = INFINITY;
+                h[a] = -INFINITY;
+                st[a] = 0;
+            }
+            for (int a = 0; a < 3; a++) {
+                const double *c = cur + a * n, *pv = prev + a * n;
+                double la = l[a], ha = h[a], sa = st[a];
+#pragma omp for schedule(static) nowait
+                for (int i = 0; i < P->rows; i++)
+                    for (int j = 0; j < P->cols; j++) {
+                        size_t p = (size_t)i * P->cols + j;
+                        if (P->mask[p])
+                            continue;
+                        /* comparisons, not fmin/fmax calls (Q is finite; issue 18: same values) */
+                        double v = c[p], e;
+                        la = v < la ? v : la;
+                        ha = v > ha ? v : ha;
+                        if (j + 1 < P->cols && (e = fabs(c[p + 1] - v)) > sa) sa = e;
+                        if (i + 1 < P->rows && (e = fabs(c[p + P->cols] - v)) > sa) sa = e;
+                        if (si > 0 && (e = fabs(v - pv[p])) > sa) sa = e;
+                    }
+                l[a] = la;
+                h[a] = ha;
+                st[a] = sa;
+            }
+#pragma omp critical(qmap_q_range_merge)
+            for (int a = 0; a < 3; a++) {
+                lo[a] = l[a] < lo[a] ? l[a] : lo[a];
+                hi[a] = h[a] > hi[a] ? h[a] : hi[a];
+                step[a] = st[a] > step[a] ? st[a] : step[a];
+            }
         }
+        qmap_scan_q_end(&qs);
         double *t = cur;
         cur = prev;
         prev = t;
     }
     free(order);
     free(q);
-    return QMAP_OK;
+    return rc;
 }
 
 /* Pass 1 state: per-thread per-pixel frame sums of the scan being read. */
@@ -134,13 +165,15 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     int nth = ws ? qmap_frame_workers_count(ws) : 1;
     cs->sum = calloc(nb, sizeof(double));
     cs->hits = calloc(nb, sizeof(double));
+    /* issue 18: sum and hits of a bin side by side while the scans are added (one cache line
+     * for both: a detector row visits a new bin every few pixels), split at the end */
+    double *sh = calloc(2 * nb, sizeof *sh);
     double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
-    double *q = malloc(3 * P->n_pix * sizeof *q);
-    int64_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
+    int32_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
     long *absent = calloc((size_t)nth, sizeof *absent);
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
-    int rc = (ws && cs->sum && cs->hits && fsum && q && bin && absent && bad && *scan_maps)
+    int rc = (ws && cs->sum && cs->hits && sh && fsum && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
     if (rc == QMAP_OK && P->quicklook_stride <= 1 && P->o->shift_mode == QMAP_SHIFT_AUTO &&
@@ -161,6 +194,11 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             P->offbragg_maps = NULL;
         }
     }
+    if (rc == QMAP_OK)   /* cleared here once, then by each scan's sweep (issue 18) */
+        memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
+    qmap_axis_binner binner[3];
+    for (int a = 0; a < 3; a++)
+        qmap_axis_binner_init(&binner[a], &cs->axes[a]);
     double missing = 0;
     /* MPI: blocks of scans, or with more ranks than scans blocks of positions (issue 18) */
     int s_lo = 0, s_hi = 0, p_lo = 0, p_hi = 0, by_pos = qmap_mpi_split_positions(P->n_scans);
@@ -169,7 +207,6 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         double *map = *scan_maps + (size_t)s * P->n_pos;
         for (int p = p_lo; p < p_hi; p++)
             map[p] = NAN;
-        memset(fsum, 0, (size_t)nth * P->n_pix * sizeof *fsum);
         memset(absent, 0, (size_t)nth * sizeof *absent);
         if (P->drift_tiles)   /* drift (issue 12) */
             memset(P->drift_tiles, 0, (size_t)P->n_pos * QMAP_OFFBRAGG_TILES * sizeof *P->drift_tiles);
@@ -184,7 +221,7 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                                 P->quicklook_stride, p_lo};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf < p_hi ? nf : p_hi, 0, P->rows, &pass);
-        qmap_frame_reader_close(rd);
+        qmap_stage_release_reader(P, rd);
         if (by_pos && P->drift_tiles) {   /* issue 18: the off-Bragg map needs the whole scan */
             rc = qmap_mpi_agree(rc);
             if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(map, (size_t)P->n_pos);
@@ -195,34 +232,62 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         for (int t = 0; t < nth; t++)
             missing += absent[t];
         qmap_bad_counts_sum(bad, nth, &bad_total);
-        for (int t = 1; t < nth; t++)
-            for (size_t p = 0; p < P->n_pix; p++)
-                fsum[p] += fsum[(size_t)t * P->n_pix + p];
         if (P->drift_tiles) {   /* drift (issue 12): this scan's off-Bragg map */
             int kept = qmap_offbragg_scan_map(P->drift_tiles, P->n_pos, P->pixels_per_tile, map,
                                               P->offbragg_maps + (size_t)s * P->n_pos);
             P->offbragg_tiles_min = kept < P->offbragg_tiles_min ? kept : P->offbragg_tiles_min;
         }
-        qmap_scan_q(P, s, q, q + P->n_pix, q + 2 * P->n_pix);
-#pragma omp parallel for schedule(static)
-        for (size_t p = 0; p < P->n_pix; p++) {
-            int b0 = qmap_axis_bin(&cs->axes[0], q[p]);
-            int b1 = qmap_axis_bin(&cs->axes[1], q[P->n_pix + p]);
-            int b2 = qmap_axis_bin(&cs->axes[2], q[2 * P->n_pix + p]);
-            bin[p] = P->mask[p] || b0 < 0 || b1 < 0 || b2 < 0
-                         ? -1 : ((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2;
+        /* issue 18: one parallel sweep over the detector: the threads' frame sums added in
+         * thread order (and cleared for the next scan), Q of the pixel, its coarse bin */
+        qmap_scan_qs qs;
+        rc = qmap_scan_q_begin(P, s, &qs);
+        if (rc < 0)
+            break;
+        size_t n_pix = P->n_pix;
+#pragma omp parallel for schedule(static) firstprivate(qs)
+        for (size_t p = 0; p < n_pix; p++) {
+            double v = fsum[p];
+            for (int t = 1; t < nth; t++) {
+                v += fsum[(size_t)t * n_pix + p];
+                fsum[(size_t)t * n_pix + p] = 0;
+            }
+            fsum[p] = v;
+            int32_t b = -1;
+            if (!P->mask[p]) {
+                double qp[3];
+                qmap_scan_q_at(&qs, p, qp);
+                int b0 = qmap_axis_bin_with(&binner[0], qp[0]);
+                int b1 = qmap_axis_bin_with(&binner[1], qp[1]);
+                int b2 = qmap_axis_bin_with(&binner[2], qp[2]);
+                if (b0 >= 0 && b1 >= 0 && b2 >= 0)
+                    b = (int32_t)(((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2);
+            }
+            bin[p] = b;
         }
+        qmap_scan_q_end(&qs);
         /* issue 18: a sample of the frames stands for the whole scan (scaled to its frames) */
         int k = P->quicklook_stride > 1 ? P->quicklook_stride : 1;
         int sampled = k == 1 ? nf : (nf > k / 2 ? (nf - k / 2 + k - 1) / k : 0);
         double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
-        for (size_t p = 0; p < P->n_pix; p++)
-            if (bin[p] >= 0) {
-                cs->sum[bin[p]] += k == 1 ? fsum[p] : fsum[p] * scale;
-                if (!by_pos || qmap_mpi_rank() == 0)   /* every rank saw this scan: count it once */
-                    cs->hits[bin[p]] += 1;
+        int count_hits = !by_pos || qmap_mpi_rank() == 0;   /* every rank saw this scan: count it once */
+        /* one thread, in pixel order; pixels without counts add nothing to the sum */
+        for (size_t p = 0; p < n_pix; p++) {
+            int32_t b = bin[p];
+            if (fsum[p] != 0) {   /* then cleared for the next scan */
+                if (b >= 0)
+                    sh[2 * (size_t)b] += k == 1 ? fsum[p] : fsum[p] * scale;
+                fsum[p] = 0;
             }
+            if (b >= 0 && count_hits)
+                sh[2 * (size_t)b + 1] += 1;
+        }
     }
+    if (sh)
+        for (size_t b = 0; b < nb; b++) {
+            cs->sum[b] = sh[2 * b];
+            cs->hits[b] = sh[2 * b + 1];
+        }
+    free(sh);
     /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
     rc = qmap_mpi_agree(rc);
     if (rc == QMAP_OK && !(by_pos && P->drift_tiles))   /* else reduced scan by scan */
@@ -242,7 +307,6 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                                     : "quick-look pass: unmasked pixels of every frame", "bad_pixel_values");
     qmap_frame_workers_free(ws);
     free(fsum);
-    free(q);
     free(bin);
     free(absent);
     free(bad);

@@ -19,14 +19,37 @@ double qmap_frame_factor(const pipeline *P, int s, int f)
 
 int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int *n_frames)
 {
-    const qmap_scan_info *si = qmap_dataset_scan(P->ds, s);
-    int rc = qmap_frame_reader_open(P->o->input, si->name, si->detector, rd);
-    if (rc < 0)
-        return rc;
+    *rd = P->readers ? P->readers[s] : NULL;
+    if (!*rd) {
+        const qmap_scan_info *si = qmap_dataset_scan(P->ds, s);
+        int rc = qmap_frame_reader_open(P->o->input, si->name, si->detector, rd);
+        if (rc < 0)
+            return rc;
+        if (P->readers)
+            P->readers[s] = *rd;
+    }
     *n_frames = qmap_frame_reader_n_frames(*rd);
     if (*n_frames > P->n_pos)
         *n_frames = P->n_pos;
     return QMAP_OK;
+}
+
+void qmap_stage_release_reader(const pipeline *P, qmap_frame_reader *rd)
+{
+    if (!rd)
+        return;
+    for (int s = 0; P->readers && s < P->n_scans; s++)
+        if (P->readers[s] == rd)
+            return;   /* kept for the next pass */
+    qmap_frame_reader_close(rd);
+}
+
+void qmap_stage_close_readers(pipeline *P)
+{
+    for (int s = 0; P->readers && s < P->n_scans; s++)
+        qmap_frame_reader_close(P->readers[s]);
+    free(P->readers);
+    P->readers = NULL;
 }
 
 /* Full-frame Q of scan s into three arrays of n_pix. */
@@ -38,17 +61,15 @@ static int same_detector(const qmap_q_transform *a, const qmap_q_transform *b)
            memcmp(a->v_row, b->v_row, sizeof a->v_row) == 0 && memcmp(a->v_col, b->v_col, sizeof a->v_col) == 0;
 }
 
-void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
+/* The cached detector part of scan s's transform t, computed again when the detector
+ * moved (or on first use); NULL without a cache. */
+static const double *detector_part(const pipeline *P, const qmap_q_transform *t)
 {
-    qmap_q_transform t;
-    qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
     qmap_q_cache *c = P->qcache;
-    if (!c || !c->d) {
-        qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
-        return;
-    }
-    const qmap_detector_geometry *g = &t.g;
-    if (!c->valid || !same_detector(&c->key, &t)) {
+    if (!c || !c->d)
+        return NULL;
+    const qmap_detector_geometry *g = &t->g;
+    if (!c->valid || !same_detector(&c->key, t)) {
         /* the per-pixel detector part, computed exactly as qmap_pixel_q does */
         double *d = c->d;
         int nc = P->cols;
@@ -57,19 +78,53 @@ void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
             for (int j = 0; j < nc; j++) {
                 double dr = i - g->center_row, dc = j - g->center_col, r[3], kf[3];
                 for (int a = 0; a < 3; a++)
-                    r[a] = (a == 0 ? g->distance_m : 0.0) + dr * t.v_row[a] + dc * t.v_col[a];
+                    r[a] = (a == 0 ? g->distance_m : 0.0) + dr * t->v_row[a] + dc * t->v_col[a];
                 double n = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
                 for (int a = 0; a < 3; a++)
-                    kf[a] = (t.m_det[a][0] * r[0] + t.m_det[a][1] * r[1] + t.m_det[a][2] * r[2]) / n;
+                    kf[a] = (t->m_det[a][0] * r[0] + t->m_det[a][1] * r[1] + t->m_det[a][2] * r[2]) / n;
                 double *dp = d + 3 * ((size_t)i * nc + j);
                 dp[0] = kf[0] - 1.0;
                 dp[1] = kf[1];
                 dp[2] = kf[2];
             }
-        c->key = t;
+        c->key = *t;
         c->valid = 1;
     }
-    const double *d = c->d;
+    return c->d;
+}
+
+int qmap_scan_q_begin(const pipeline *P, int s, qmap_scan_qs *qs)
+{
+    qmap_q_transform t;
+    qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
+    qs->k = t.k;
+    memcpy(qs->m, t.m_sample_t, sizeof qs->m);
+    qs->n_pix = P->n_pix;
+    qs->full = NULL;
+    qs->d = detector_part(P, &t);
+    if (qs->d)
+        return QMAP_OK;
+    if (!(qs->full = malloc(3 * P->n_pix * sizeof *qs->full)))
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory (Q of the detector pixels)");
+    qmap_frame_q(&t, 0, P->rows, qs->full, qs->full + P->n_pix, qs->full + 2 * P->n_pix);
+    return QMAP_OK;
+}
+
+void qmap_scan_q_end(qmap_scan_qs *qs)
+{
+    free(qs->full);
+    qs->full = NULL;
+}
+
+void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
+{
+    qmap_q_transform t;
+    qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
+    const double *d = detector_part(P, &t);
+    if (!d) {
+        qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
+        return;
+    }
     double *out[3] = {qx, qy, qz};
     for (size_t p = 0; p < P->n_pix; p++) {   /* one thread: ~1 ms per scan (see quicklook.c) */
         const double *dp = d + 3 * p;

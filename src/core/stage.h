@@ -47,16 +47,50 @@ typedef struct {
     int drift_counters_tried;       /* issue 18: the counters were tried before the frames, no contrast */
     int quicklook_stride;           /* issue 18: the quick-look pass reads 1 frame in this many (1 = all) */
     qmap_q_cache *qcache;           /* issue 18: see qmap_q_cache (NULL: no cache) */
+    qmap_frame_reader **readers;    /* issue 18: n_scans frame readers opened once for every pass
+                                     * (NULL: each pass opens and closes its own) */
 } pipeline;
 
 /* Factor applied to frame f of scan s (monitor normalisation; 0 = frame unusable). */
 double qmap_frame_factor(const pipeline *P, int s, int f);
 
-/* Open the frames of scan s; *n_frames is capped to the map size. */
+/* Open the frames of scan s; *n_frames is capped to the map size. With P->readers the reader
+ * is opened once and kept for the next passes (issue 18: opening a scan's frames costs about
+ * a millisecond of serial HDF5 work, three times per scan); give it back with
+ * qmap_stage_release_reader, which closes only readers that are not kept. */
 int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int *n_frames);
+void qmap_stage_release_reader(const pipeline *P, qmap_frame_reader *rd);
+/* Close the kept readers (end of the run). */
+void qmap_stage_close_readers(pipeline *P);
 
 /* Full-frame Q of scan s into three arrays of n_pix. */
 void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz);
+
+/* issue 18: Q of single pixels of scan s, for loops that use each pixel's Q once (quick-look
+ * bins, plans, q range) and need no full-frame arrays. qmap_scan_q_at gives exactly the
+ * values of qmap_scan_q (same operations); without a detector-part cache the frame is
+ * computed in full once (qs->full). */
+typedef struct {
+    double k, m[3][3];    /* Q = k * m . d[p] */
+    const double *d;      /* the cached detector part (3 per pixel), or NULL */
+    double *full;         /* without the cache: qx, qy, qz of every pixel (3 * n_pix) */
+    size_t n_pix;
+} qmap_scan_qs;
+
+int qmap_scan_q_begin(const pipeline *P, int s, qmap_scan_qs *qs);
+void qmap_scan_q_end(qmap_scan_qs *qs);
+
+static inline void qmap_scan_q_at(const qmap_scan_qs *qs, size_t p, double q[3])
+{
+    if (!qs->d) {
+        for (int a = 0; a < 3; a++)
+            q[a] = qs->full[a * qs->n_pix + p];
+        return;
+    }
+    const double *dp = qs->d + 3 * p;
+    for (int a = 0; a < 3; a++)
+        q[a] = qs->k * (qs->m[a][0] * dp[0] + qs->m[a][1] * dp[1] + qs->m[a][2] * dp[2]);
+}
 
 /* Log (and store under `param` when any) the bad readings a pass ignored, summed over
  * the MPI ranks. */

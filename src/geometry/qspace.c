@@ -11,6 +11,17 @@
 #include <math.h>
 #include <stddef.h>
 
+void qmap_axis_binner_init(qmap_axis_binner *b, const qmap_axis *a)
+{
+    b->min = a->min;
+    b->max = a->max;
+    b->n = a->n;
+    b->step = a->n < 2 ? 0.0 : fabs(a->max - a->min) / (double)(a->n - 1);
+    b->inv_step = b->step > 0 && isfinite(1.0 / b->step) ? 1.0 / b->step : 0.0;   /* 0: divide */
+}
+
+/* A value is skipped when not finite or outside [min, max]; a degenerate axis
+ * (min == max == x) puts it in bin 0. */
 int qmap_axis_bin(const qmap_axis *a, double x)
 {
     if (a->n < 2 || !isfinite(x) || x < a->min || x > a->max)

@@ -86,9 +86,11 @@ int qmap_auto_voi(const qmap_coarse_space *cs, double voi[6])
 static void bin_axis(const qmap_axis *ax, int a, qmap_scan_plan *plans, int n_scans, double *slab)
 {
     memset(slab, 0, ax->n * sizeof *slab);
+    qmap_axis_binner binner;   /* issue 18: the same bins as qmap_axis_bin, step computed once */
+    qmap_axis_binner_init(&binner, ax);
     for (int s = 0; s < n_scans; s++)
         for (int i = 0; i < plans[s].n_pix; i++) {
-            int b = qmap_axis_bin(ax, plans[s].q[3 * i + a]);
+            int b = qmap_axis_bin_with(&binner, plans[s].q[3 * i + a]);
             plans[s].bin3[3 * i + a] = b;
             if (b >= 0)
                 slab[b] += 1;

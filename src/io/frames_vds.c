@@ -134,6 +134,8 @@ static int open_source_file(qmap_frame_reader *r, const char *label, hid_t *file
             st = qmap__reader_error(r, QMAP_ERR_IO, "source file %s is not readable (%s)", label,
                               strerror(errno));
     } else {
+        /* default access settings, as HDF5 itself opens the sources of a virtual dataset
+         * (qmap_h5_read_fapl here would make a later H5Dread of the VDS fail to open them) */
         *file = H5Fopen(full, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (*file < 0)
             st = qmap__reader_error(r, QMAP_ERR_IO, "source file %s cannot be opened as HDF5", label);

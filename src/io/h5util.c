@@ -30,14 +30,14 @@ void qmap_h5_quiet_end(const qmap_h5_quiet *q)
 
 /* A file access property list that does not use file locking (often unsupported on
  * beamline network file systems, and pointless for a read-only reader). */
-static hid_t make_fapl(void)
+hid_t qmap_h5_read_fapl(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 #if H5_VERSION_GE(1, 10, 7)
     if (fapl >= 0)
         H5Pset_file_locking(fapl, 0, 1);
 #endif
-    return fapl;
+    return fapl >= 0 ? fapl : H5P_DEFAULT;
 }
 
 int qmap_h5_open_file(const char *path, hid_t *out)
@@ -64,9 +64,9 @@ int qmap_h5_open_file(const char *path, hid_t *out)
     htri_t is_h5 = H5Fis_hdf5(path);
     hid_t fid = H5I_INVALID_HID;
     if (is_h5 > 0) {
-        hid_t fapl = make_fapl();
-        fid = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
-        if (fapl >= 0)
+        hid_t fapl = qmap_h5_read_fapl();
+        fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+        if (fapl != H5P_DEFAULT)
             H5Pclose(fapl);
     }
     qmap_h5_quiet_end(&q);

@@ -44,6 +44,12 @@ hid_t qmap_h5_create_temp(const char *tmp, hid_t fcpl, hid_t fapl);
 /* safe_output.c: record tmp's current inode as the temporary's (after it was re-created). */
 int qmap__temp_rebind(const char *tmp);
 
+/* The file-access properties of every read-only open (file locking off, as on the beamline's
+ * shared file systems). HDF5 refuses to open a file already open with other locking
+ * settings, so every reader of an input must use these (issue 18: the frame readers stay
+ * open while the counters are read). Close with H5Pclose; H5P_DEFAULT when it fails. */
+hid_t qmap_h5_read_fapl(void);
+
 /* Open an HDF5 file read-only. On failure records a one-line qmap_error naming the
  * path (missing, not HDF5, truncated) and returns QMAP_ERR_IO. Call inside quiet. */
 int qmap_h5_open_file(const char *path, hid_t *out);
