@@ -165,15 +165,15 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     int nth = ws ? qmap_frame_workers_count(ws) : 1;
     cs->sum = calloc(nb, sizeof(double));
     cs->hits = calloc(nb, sizeof(double));
-    /* issue 18: sum and hits of a bin side by side while the scans are added (one cache line
-     * for both: a detector row visits a new bin every few pixels), split at the end */
-    double *sh = calloc(2 * nb, sizeof *sh);
+    /* issue 18: the hits of the bins counted by the sweep's threads (atomic integer
+     * increments: exact in any order), copied to cs->hits at the end */
+    uint64_t *hits = calloc(nb, sizeof *hits);
     double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
     int32_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
     long *absent = calloc((size_t)nth, sizeof *absent);
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
-    int rc = (ws && cs->sum && cs->hits && sh && fsum && bin && absent && bad && *scan_maps)
+    int rc = (ws && cs->sum && cs->hits && hits && fsum && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
     if (rc == QMAP_OK && P->quicklook_stride <= 1 && P->o->shift_mode == QMAP_SHIFT_AUTO &&
@@ -238,12 +238,14 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             P->offbragg_tiles_min = kept < P->offbragg_tiles_min ? kept : P->offbragg_tiles_min;
         }
         /* issue 18: one parallel sweep over the detector: the threads' frame sums added in
-         * thread order (and cleared for the next scan), Q of the pixel, its coarse bin */
+         * thread order (and cleared for the next scan), Q of the pixel, its coarse bin, the
+         * bin's hit count */
         qmap_scan_qs qs;
         rc = qmap_scan_q_begin(P, s, &qs);
         if (rc < 0)
             break;
         size_t n_pix = P->n_pix;
+        int count_hits = !by_pos || qmap_mpi_rank() == 0;   /* every rank saw this scan: count it once */
 #pragma omp parallel for schedule(static) firstprivate(qs)
         for (size_t p = 0; p < n_pix; p++) {
             double v = fsum[p];
@@ -259,8 +261,13 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                 int b0 = qmap_axis_bin_with(&binner[0], qp[0]);
                 int b1 = qmap_axis_bin_with(&binner[1], qp[1]);
                 int b2 = qmap_axis_bin_with(&binner[2], qp[2]);
-                if (b0 >= 0 && b1 >= 0 && b2 >= 0)
+                if (b0 >= 0 && b1 >= 0 && b2 >= 0) {
                     b = (int32_t)(((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2);
+                    if (count_hits) {
+#pragma omp atomic
+                        hits[b]++;
+                    }
+                }
             }
             bin[p] = b;
         }
@@ -269,25 +276,20 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         int k = P->quicklook_stride > 1 ? P->quicklook_stride : 1;
         int sampled = k == 1 ? nf : (nf > k / 2 ? (nf - k / 2 + k - 1) / k : 0);
         double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
-        int count_hits = !by_pos || qmap_mpi_rank() == 0;   /* every rank saw this scan: count it once */
-        /* one thread, in pixel order; pixels without counts add nothing to the sum */
+        /* the sum on one thread, in pixel order (the same additions as ever); pixels without
+         * counts add nothing */
         for (size_t p = 0; p < n_pix; p++) {
-            int32_t b = bin[p];
-            if (fsum[p] != 0) {   /* then cleared for the next scan */
-                if (b >= 0)
-                    sh[2 * (size_t)b] += k == 1 ? fsum[p] : fsum[p] * scale;
-                fsum[p] = 0;
-            }
-            if (b >= 0 && count_hits)
-                sh[2 * (size_t)b + 1] += 1;
+            if (fsum[p] == 0)
+                continue;
+            if (bin[p] >= 0)
+                cs->sum[bin[p]] += k == 1 ? fsum[p] : fsum[p] * scale;
+            fsum[p] = 0;   /* cleared for the next scan */
         }
     }
-    if (sh)
-        for (size_t b = 0; b < nb; b++) {
-            cs->sum[b] = sh[2 * b];
-            cs->hits[b] = sh[2 * b + 1];
-        }
-    free(sh);
+    if (hits)
+        for (size_t b = 0; b < nb; b++)
+            cs->hits[b] = (double)hits[b];
+    free(hits);
     /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
     rc = qmap_mpi_agree(rc);
     if (rc == QMAP_OK && !(by_pos && P->drift_tiles))   /* else reduced scan by scan */
