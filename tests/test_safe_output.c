@@ -103,6 +103,27 @@ int main(void)
     qmap_temp_remove_all();   /* what the signal handler does */
     CHECK(access(tmp, F_OK) != 0, "remove_all left %s", tmp);
 
+    /* many temporaries at once (qmap simulate keeps one per scan file until the end: 150
+     * eta scans failed with 64 slots), all committed; then the registry is free again */
+    enum { MANY = 300 };
+    static char many_tmp[MANY][600], many_out[MANY][600];
+    int made = 0;
+    for (int i = 0; i < MANY; i++) {
+        snprintf(many_out[i], sizeof many_out[i], "%s/scan%04d.h5", dir, i);
+        int f = qmap_temp_create(many_out[i], many_tmp[i], sizeof many_tmp[i]);
+        if (f >= 0) {
+            close(f);
+            made++;
+        }
+    }
+    CHECK(made == MANY, "%d of %d temporaries at once: %s", made, MANY, qmap_error_message());
+    int committed = 0;
+    for (int i = 0; i < made; i++)
+        committed += qmap_temp_commit(many_tmp[i], many_out[i]) == QMAP_OK && access(many_out[i], F_OK) == 0;
+    CHECK(committed == MANY, "%d of %d committed", committed, MANY);
+    for (int i = 0; i < MANY; i++)
+        unlink(many_out[i]);
+
     /* stale temporaries of qmap's naming (old "OUT.tmp-PID" and new) are cleaned, others kept */
     char stale1[600], stale2[600], other[600];
     snprintf(stale1, sizeof stale1, "%s.tmp-12345", out);

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(sizeof(double) == sizeof(uint64_t), "the hit counts become doubles in place");
+
 #define QUICKLOOK_SAMPLE_FRAMES 100
 #define QUICKLOOK_MAX_STRIDE 128
 
@@ -164,16 +166,15 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     qmap_frame_workers *ws = qmap_frame_workers_new();
     int nth = ws ? qmap_frame_workers_count(ws) : 1;
     cs->sum = calloc(nb, sizeof(double));
-    cs->hits = calloc(nb, sizeof(double));
-    /* issue 18: the hits of the bins counted by the sweep's threads (atomic integer
-     * increments: exact in any order), copied to cs->hits at the end */
-    uint64_t *hits = calloc(nb, sizeof *hits);
+    /* issue 18: the hits are counted as integers by the sweep's threads (atomic increments:
+     * exact in any order) in the storage of cs->hits, turned into doubles at the end */
+    uint64_t *counts = calloc(nb, sizeof *counts);
     double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
     int32_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
     long *absent = calloc((size_t)nth, sizeof *absent);
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
-    int rc = (ws && cs->sum && cs->hits && hits && fsum && bin && absent && bad && *scan_maps)
+    int rc = (ws && cs->sum && counts && fsum && bin && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
     if (rc == QMAP_OK && P->quicklook_stride <= 1 && P->o->shift_mode == QMAP_SHIFT_AUTO &&
@@ -239,7 +240,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         }
         /* issue 18: one parallel sweep over the detector: the threads' frame sums added in
          * thread order (and cleared for the next scan), Q of the pixel, its coarse bin, the
-         * bin's hit count */
+         * bin's hit count (counted by the threads: the serial loop over every pixel of
+         * every scan was slower with two threads than with one) */
         qmap_scan_qs qs;
         rc = qmap_scan_q_begin(P, s, &qs);
         if (rc < 0)
@@ -265,7 +267,7 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                     b = (int32_t)(((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2);
                     if (count_hits) {
 #pragma omp atomic
-                        hits[b]++;
+                        counts[b]++;
                     }
                 }
             }
@@ -286,10 +288,11 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             fsum[p] = 0;   /* cleared for the next scan */
         }
     }
-    if (hits)
-        for (size_t b = 0; b < nb; b++)
-            cs->hits[b] = (double)hits[b];
-    free(hits);
+    for (size_t b = 0; counts && b < nb; b++) {   /* in place: the same 8 bytes per bin */
+        double h = (double)counts[b];
+        memcpy((unsigned char *)counts + b * sizeof h, &h, sizeof h);
+    }
+    cs->hits = (double *)(void *)counts;
     /* other ranks' scans are 0 here and NaN-or-value on their owner: sums are exact */
     rc = qmap_mpi_agree(rc);
     if (rc == QMAP_OK && !(by_pos && P->drift_tiles))   /* else reduced scan by scan */

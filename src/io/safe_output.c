@@ -26,7 +26,7 @@
 
 #define TEMP_TAG ".tmp-qmap-"
 #define TEMP_RANDOM 6
-#define MAX_TEMPS 64
+#define MAX_TEMPS 1024   /* qmap simulate holds one per scan file until the end */
 #define TEMP_PATH_MAX 4352
 
 /* ---- checks -------------------------------------------------------------------- */
@@ -122,35 +122,40 @@ int qmap_path_is_special(const char *path)
 /* ---- the registry of temporaries in flight --------------------------------------- */
 
 typedef struct {
-    volatile sig_atomic_t used;
     dev_t dev;
     ino_t ino;
     char path[TEMP_PATH_MAX];
 } temp_entry;
 
+/* The in-use flags apart from the entries: a search (and the signal handler's cleanup)
+ * reads one small array, not a page of every entry. */
+static volatile sig_atomic_t temp_used[MAX_TEMPS];
 static temp_entry temps[MAX_TEMPS];
 
-static temp_entry *find_temp(const char *tmp)
+static temp_entry *find_temp(const char *tmp, int *index)
 {
     for (int i = 0; i < MAX_TEMPS; i++)
-        if (temps[i].used && strcmp(temps[i].path, tmp) == 0)
+        if (temp_used[i] && strcmp(temps[i].path, tmp) == 0) {
+            if (index)
+                *index = i;
             return &temps[i];
+        }
     return NULL;
 }
 
 static void forget_temp(const char *tmp)
 {
-    temp_entry *e = find_temp(tmp);
-    if (e)
-        e->used = 0;
+    int i;
+    if (find_temp(tmp, &i))
+        temp_used[i] = 0;
 }
 
 void qmap_temp_remove_all(void)
 {
     for (int i = 0; i < MAX_TEMPS; i++)
-        if (temps[i].used) {
+        if (temp_used[i]) {
             unlink(temps[i].path);
-            temps[i].used = 0;
+            temp_used[i] = 0;
         }
 }
 
@@ -178,9 +183,12 @@ int qmap_temp_create(const char *final_path, char *tmp, size_t size)
     if (len + strlen(TEMP_TAG) + TEMP_RANDOM + 1 > size || len + strlen(TEMP_TAG) + TEMP_RANDOM + 1 > TEMP_PATH_MAX)
         return qmap_error(QMAP_ERR_VALUE, "%s: output path too long", final_path);
     temp_entry *slot = NULL;
+    int slot_i = 0;
     for (int i = 0; i < MAX_TEMPS && !slot; i++)
-        if (!temps[i].used)
+        if (!temp_used[i]) {
             slot = &temps[i];
+            slot_i = i;
+        }
     if (!slot)
         return qmap_error(QMAP_ERR_INTERNAL, "%s: too many temporary files at once", final_path);
     for (int attempt = 0; attempt < 100; attempt++) {
@@ -204,7 +212,7 @@ int qmap_temp_create(const char *final_path, char *tmp, size_t size)
         slot->dev = st.st_dev;
         slot->ino = st.st_ino;
         memcpy(slot->path, tmp, strlen(tmp) + 1);
-        slot->used = 1;
+        temp_used[slot_i] = 1;
         return fd;
     }
     return qmap_error(QMAP_ERR_IO, "%s: cannot find a free temporary name", final_path);
@@ -212,7 +220,7 @@ int qmap_temp_create(const char *final_path, char *tmp, size_t size)
 
 int qmap__temp_rebind(const char *tmp)
 {
-    temp_entry *e = find_temp(tmp);
+    temp_entry *e = find_temp(tmp, NULL);
     struct stat st;
     if (!e || lstat(tmp, &st) != 0 || !S_ISREG(st.st_mode))
         return -1;
@@ -223,7 +231,7 @@ int qmap__temp_rebind(const char *tmp)
 
 void qmap_temp_discard(const char *tmp)
 {
-    temp_entry *e = find_temp(tmp);
+    temp_entry *e = find_temp(tmp, NULL);
     struct stat st;
     /* remove only the file qmap created, not something swapped in under its name */
     if (!e || (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == e->dev && st.st_ino == e->ino))
@@ -233,7 +241,7 @@ void qmap_temp_discard(const char *tmp)
 
 int qmap_temp_commit(const char *tmp, const char *final_path)
 {
-    temp_entry *e = find_temp(tmp);
+    temp_entry *e = find_temp(tmp, NULL);
     struct stat st;
     if (lstat(tmp, &st) != 0 || !S_ISREG(st.st_mode) || (e && (st.st_dev != e->dev || st.st_ino != e->ino))) {
         forget_temp(tmp);
