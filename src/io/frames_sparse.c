@@ -99,6 +99,39 @@ static float bits_to_float(elem_kind kind, uint64_t v)
     return 0.0f;
 }
 
+/* The k decoded elements as (index, float value), keeping the non-zero ones (-0.0 and
+ * values that round to 0 are zero pixels); returns their count. issue 18: on a
+ * little-endian machine the integer kinds of photon-counting detectors take a loop of their
+ * own (the low bytes of bits are the element as stored: the same values as bits_to_float,
+ * without its per-element switch and byte shuffle, ~6 % of a run's CPU time). */
+#define NONZERO_LOOP(expr)                                        \
+    for (long i = 0; i < k; i++) {                                \
+        float v = (expr);                                         \
+        if (v != 0) {                                             \
+            idx[n] = (int32_t)eidx[i];                            \
+            val[n++] = v;                                         \
+        }                                                         \
+    }
+
+static int nonzero_values(elem_kind kind, const uint32_t *eidx, const uint64_t *bits, long k, int32_t *idx,
+                          float *val)
+{
+    int n = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    switch (kind) {
+    case K_I32: NONZERO_LOOP((float)(int32_t)(uint32_t)bits[i]) return n;
+    case K_U32: NONZERO_LOOP((float)(uint32_t)bits[i]) return n;
+    case K_U16: NONZERO_LOOP((float)(uint16_t)bits[i]) return n;
+    case K_I16: NONZERO_LOOP((float)(int16_t)(uint16_t)bits[i]) return n;
+    case K_U8: NONZERO_LOOP((float)(uint8_t)bits[i]) return n;
+    default: break;
+    }
+#endif
+    NONZERO_LOOP(bits_to_float(kind, bits[i]))
+    return n;
+}
+#undef NONZERO_LOOP
+
 /* Fetch the raw chunk of source frame sf into slot t (HDF5 calls: serialised by the caller). */
 static int fetch_one_chunk(qmap_frame_reader *r, fetched_frame *t)
 {
@@ -241,15 +274,7 @@ static int sparse_from_chunk(const qmap_frame_reader *r, qmap_sparse_worker *w,
             }
         }
     }
-    int n = 0;
-    for (long i = 0; i < k; i++) {
-        float v = bits_to_float(s->kind, w->bits[i]);
-        if (v != 0) { /* -0.0 and values that round to 0 are zero pixels */
-            w->idx[n] = (int32_t)w->eidx[i];
-            w->val[n++] = v;
-        }
-    }
-    out->n = n;
+    out->n = nonzero_values(s->kind, w->eidx, w->bits, k, w->idx, w->val);
     return QMAP_OK;
 }
 
