@@ -451,6 +451,28 @@ static void check_open_errors(const char *master)
     CHECK(r == NULL, "reader set on error");
 }
 
+/* A file held open with HDF5's default access settings (as h5py holds it in a Python
+ * session using the same HDF5 library): qmap's readers still open it. */
+static void check_open_while_held(const char *path)
+{
+    hid_t held = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(held >= 0, "hold %s", path);
+    qmap_frame_reader *r = NULL;
+    int st = qmap_frame_reader_open(path, "1.1", "mpx1x4", &r);
+    CHECK(st == QMAP_OK, "frame reader while the file is held open: %s", st ? qmap_error_message() : "");
+    hid_t f = H5I_INVALID_HID;
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
+    int st2 = qmap_h5_open_file(path, &f);
+    qmap_h5_quiet_end(&q);
+    CHECK(st2 == QMAP_OK, "qmap_h5_open_file while the file is held open: %s", st2 ? qmap_error_message() : "");
+    if (f >= 0)
+        H5Fclose(f);
+    qmap_frame_reader_close(r);
+    if (held >= 0)
+        H5Fclose(held);
+}
+
 int main(void)
 {
     const char *t = getenv("QMAP_TEST_TMP");
@@ -473,6 +495,7 @@ int main(void)
     check_real_pto();
     check_corrupt_chunk();
     check_open_errors(master);
+    check_open_while_held(master);
     if (failures) fprintf(stderr, "%d failures\n", failures);
     return shared_exit_status(failures);
 }

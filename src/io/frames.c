@@ -49,10 +49,7 @@ static int open_dataset(qmap_frame_reader *r, char *dpath, size_t dpath_size)
         return qmap_error(QMAP_ERR_IO, "%s: cannot read file (%s)", r->path, strerror(errno));
     if (H5Fis_hdf5(r->path) <= 0)
         return qmap_error(QMAP_ERR_IO, "%s: not an HDF5 file", r->path);
-    hid_t fapl = qmap_h5_read_fapl();
-    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
-    if (fapl != H5P_DEFAULT)
-        H5Pclose(fapl);
+    r->file = qmap_h5_fopen_ro(r->path);   /* the access settings of every input open (h5util.h) */
     if (r->file < 0) return qmap_error(QMAP_ERR_IO, "%s: cannot open HDF5 file", r->path);
     snprintf(dpath, dpath_size, "/%s", r->scan);
     int st = check_link(r, dpath, "scan group");

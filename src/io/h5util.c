@@ -40,6 +40,17 @@ hid_t qmap_h5_read_fapl(void)
     return fapl >= 0 ? fapl : H5P_DEFAULT;
 }
 
+hid_t qmap_h5_fopen_ro(const char *path)
+{
+    hid_t fapl = qmap_h5_read_fapl();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (fapl != H5P_DEFAULT)
+        H5Pclose(fapl);
+    if (f < 0 && fapl != H5P_DEFAULT)
+        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    return f;
+}
+
 int qmap_h5_open_file(const char *path, hid_t *out)
 {
     *out = H5I_INVALID_HID;
@@ -63,12 +74,8 @@ int qmap_h5_open_file(const char *path, hid_t *out)
     qmap_h5_quiet_begin(&q);
     htri_t is_h5 = H5Fis_hdf5(path);
     hid_t fid = H5I_INVALID_HID;
-    if (is_h5 > 0) {
-        hid_t fapl = qmap_h5_read_fapl();
-        fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-        if (fapl != H5P_DEFAULT)
-            H5Pclose(fapl);
-    }
+    if (is_h5 > 0)
+        fid = qmap_h5_fopen_ro(path);
     qmap_h5_quiet_end(&q);
 
     if (is_h5 == 0)

@@ -50,6 +50,12 @@ int qmap__temp_rebind(const char *tmp);
  * open while the counters are read). Close with H5Pclose; H5P_DEFAULT when it fails. */
 hid_t qmap_h5_read_fapl(void);
 
+/* H5Fopen read-only with those settings; when that fails, once more with HDF5's defaults:
+ * the file may already be open in this process with the defaults (a Python session holding
+ * it with h5py through the same HDF5 library), which HDF5 requires a second open to match.
+ * Returns the file or < 0 (no qmap_error; call inside quiet). */
+hid_t qmap_h5_fopen_ro(const char *path);
+
 /* Open an HDF5 file read-only. On failure records a one-line qmap_error naming the
  * path (missing, not HDF5, truncated) and returns QMAP_ERR_IO. Call inside quiet. */
 int qmap_h5_open_file(const char *path, hid_t *out);

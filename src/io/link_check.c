@@ -34,10 +34,7 @@ static int walk(hid_t open_file, const char *holder, const char *obj, int depth,
         return 0;
     /* a file the caller holds open is used as it is (reopening it with other access
      * properties would fail) */
-    hid_t fapl = open_file >= 0 ? H5P_DEFAULT : qmap_h5_read_fapl();   /* the shared settings (h5util.h) */
-    hid_t f = open_file >= 0 ? open_file : H5Fopen(holder, H5F_ACC_RDONLY, fapl);
-    if (fapl != H5P_DEFAULT)
-        H5Pclose(fapl);
+    hid_t f = open_file >= 0 ? open_file : qmap_h5_fopen_ro(holder);   /* the shared settings (h5util.h) */
     if (f < 0)
         return 0;
     char prefix[1024] = "";

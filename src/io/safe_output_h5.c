@@ -20,10 +20,7 @@ int qmap_output_check_ours(const char *what, const char *output)
     qmap_h5_quiet_begin(&q);
     int ours = 0;
     if (H5Fis_hdf5(output) > 0) {
-        hid_t fapl = qmap_h5_read_fapl();   /* the shared settings (h5util.h) */
-        hid_t f = H5Fopen(output, H5F_ACC_RDONLY, fapl);
-        if (fapl != H5P_DEFAULT)
-            H5Pclose(fapl);
+        hid_t f = qmap_h5_fopen_ro(output);   /* the shared settings (h5util.h) */
         if (f >= 0) {
             if (H5Aexists(f, "creator") > 0) {
                 hid_t a = H5Aopen(f, "creator", H5P_DEFAULT);
