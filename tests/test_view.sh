@@ -11,7 +11,8 @@
 # the list its positions; no console error. Chromium or Node missing is a failure.
 set -u
 T="$QMAP_TEST_TMP/view"
-rm -rf "$T" && mkdir -p "$T/tmp"
+rm -rf "$T" && mkdir -p "$T/tmp" "$T/chrome-tmp"   # chrome-tmp: Chromium's own temporaries (its
+                                                # singleton folder would otherwise stay in /tmp)
 fail() { echo "FAIL: $*" >&2; [ -n "${PIDS:-}" ] && kill $PIDS 2>/dev/null; exit 1; }
 trap '[ -n "${PIDS:-}" ] && kill $PIDS 2>/dev/null' EXIT
 one_error_line() {   # $1 = stderr file
@@ -213,7 +214,7 @@ read -r ROW COL < <("$PYTHON" -c "
 import h5py, numpy as np
 f = h5py.File('$T/cube.h5', 'r'); I = f['maps/intensity'][:]; m = f['maps/mask'][:]
 r, c = np.unravel_index(np.nanargmax(np.where(m > 0, I, np.nan)), I.shape); print(r, c)")
-node "$QMAP_SRC/tests/view_cdp.js" "$URL" "$T/shot.png" "$ROW" "$COL" 4 11 5 13 \
+TMPDIR="$T/chrome-tmp" node "$QMAP_SRC/tests/view_cdp.js" "$URL" "$T/shot.png" "$ROW" "$COL" 4 11 5 13 \
     > "$T/page.json" 2> "$T/cdp.err" || { cat "$T/cdp.err" >&2; fail "driving the page failed"; }
 "$PYTHON" - "$T/page.json" "$T/cube.h5" "$ROW" "$COL" "$T/shot.png" <<'PY' || fail "page checks"
 import sys, json, math
@@ -315,7 +316,7 @@ PY
 
 # a file without /qspace/cube and /particles: the clicked position's q-space, fits and rocking
 # curve are recomputed from the raw frames and shown (the COM equal to the file's); no console error
-node "$QMAP_SRC/tests/view_cdp.js" "$URL_PLAIN" "$T/shot_plain.png" "$ROW" "$COL" 4 11 5 13 \
+TMPDIR="$T/chrome-tmp" node "$QMAP_SRC/tests/view_cdp.js" "$URL_PLAIN" "$T/shot_plain.png" "$ROW" "$COL" 4 11 5 13 \
     > "$T/page_plain.json" 2> "$T/cdp.err" || { cat "$T/cdp.err" >&2; fail "driving the page of plain.h5 failed"; }
 "$PYTHON" - "$T/page_plain.json" "$T/plain.h5" "$ROW" "$COL" <<'PY' || fail "page checks without the cube"
 import sys, json, math
