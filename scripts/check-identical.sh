@@ -48,7 +48,7 @@ compare)
             continue
         fi
         if h5diff "$r" "$n" >/dev/null 2>&1 && cmp -s <(h5dump -A "$r" | tail -n +2) <(h5dump -A "$n" | tail -n +2); then
-            if cmp -s "$r" "$n"; then how="byte-identical"; else how="data and attributes equal; bytes differ (run date and seal, or HDF5 object times in files from before the deterministic format)"; fi
+            if cmp -s "$r" "$n"; then how="byte-identical"; else how="data and attributes equal; bytes differ (run date and seal, storage layout such as chunking, or HDF5 object times in files from before the deterministic format)"; fi
             echo "same  $rel ($how)"
         else
             echo "DIFF  $rel:"; { h5diff "$r" "$n" 2>&1 | head -20; } || true

@@ -66,6 +66,21 @@ hid_t qmap__results_dcpl(int rank, const hsize_t *dims, size_t elem_size)
     return pl;
 }
 
+hid_t qmap__results_dcpl_chunked(int rank, const hsize_t *chunk)
+{
+    hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
+    if (pl < 0)
+        return H5P_DEFAULT;
+    H5Pset_obj_track_times(pl, 0);
+    double zero = 0.0;
+    if (H5Pset_chunk(pl, rank, chunk) < 0 || H5Pset_fletcher32(pl) < 0 ||
+        H5Pset_fill_value(pl, H5T_NATIVE_DOUBLE, &zero) < 0 || H5Pset_alloc_time(pl, H5D_ALLOC_TIME_INCR) < 0) {
+        H5Pclose(pl);
+        return H5I_INVALID_HID;
+    }
+    return pl;
+}
+
 void qmap__results_plist_close(hid_t pl)
 {
     if (pl != H5P_DEFAULT && pl >= 0)

@@ -12,6 +12,9 @@ hid_t qmap__results_fcpl(void);
 hid_t qmap__results_gcpl(void);
 /* rank, dims: the dataset's shape; elem_size its file element size in bytes. */
 hid_t qmap__results_dcpl(int rank, const hsize_t *dims, size_t elem_size);
+/* The same with the given chunk shape and an explicit fill value of 0 (issue 18: arrays
+ * written chunk by chunk, their all-zero chunks left unwritten and read back as 0). */
+hid_t qmap__results_dcpl_chunked(int rank, const hsize_t *chunk);
 /* Close a list made above (H5P_DEFAULT is left alone). */
 void qmap__results_plist_close(hid_t pl);
 

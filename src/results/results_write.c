@@ -13,6 +13,7 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,67 @@ static void write_qspace(writer *w, hid_t file, const qmap_results *r)
     H5Gclose(g);
 }
 
+/* A 3-D array of doubles written chunk by chunk (OVERVIEW_CHUNK^3), the chunks whose values
+ * are all +0.0 left unwritten: HDF5 reads them back as the fill value 0, so every reader gets
+ * the same array. Issue 18: the coarse overview is two 128^3 arrays of which about 2/3 of the
+ * bins are empty; writing them whole made 95 % of a 20 x 20 map's results file. */
+#define OVERVIEW_CHUNK 16
+
+static int all_zero(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &v[i], sizeof bits);   /* -0.0 is not +0.0: it is written */
+        if (bits)
+            return 0;
+    }
+    return 1;
+}
+
+static void write_doubles_sparse(writer *w, hid_t loc, const char *name, const hsize_t dims[3], const double *data,
+                                 const char *units)
+{
+    hsize_t chunk[3];
+    for (int a = 0; a < 3; a++)
+        chunk[a] = dims[a] < OVERVIEW_CHUNK ? (dims[a] ? dims[a] : 1) : OVERVIEW_CHUNK;
+    hid_t s = H5Screate_simple(3, dims, NULL);
+    hid_t pl = qmap__results_dcpl_chunked(3, chunk);
+    hid_t d = s >= 0 && pl >= 0 ? H5Dcreate2(loc, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, pl, H5P_DEFAULT)
+                                : H5I_INVALID_HID;
+    qmap__results_plist_close(pl);
+    double *buf = malloc(chunk[0] * chunk[1] * chunk[2] * sizeof *buf);
+    int ok = d >= 0 && buf;
+    for (hsize_t i = 0; ok && i < dims[0]; i += chunk[0])
+        for (hsize_t j = 0; ok && j < dims[1]; j += chunk[1])
+            for (hsize_t k = 0; ok && k < dims[2]; k += chunk[2]) {
+                hsize_t start[3] = {i, j, k}, n[3];
+                for (int a = 0; a < 3; a++)
+                    n[a] = start[a] + chunk[a] <= dims[a] ? chunk[a] : dims[a] - start[a];
+                size_t m = 0;
+                for (hsize_t a = 0; a < n[0]; a++)
+                    for (hsize_t b = 0; b < n[1]; b++) {
+                        memcpy(buf + m, data + ((i + a) * dims[1] + (j + b)) * dims[2] + k, n[2] * sizeof *buf);
+                        m += n[2];
+                    }
+                if (all_zero(buf, m))
+                    continue;
+                hid_t ms = H5Screate_simple(3, n, NULL);
+                ok = ms >= 0 && H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, n, NULL) >= 0 &&
+                     H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, s, H5P_DEFAULT, buf) >= 0;
+                if (ms >= 0)
+                    H5Sclose(ms);
+            }
+    if (ok && units)
+        set_str_attr(w, d, "units", units);
+    if (!ok)
+        w->failed = 1;
+    free(buf);
+    if (d >= 0)
+        H5Dclose(d);
+    if (s >= 0)
+        H5Sclose(s);
+}
+
 /* /qspace_overview: the coarse map-averaged reciprocal space over the whole sampled range,
  * with the VOI box, for overview figures (where the VOI sits around the Bragg peak). */
 static void write_overview(writer *w, hid_t file, const qmap_results *r)
@@ -230,8 +292,8 @@ static void write_overview(writer *w, hid_t file, const qmap_results *r)
         return;
     hsize_t dims[3];
     write_axes(w, g, r->overview_axes, dims);
-    write_doubles(w, g, "sum", 3, dims, r->overview_sum, "counts");
-    write_doubles(w, g, "hits", 3, dims, r->overview_hits, NULL);
+    write_doubles_sparse(w, g, "sum", dims, r->overview_sum, "counts");
+    write_doubles_sparse(w, g, "hits", dims, r->overview_hits, NULL);
     hsize_t six = 6;
     write_doubles(w, g, "voi", 1, &six, r->voi, "1/angstrom");
     set_str_attr(w, g, "signal", "sum");
