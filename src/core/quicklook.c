@@ -170,11 +170,16 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
      * exact in any order) in the storage of cs->hits, turned into doubles at the end */
     uint64_t *counts = calloc(nb, sizeof *counts);
     double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
-    int32_t *bin = malloc(P->n_pix * sizeof *bin);   /* coarse bin of each pixel, -1 = none */
+    /* issue 18: the sweep's additions to the coarse sum, (bin, value) in pixel order, each
+     * thread in its own pixel range of these arrays */
+    int32_t *add_bin = malloc(P->n_pix * sizeof *add_bin);
+    double *add_val = malloc(P->n_pix * sizeof *add_val);
+    int n_team = omp_get_max_threads();
+    size_t *add_n = calloc((size_t)n_team, sizeof *add_n);
     long *absent = calloc((size_t)nth, sizeof *absent);
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
-    int rc = (ws && cs->sum && counts && fsum && bin && absent && bad && *scan_maps)
+    int rc = (ws && cs->sum && counts && fsum && add_bin && add_val && add_n && absent && bad && *scan_maps)
                  ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (quick-look pass)");
     /* drift (issue 12): per-tile frame sums for the off-Bragg fluorescence map */
     if (rc == QMAP_OK && P->quicklook_stride <= 1 && P->o->shift_mode == QMAP_SHIFT_AUTO &&
@@ -238,55 +243,62 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                                               P->offbragg_maps + (size_t)s * P->n_pos);
             P->offbragg_tiles_min = kept < P->offbragg_tiles_min ? kept : P->offbragg_tiles_min;
         }
-        /* issue 18: one parallel sweep over the detector: the threads' frame sums added in
-         * thread order (and cleared for the next scan), Q of the pixel, its coarse bin, the
-         * bin's hit count (counted by the threads: the serial loop over every pixel of
-         * every scan was slower with two threads than with one) */
+        /* issue 18: one parallel sweep over the detector, each thread over its own range of
+         * pixels: the threads' frame sums added in thread order (and cleared for the next
+         * scan), Q of the pixel, its coarse bin, the bin's hit count (atomic integer adds:
+         * exact in any order), and the pixel's addition to the coarse sum kept in a list;
+         * the lists, applied one after the other, add to every bin in pixel order as one
+         * thread did (the serial loop over every pixel of every scan was slower with two
+         * threads than with one) */
         qmap_scan_qs qs;
         rc = qmap_scan_q_begin(P, s, &qs);
         if (rc < 0)
             break;
+        /* a sample of the frames stands for the whole scan (scaled to its frames) */
+        int k = P->quicklook_stride > 1 ? P->quicklook_stride : 1;
+        int sampled = k == 1 ? nf : (nf > k / 2 ? (nf - k / 2 + k - 1) / k : 0);
+        double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
         size_t n_pix = P->n_pix;
         int count_hits = !by_pos || qmap_mpi_rank() == 0;   /* every rank saw this scan: count it once */
-#pragma omp parallel for schedule(static) firstprivate(qs)
-        for (size_t p = 0; p < n_pix; p++) {
-            double v = fsum[p];
-            for (int t = 1; t < nth; t++) {
-                v += fsum[(size_t)t * n_pix + p];
-                fsum[(size_t)t * n_pix + p] = 0;
-            }
-            fsum[p] = v;
-            int32_t b = -1;
-            if (!P->mask[p]) {
+        int team = 1;
+#pragma omp parallel firstprivate(qs) num_threads(n_team)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            size_t p0 = n_pix * (size_t)t / (size_t)nt, p1 = n_pix * (size_t)(t + 1) / (size_t)nt, m = p0;
+            if (t == 0)
+                team = nt;
+            for (size_t p = p0; p < p1; p++) {
+                double v = fsum[p];
+                fsum[p] = 0;
+                for (int u = 1; u < nth; u++) {
+                    v += fsum[(size_t)u * n_pix + p];
+                    fsum[(size_t)u * n_pix + p] = 0;
+                }
+                if (P->mask[p])
+                    continue;
                 double qp[3];
                 qmap_scan_q_at(&qs, p, qp);
                 int b0 = qmap_axis_bin_with(&binner[0], qp[0]);
                 int b1 = qmap_axis_bin_with(&binner[1], qp[1]);
                 int b2 = qmap_axis_bin_with(&binner[2], qp[2]);
-                if (b0 >= 0 && b1 >= 0 && b2 >= 0) {
-                    b = (int32_t)(((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2);
-                    if (count_hits) {
+                if (b0 < 0 || b1 < 0 || b2 < 0)
+                    continue;
+                int32_t b = (int32_t)(((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2);
+                if (count_hits) {
 #pragma omp atomic
-                        counts[b]++;
-                    }
+                    counts[b]++;
+                }
+                if (v != 0) {   /* pixels without counts add nothing */
+                    add_bin[m] = b;
+                    add_val[m++] = k == 1 ? v : v * scale;
                 }
             }
-            bin[p] = b;
+            add_n[t] = m - p0;
         }
         qmap_scan_q_end(&qs);
-        /* issue 18: a sample of the frames stands for the whole scan (scaled to its frames) */
-        int k = P->quicklook_stride > 1 ? P->quicklook_stride : 1;
-        int sampled = k == 1 ? nf : (nf > k / 2 ? (nf - k / 2 + k - 1) / k : 0);
-        double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
-        /* the sum on one thread, in pixel order (the same additions as ever); pixels without
-         * counts add nothing */
-        for (size_t p = 0; p < n_pix; p++) {
-            if (fsum[p] == 0)
-                continue;
-            if (bin[p] >= 0)
-                cs->sum[bin[p]] += k == 1 ? fsum[p] : fsum[p] * scale;
-            fsum[p] = 0;   /* cleared for the next scan */
-        }
+        for (int t = 0; t < team; t++)
+            for (size_t i = n_pix * (size_t)t / (size_t)team, e = i + add_n[t]; i < e; i++)
+                cs->sum[add_bin[i]] += add_val[i];
     }
     for (size_t b = 0; counts && b < nb; b++) {   /* in place: the same 8 bytes per bin */
         double h = (double)counts[b];
@@ -312,7 +324,9 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                                     : "quick-look pass: unmasked pixels of every frame", "bad_pixel_values");
     qmap_frame_workers_free(ws);
     free(fsum);
-    free(bin);
+    free(add_bin);
+    free(add_val);
+    free(add_n);
     free(absent);
     free(bad);
     return rc;
