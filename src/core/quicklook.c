@@ -174,8 +174,7 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
      * thread in its own pixel range of these arrays */
     int32_t *add_bin = malloc(P->n_pix * sizeof *add_bin);
     double *add_val = malloc(P->n_pix * sizeof *add_val);
-    int n_team = omp_get_max_threads();
-    size_t *add_n = calloc((size_t)n_team, sizeof *add_n);
+    size_t *add_n = calloc((size_t)nth, sizeof *add_n);   /* per thread of the sweep */
     long *absent = calloc((size_t)nth, sizeof *absent);
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
     *scan_maps = calloc((size_t)P->n_scans * P->n_pos, sizeof(double));
@@ -261,7 +260,7 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         size_t n_pix = P->n_pix;
         int count_hits = !by_pos || qmap_mpi_rank() == 0;   /* every rank saw this scan: count it once */
         int team = 1;
-#pragma omp parallel firstprivate(qs) num_threads(n_team)
+#pragma omp parallel firstprivate(qs) num_threads(nth)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t p0 = n_pix * (size_t)t / (size_t)nt, p1 = n_pix * (size_t)(t + 1) / (size_t)nt, m = p0;

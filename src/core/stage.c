@@ -36,12 +36,8 @@ int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int
 
 void qmap_stage_release_reader(const pipeline *P, qmap_frame_reader *rd)
 {
-    if (!rd)
-        return;
-    for (int s = 0; P->readers && s < P->n_scans; s++)
-        if (P->readers[s] == rd)
-            return;   /* kept for the next pass */
-    qmap_frame_reader_close(rd);
+    if (!P->readers)   /* else every reader opened is kept in P->readers for the next pass */
+        qmap_frame_reader_close(rd);
 }
 
 void qmap_stage_close_readers(pipeline *P)
@@ -52,7 +48,6 @@ void qmap_stage_close_readers(pipeline *P)
     P->readers = NULL;
 }
 
-/* Full-frame Q of scan s into three arrays of n_pix. */
 /* issue 18: do two transforms share their detector part (all qmap_pixel_q uses before the
  * sample rotation)? */
 static int same_detector(const qmap_q_transform *a, const qmap_q_transform *b)
@@ -114,23 +109,6 @@ void qmap_scan_q_end(qmap_scan_qs *qs)
 {
     free(qs->full);
     qs->full = NULL;
-}
-
-void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz)
-{
-    qmap_q_transform t;
-    qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);   /* calibration (issue 11) */
-    const double *d = detector_part(P, &t);
-    if (!d) {
-        qmap_frame_q(&t, 0, P->rows, qx, qy, qz);
-        return;
-    }
-    double *out[3] = {qx, qy, qz};
-    for (size_t p = 0; p < P->n_pix; p++) {   /* one thread: ~1 ms per scan (see quicklook.c) */
-        const double *dp = d + 3 * p;
-        for (int a = 0; a < 3; a++)
-            out[a][p] = t.k * (t.m_sample_t[a][0] * dp[0] + t.m_sample_t[a][1] * dp[1] + t.m_sample_t[a][2] * dp[2]);
-    }
 }
 
 /* Log (and store under `param` when any) the bad readings a pass ignored, summed over

@@ -70,13 +70,10 @@ void qmap_stage_release_reader(const pipeline *P, qmap_frame_reader *rd);
 /* Close the kept readers (end of the run). */
 void qmap_stage_close_readers(pipeline *P);
 
-/* Full-frame Q of scan s into three arrays of n_pix. */
-void qmap_scan_q(const pipeline *P, int s, double *qx, double *qy, double *qz);
-
-/* issue 18: Q of single pixels of scan s, for loops that use each pixel's Q once (quick-look
- * bins, plans, q range) and need no full-frame arrays. qmap_scan_q_at gives exactly the
- * values of qmap_scan_q (same operations); without a detector-part cache the frame is
- * computed in full once (qs->full). */
+/* Q of the pixels of scan s (issue 18: one pixel at a time, for the loops that use each
+ * pixel's Q once: q range, quick-look bins, plans; no full-frame arrays). With the
+ * detector-part cache Q is one 3 x 3 product per pixel; without it the frame is computed in
+ * full once by qmap_frame_q (qs->full), the same values. */
 typedef struct {
     double k, m[3][3];    /* Q = k * m . d[p] */
     const double *d;      /* the cached detector part (3 per pixel), or NULL */
