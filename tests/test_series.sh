@@ -7,6 +7,7 @@
 # `--scans` of the second series recovers the second particle's ground truth (and not the
 # first one's, which shows the comparison can fail).
 set -u
+. "$(dirname "$0")/shared_data.sh"   # the real files of ../shared: skipped (exit 77) when absent
 QMAP=${QMAP_BIN:?}
 T=${QMAP_TEST_TMP:-/tmp}/series
 rm -rf "$T" && mkdir -p "$T"
@@ -83,30 +84,32 @@ sys.exit(0 if ok else 1)
 PY
 
 # the real files of ../shared/data: info lists them sensibly and never refuses them
-S=${QMAP_SHARED:?}/data
-"$QMAP" info "$S/id01-bliss-ascan/PTO_STO_SL_0001.h5" > "$T/real1.txt" 2>&1 ||
-    { echo "FAIL: info refused the BLISS ascan file"; fail=1; }
-grep -q "20.1     ascan eta 15.24 19.24 50 1" "$T/real1.txt" && grep -q "no SXDM map scan" "$T/real1.txt" ||
-    { echo "FAIL: info on the ascan file"; cat "$T/real1.txt"; fail=1; }
-"$QMAP" info "$S/id01-spec-pscan/ALIGNMENT_2021_03_14_140646_fast_00004.spec" > "$T/real2.txt" 2>&1
-for w in "in 3 series" "--scans 0-2: 3 scans" "map shape 100 x 100 instead of 50 x 100 (fast x slow)" "--scans 4: 1 scan" \
-         "needs --scans"; do
-    grep -qF -- "$w" "$T/real2.txt" || { echo "FAIL: SPEC info lacks '$w'"; fail=1; }
-done
-"$QMAP" info "$S/id01-xsocs-ingan/sample_0001_master.h5" > "$T/real3.txt" 2>&1
-for w in "--scans 1-5: 5 scans, eta 92.8220..93.8220 step +0.2500 deg" \
-         "linked file $S/id01-xsocs-ingan/./data/MA1234/id01/20230710/sample/sample_0001/sample_0001.h5 is missing"; do
-    grep -qF -- "$w" "$T/real3.txt" || { echo "FAIL: XSOCS info lacks '$w'"; cat "$T/real3.txt"; fail=1; }
-done
-# an XSOCS master whose entry files are absent (only entry 2 copied): info names them,
-# process refuses (never a silent subset), --scans 2 names the missing raw file
-mkdir -p "$T/xm" && cp "$S/id01-xsocs-ingan/sample_0001_master.h5" "$S/id01-xsocs-ingan/sample_0001_2.1.h5" "$T/xm/"
-"$QMAP" info "$T/xm/sample_0001_master.h5" > "$T/xm.txt" 2>&1
-grep -qF "linked file $T/xm/sample_0001_1.1.h5 is missing" "$T/xm.txt" ||
-    { echo "FAIL: info does not name the missing entry file"; cat "$T/xm.txt"; fail=1; }
-IN="$T/xm/sample_0001_master.h5"
-expect xsocs_entry_missing "scan 1.1: linked file $T/xm/sample_0001_1.1.h5 is missing" --
-expect xsocs_raw_missing "sample_0001.h5 is missing (external link /2.1/measurement/image/data" -- --scans 2
+if shared_folder test_series data "the real beamline files"; then
+    S=$SHARED/data
+    "$QMAP" info "$S/id01-bliss-ascan/PTO_STO_SL_0001.h5" > "$T/real1.txt" 2>&1 ||
+        { echo "FAIL: info refused the BLISS ascan file"; fail=1; }
+    grep -q "20.1     ascan eta 15.24 19.24 50 1" "$T/real1.txt" && grep -q "no SXDM map scan" "$T/real1.txt" ||
+        { echo "FAIL: info on the ascan file"; cat "$T/real1.txt"; fail=1; }
+    "$QMAP" info "$S/id01-spec-pscan/ALIGNMENT_2021_03_14_140646_fast_00004.spec" > "$T/real2.txt" 2>&1
+    for w in "in 3 series" "--scans 0-2: 3 scans" "map shape 100 x 100 instead of 50 x 100 (fast x slow)" "--scans 4: 1 scan" \
+             "needs --scans"; do
+        grep -qF -- "$w" "$T/real2.txt" || { echo "FAIL: SPEC info lacks '$w'"; fail=1; }
+    done
+    "$QMAP" info "$S/id01-xsocs-ingan/sample_0001_master.h5" > "$T/real3.txt" 2>&1
+    for w in "--scans 1-5: 5 scans, eta 92.8220..93.8220 step +0.2500 deg" \
+             "linked file $S/id01-xsocs-ingan/./data/MA1234/id01/20230710/sample/sample_0001/sample_0001.h5 is missing"; do
+        grep -qF -- "$w" "$T/real3.txt" || { echo "FAIL: XSOCS info lacks '$w'"; cat "$T/real3.txt"; fail=1; }
+    done
+    # an XSOCS master whose entry files are absent (only entry 2 copied): info names them,
+    # process refuses (never a silent subset), --scans 2 names the missing raw file
+    mkdir -p "$T/xm" && cp "$S/id01-xsocs-ingan/sample_0001_master.h5" "$S/id01-xsocs-ingan/sample_0001_2.1.h5" "$T/xm/"
+    "$QMAP" info "$T/xm/sample_0001_master.h5" > "$T/xm.txt" 2>&1
+    grep -qF "linked file $T/xm/sample_0001_1.1.h5 is missing" "$T/xm.txt" ||
+        { echo "FAIL: info does not name the missing entry file"; cat "$T/xm.txt"; fail=1; }
+    IN="$T/xm/sample_0001_master.h5"
+    expect xsocs_entry_missing "scan 1.1: linked file $T/xm/sample_0001_1.1.h5 is missing" --
+    expect xsocs_raw_missing "sample_0001.h5 is missing (external link /2.1/measurement/image/data" -- --scans 2
+fi
 # the rocking order: an interleaved rocking curve (even steps, then odd) is one series; the
 # same rocking curve measured again (a repeat, copied here as scans 102-106) is a second one
 "$QMAP" simulate -o "$T/inter" --size 6,5 --eta 5 --eta-order interleaved >/dev/null ||
@@ -127,4 +130,4 @@ grep -q "in 2 series" "$T/repeat.txt" && grep -q "already measured" "$T/repeat.t
     { echo "FAIL: a repeated rocking curve is not a second series"; cat "$T/repeat.txt"; fail=1; }
 
 [ $fail -eq 0 ] && echo "test_series: all ok"
-exit $fail
+shared_exit $fail
