@@ -1,9 +1,13 @@
 /* plan.c -- stage 6 of qmap_process: for each scan, the unmasked detector pixels whose Q
  * falls inside the VOI, their Q and the detector rows to read in pass 2.
+ * Issue 18: with the detector's tiles (q_bounds.h) only the tiles whose bounds of Q meet the
+ * VOI are visited (a VOI around a Bragg peak meets a few per cent of the detector); the
+ * pixels inside are tested exactly as before, so the plans are the same.
  */
 #include "plan.h"
 #include "qmap/error.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,26 +20,76 @@ static inline int in_voi(const pipeline *P, const qmap_scan_qs *qs, const double
     return !(v[0] < voi[0] || v[0] > voi[1] || v[1] < voi[2] || v[1] > voi[3] || v[2] < voi[4] || v[2] > voi[5]);
 }
 
+/* Which tiles of scan qs can hold a pixel whose Q is inside the VOI (tile_in, one per tile). */
+static void tiles_in_voi(const qmap_q_bounds *B, const qmap_scan_qs *qs, const double voi[6], uint8_t *tile_in)
+{
+    double c[3][3], slack[3];
+    for (int a = 0; a < 3; a++) {
+        double abs_c = 0;
+        for (int b = 0; b < 3; b++) {
+            c[a][b] = qs->k * qs->m[a][b];
+            abs_c += fabs(qs->k) * fabs(qs->m[a][b]);
+        }
+        slack[a] = qmap_q_bounds_slack(B, abs_c);
+    }
+    int n_tiles = B->tile_rows * B->tile_cols;
+    for (int k = 0; k < n_tiles; k++) {
+        const qmap_q_tile *t = &B->t[k];
+        int in = t->first >= 0;
+        for (int a = 0; a < 3 && in; a++) {
+            double l, h;
+            qmap_q_bounds_linear(c[a], t->d_lo, t->d_hi, slack[a], &l, &h);
+            in = h >= voi[2 * a] && l <= voi[2 * a + 1];
+        }
+        tile_in[k] = (uint8_t)in;
+    }
+}
+
+/* Columns of row i to test: [*j0, *j1) of the tile column tj that can meet the VOI (0 when it
+ * cannot), or the whole row (tj 0) without tiles. */
+static int row_part(const qmap_q_bounds *B, const uint8_t *tile_in, int i, int tj, int cols, int *j0, int *j1)
+{
+    if (!tile_in) {
+        *j0 = 0;
+        *j1 = cols;
+        return 1;
+    }
+    if (!tile_in[(size_t)(i / QMAP_QB_TILE) * B->tile_cols + tj])
+        return 0;
+    *j0 = tj * QMAP_QB_TILE;
+    *j1 = *j0 + QMAP_QB_TILE < cols ? *j0 + QMAP_QB_TILE : cols;
+    return 1;
+}
+
 /* Per-scan plans: unmasked pixels whose Q lies inside the VOI, in pixel order.
  * issue 18: on all threads, by detector rows: each row's pixels are counted, the rows'
  * offsets summed up, then each row fills its part (the same plan as one thread makes). */
 int qmap_build_plans(pipeline *P, const double voi[6], qmap_scan_plan *plans)
 {
+    const qmap_q_bounds *B = qmap_stage_q_bounds(P);
     int *row_n = malloc(((size_t)P->rows + 1) * sizeof *row_n);
-    if (!row_n)
+    uint8_t *tile_in = B ? malloc((size_t)B->tile_rows * B->tile_cols) : NULL;
+    if (!row_n || (B && !tile_in)) {
+        free(row_n);
+        free(tile_in);
         return qmap_error(QMAP_ERR_NOMEM, "out of memory (plans)");
-    int rc = QMAP_OK, cols = P->cols;
+    }
+    int rc = QMAP_OK, cols = P->cols, parts = B ? B->tile_cols : 1;
     for (int s = 0; s < P->n_scans && rc == QMAP_OK; s++) {
         qmap_scan_qs qs;
         if ((rc = qmap_scan_q_begin(P, s, &qs)) < 0)
             break;
         qmap_scan_plan *pl = &plans[s];
+        if (tile_in)
+            tiles_in_voi(B, &qs, voi, tile_in);
 #pragma omp parallel for schedule(static) firstprivate(qs)
         for (int i = 0; i < P->rows; i++) {
-            int n = 0;
+            int n = 0, j0, j1;
             double v[3];
-            for (int j = 0; j < cols; j++)
-                n += in_voi(P, &qs, voi, (size_t)i * cols + j, v);
+            for (int tj = 0; tj < parts; tj++)
+                if (row_part(B, tile_in, i, tj, cols, &j0, &j1))
+                    for (int j = j0; j < j1; j++)
+                        n += in_voi(P, &qs, voi, (size_t)i * cols + j, v);
             row_n[i] = n;
         }
         size_t n = 0;
@@ -60,17 +114,21 @@ int qmap_build_plans(pipeline *P, const double voi[6], qmap_scan_plan *plans)
         } else if (n > 0) {
 #pragma omp parallel for schedule(static) firstprivate(qs)
             for (int i = pl->row0; i < pl->row1; i++) {
-                int k = row_n[i];
+                int k = row_n[i], j0, j1;
                 if (k == row_n[i + 1])
                     continue;
-                for (int j = 0; j < cols; j++) {
-                    size_t p = (size_t)i * cols + j;
-                    double v[3];
-                    if (!in_voi(P, &qs, voi, p, v))
+                for (int tj = 0; tj < parts; tj++) {
+                    if (!row_part(B, tile_in, i, tj, cols, &j0, &j1))
                         continue;
-                    pl->pix[k] = (int32_t)p;
-                    memcpy(pl->q + 3 * (size_t)k, v, sizeof v);
-                    k++;
+                    for (int j = j0; j < j1; j++) {
+                        size_t p = (size_t)i * cols + j;
+                        double v[3];
+                        if (!in_voi(P, &qs, voi, p, v))
+                            continue;
+                        pl->pix[k] = (int32_t)p;
+                        memcpy(pl->q + 3 * (size_t)k, v, sizeof v);
+                        k++;
+                    }
                 }
             }
         }
@@ -79,6 +137,7 @@ int qmap_build_plans(pipeline *P, const double voi[6], qmap_scan_plan *plans)
         qmap_scan_q_end(&qs);
     }
     free(row_n);
+    free(tile_in);
     return rc;
 }
 

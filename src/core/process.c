@@ -26,6 +26,7 @@
 #include "plan.h"
 #include "process_options.h"
 #include "quicklook.h"
+#include "q_range.h"
 #include "select_voi.h"
 #include "setup.h"
 #include "series_log.h"    /* series (issue 11) */
@@ -153,7 +154,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,
                             .shift_counter = o->shift_counter, .skip_bad_scans = o->skip_bad_scans,
                             .scans = o->scans /* series (issue 11) */};
-    qmap_q_cache qcache = {0, {0}, NULL};   /* issue 18 */
+    qmap_q_cache qcache = {0};   /* issue 18 */
     pipeline P = {.o = o, .qcache = &qcache};
     qmap_stage_clock clk;
     qmap_stage_clock_start(&clk);
@@ -236,6 +237,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     free(P.col_shift_f);
     free(P.tile_of);
     free(qcache.d);
+    qmap_q_bounds_free(&qcache.bounds);
     qmap_stage_close_readers(&P);
     qmap_dataset_close(P.ds);
     return rc;

@@ -1,5 +1,4 @@
-/* quicklook.c -- stage 3 of qmap_process: the q range of the data and pass 1 over the frames
- * (quick look): per-scan intensity maps for the drift, and the coarse map-averaged
+/* quicklook.c -- stage 3 of qmap_process: pass 1 over the frames (quick look): per-scan intensity maps for the drift, and the coarse map-averaged
  * reciprocal space for the VOI. Each frame is read once, as its non-zero pixels. For the
  * automatic drift the same pass also sums each frame per detector tile, from which the
  * off-Bragg (fluorescence) map of each scan is made (drift_signal.c).
@@ -24,95 +23,6 @@ _Static_assert(sizeof(double) == sizeof(uint64_t), "the hit counts become double
 
 #define QUICKLOOK_SAMPLE_FRAMES 100
 #define QUICKLOOK_MAX_STRIDE 128
-
-/* Range of Q over unmasked pixels of all scans and the natural sampling step. */
-int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3])
-{
-    double *q = malloc(6 * P->n_pix * sizeof *q);
-    if (!q)
-        return qmap_error(QMAP_ERR_NOMEM, "out of memory (q arrays)");
-    double *cur = q, *prev = q + 3 * P->n_pix;
-    for (int a = 0; a < 3; a++) {
-        lo[a] = INFINITY;
-        hi[a] = -INFINITY;
-        step[a] = 0;
-    }
-    /* issue 12 (non-monotonic eta order): the step between scans is taken between
-     * neighbours in eta, not in acquisition order */
-    int *order = malloc(P->n_scans * sizeof *order);
-    if (!order) {
-        free(q);
-        return qmap_error(QMAP_ERR_NOMEM, "out of memory (q arrays)");
-    }
-    for (int s = 0; s < P->n_scans; s++) {
-        int k = s;
-        for (; k > 0 && P->angles[order[k - 1]].eta > P->angles[s].eta; k--)
-            order[k] = order[k - 1];
-        order[k] = s;
-    }
-    int rc = QMAP_OK;
-    size_t n = P->n_pix;
-    for (int si = 0; si < P->n_scans && rc == QMAP_OK; si++) {
-        int s = order[si];
-        qmap_scan_qs qs;
-        if ((rc = qmap_scan_q_begin(P, s, &qs)) < 0)
-            break;
-        /* issue 18: both sweeps on all threads; each thread keeps its own extremes and
-         * largest steps (min and max are exact in any order), merged at the end */
-#pragma omp parallel
-        {
-            const qmap_scan_qs L = qs;   /* a local copy: the stores below cannot alias it */
-#pragma omp for schedule(static)
-            for (size_t p = 0; p < n; p++) {
-                double v[3];
-                qmap_scan_q_at(&L, p, v);
-                cur[p] = v[0];
-                cur[n + p] = v[1];
-                cur[2 * n + p] = v[2];
-            }
-            double l[3], h[3], st[3];
-            for (int a = 0; a < 3; a++) {
-                l[a] = INFINITY;
-                h[a] = -INFINITY;
-                st[a] = 0;
-            }
-            for (int a = 0; a < 3; a++) {
-                const double *c = cur + a * n, *pv = prev + a * n;
-                double la = l[a], ha = h[a], sa = st[a];
-#pragma omp for schedule(static) nowait
-                for (int i = 0; i < P->rows; i++)
-                    for (int j = 0; j < P->cols; j++) {
-                        size_t p = (size_t)i * P->cols + j;
-                        if (P->mask[p])
-                            continue;
-                        /* comparisons, not fmin/fmax calls (Q is finite; issue 18: same values) */
-                        double v = c[p], e;
-                        la = v < la ? v : la;
-                        ha = v > ha ? v : ha;
-                        if (j + 1 < P->cols && (e = fabs(c[p + 1] - v)) > sa) sa = e;
-                        if (i + 1 < P->rows && (e = fabs(c[p + P->cols] - v)) > sa) sa = e;
-                        if (si > 0 && (e = fabs(v - pv[p])) > sa) sa = e;
-                    }
-                l[a] = la;
-                h[a] = ha;
-                st[a] = sa;
-            }
-#pragma omp critical(qmap_q_range_merge)
-            for (int a = 0; a < 3; a++) {
-                lo[a] = l[a] < lo[a] ? l[a] : lo[a];
-                hi[a] = h[a] > hi[a] ? h[a] : hi[a];
-                step[a] = st[a] > step[a] ? st[a] : step[a];
-            }
-        }
-        qmap_scan_q_end(&qs);
-        double *t = cur;
-        cur = prev;
-        prev = t;
-    }
-    free(order);
-    free(q);
-    return rc;
-}
 
 /* Pass 1 state: per-thread per-pixel frame sums of the scan being read. */
 typedef struct {

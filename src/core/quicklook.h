@@ -1,11 +1,8 @@
-/* quicklook.h -- stage 3 of qmap_process: the q range and the quick-look pass. */
+/* quicklook.h -- stage 3 of qmap_process: the quick-look pass (the q range before it: q_range.h). */
 #ifndef QMAP_CORE_QUICKLOOK_H
 #define QMAP_CORE_QUICKLOOK_H
 
 #include "stage.h"
-
-/* Range of Q over unmasked pixels of all scans and the natural sampling step. */
-int qmap_q_range(pipeline *P, double lo[3], double hi[3], double step[3]);
 
 /* Pass 1: per-scan masked intensity maps (*scan_maps, n_scans x n_pos, NaN = not measured)
  * and the coarse map-averaged reciprocal space cs (axes set by the caller). */

@@ -105,6 +105,27 @@ int qmap_scan_q_begin(const pipeline *P, int s, qmap_scan_qs *qs)
     return QMAP_OK;
 }
 
+const qmap_q_bounds *qmap_stage_q_bounds(const pipeline *P)
+{
+    qmap_q_cache *c = P->qcache;
+    if (!c || !c->d)
+        return NULL;
+    if (c->bounds_state == 0) {
+        c->bounds_state = -1;
+        qmap_q_transform t0, t;
+        qmap_q_transform_init_calib(&t0, &P->geom[0], &P->angles[0], &P->calib[0]);
+        for (int s = 1; s < P->n_scans; s++) {
+            qmap_q_transform_init_calib(&t, &P->geom[s], &P->angles[s], &P->calib[s]);
+            if (!same_detector(&t0, &t))
+                return NULL;   /* the detector moves between scans */
+        }
+        const double *d = detector_part(P, &t0);
+        if (d && qmap_q_bounds_build(&c->bounds, d, P->mask, P->rows, P->cols) == QMAP_OK)
+            c->bounds_state = 1;   /* else (no memory for the tiles) every pixel is visited */
+    }
+    return c->bounds_state == 1 ? &c->bounds : NULL;
+}
+
 void qmap_scan_q_end(qmap_scan_qs *qs)
 {
     free(qs->full);

@@ -10,6 +10,7 @@
 #include "drift_measure.h"   /* QMAP_OFFBRAGG_TILES */
 #include "qmap/gaps.h"            /* gaps (issue 11) */
 #include "qmap/geometry_calib.h"  /* calibration (issue 11) */
+#include "q_bounds.h"             /* issue 18 */
 
 /* issue 18: the detector part of the pixel -> Q transform (unit outgoing direction minus the
  * incident one, in the lab frame) of the last scan, reused while the detector does not move
@@ -18,6 +19,8 @@ typedef struct {
     int valid;
     qmap_q_transform key;           /* its detector fields (g, m_det, v_row, v_col) are the key */
     double *d;                      /* 3 * n_pix, per pixel interleaved */
+    int bounds_state;               /* 0 not built yet, 1 built, -1 not available */
+    qmap_q_bounds bounds;           /* tiles of d for the final mask (qmap_stage_q_bounds) */
 } qmap_q_cache;
 
 /* Everything the passes share. */
@@ -95,6 +98,11 @@ static inline void qmap_scan_q_at(const qmap_scan_qs *qs, size_t p, double q[3])
     for (int a = 0; a < 3; a++)
         q[a] = qs->k * (qs->m[a][0] * dp[0] + qs->m[a][1] * dp[1] + qs->m[a][2] * dp[2]);
 }
+
+/* issue 18: the tiles of the detector part (q_bounds.h) when every scan shares one detector
+ * part, else NULL (the stages then visit every pixel). Built on first use: call it only once
+ * the mask is final (after qmap_build_mask). */
+const qmap_q_bounds *qmap_stage_q_bounds(const pipeline *P);
 
 /* Log (and store under `param` when any) the bad readings a pass ignored, summed over
  * the MPI ranks. */
