@@ -156,9 +156,10 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
          * pixels: the threads' frame sums added in thread order (and cleared for the next
          * scan), Q of the pixel, its coarse bin, the bin's hit count (atomic integer adds:
          * exact in any order), and the pixel's addition to the coarse sum kept in a list;
-         * the lists, applied one after the other, add to every bin in pixel order as one
-         * thread did (the serial loop over every pixel of every scan was slower with two
-         * threads than with one) */
+         * then each thread applies, from every list in order, the additions to its own range
+         * of bins: every bin gets its additions in pixel order, as one thread gave them (a
+         * serial loop over the additions was slower with two threads than with one: the
+         * other core's cache lines) */
         qmap_scan_qs qs;
         rc = qmap_scan_q_begin(P, s, &qs);
         if (rc < 0)
@@ -169,13 +170,10 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         double scale = k == 1 || sampled == 0 ? 1.0 : (double)nf / sampled;
         size_t n_pix = P->n_pix;
         int count_hits = !by_pos || qmap_mpi_rank() == 0;   /* every rank saw this scan: count it once */
-        int team = 1;
 #pragma omp parallel firstprivate(qs) num_threads(nth)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t p0 = n_pix * (size_t)t / (size_t)nt, p1 = n_pix * (size_t)(t + 1) / (size_t)nt, m = p0;
-            if (t == 0)
-                team = nt;
             for (size_t p = p0; p < p1; p++) {
                 double v = fsum[p];
                 fsum[p] = 0;
@@ -203,11 +201,19 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                 }
             }
             add_n[t] = m - p0;
+            /* the additions, each thread to its own range of bins, every list in pixel order */
+#pragma omp barrier
+            int32_t b_lo = (int32_t)(nb * (size_t)t / (size_t)nt), b_hi = (int32_t)(nb * (size_t)(t + 1) / (size_t)nt);
+            double spare = 0;   /* where the other threads' additions go (no branch to mispredict) */
+            for (int u = 0; u < nt; u++)
+                for (size_t i = n_pix * (size_t)u / (size_t)nt, e = i + add_n[u]; i < e; i++) {
+                    int32_t b = add_bin[i];
+                    int mine = b >= b_lo && b < b_hi;
+                    double *dst = mine ? &cs->sum[b] : &spare;
+                    *dst += mine ? add_val[i] : 0.0;
+                }
         }
         qmap_scan_q_end(&qs);
-        for (int t = 0; t < team; t++)
-            for (size_t i = n_pix * (size_t)t / (size_t)team, e = i + add_n[t]; i < e; i++)
-                cs->sum[add_bin[i]] += add_val[i];
     }
     for (size_t b = 0; counts && b < nb; b++) {   /* in place: the same 8 bytes per bin */
         double h = (double)counts[b];
