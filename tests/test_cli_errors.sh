@@ -126,6 +126,45 @@ I = h5py.File(sys.argv[1], "r")["maps/intensity"][()].ravel()
 assert np.isnan(I[50:]).all() and np.isfinite(I[:50]).all(), (np.isnan(I[:50]).sum(), np.isnan(I[50:]).sum())
 PYEOF
 
+# More frames than the map has positions: scan 4.1's frames (LIMA file and the master's VDS)
+# hold 90 frames for an 8 x 10 map. The 10 extra frames are never read, and the log and the
+# results say so (a warning, /parameters extra_frames_ignored); the maps equal the good run's.
+rm -rf "$T/extra" && cp -r "$T/good" "$T/extra"
+"$PY" - "$T/extra/sample_0001.h5" "$T/extra/scan0004/mpx1x4_0000.h5" <<'PYEOF' || { echo "could not prepare extra"; exit 1; }
+import sys, h5py, numpy as np
+master, lima = sys.argv[1], sys.argv[2]
+path = "/entry_0000/instrument/mpx1x4/data"
+with h5py.File(lima, "r") as f:
+    frames = f[path][()]
+frames = np.concatenate([frames, frames[-10:]])
+with h5py.File(lima, "w") as f:
+    f.create_dataset(path, data=frames, chunks=(1,) + frames.shape[1:], compression=32008,
+                     compression_opts=(0, 2))
+with h5py.File(master, "r+") as f:
+    g = f["4.1"]
+    del g["measurement/mpx1x4"]
+    del g["instrument/mpx1x4/data"]
+    layout = h5py.VirtualLayout(shape=frames.shape, dtype=frames.dtype)
+    layout[:] = h5py.VirtualSource("scan0004/mpx1x4_0000.h5", path, shape=frames.shape)
+    g.create_virtual_dataset("measurement/mpx1x4", layout)
+    g["instrument/mpx1x4/data"] = g["measurement/mpx1x4"]
+PYEOF
+"$QMAP" process "$GOOD" -o "$T/good_none.h5" -q --shift none || { echo "FAIL: good run (--shift none)"; fail=1; }
+"$QMAP" process "$T/extra/sample_0001.h5" -o "$T/extra.h5" --shift none > "$T/extra.log" 2>&1 \
+    || { echo "FAIL: extra frames not processed"; cat "$T/extra.log"; fail=1; }
+grep -q "WARNING: 10 frames beyond the map's 80 positions are ignored, in 1 scan; scan 4.1 has 90 frames" "$T/extra.log" \
+    || { echo "FAIL: extra frames not reported"; cat "$T/extra.log"; fail=1; }
+"$PY" - "$T/extra.h5" "$T/good_none.h5" <<'PYEOF' || { echo "FAIL: extra frames changed the maps or were not recorded"; fail=1; }
+import sys, h5py, numpy as np
+e, g = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+note = e["parameters"].attrs["extra_frames_ignored"]
+note = note.decode() if isinstance(note, bytes) else str(note)
+assert note.startswith("10 frames in 1 scans"), note
+assert "extra_frames_ignored" not in g["parameters"].attrs
+for m in ("intensity", "qx", "qz"):
+    assert np.array_equal(e["maps/" + m][()], g["maps/" + m][()], equal_nan=True), m
+PYEOF
+
 # A full disk (here: a file-size limit) while writing the results: an error that says so,
 # and neither the results file nor its temporary file remains.
 rm -f "$T"/full.h5*

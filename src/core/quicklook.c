@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +115,9 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     qmap_axis_binner binner[3];
     for (int a = 0; a < 3; a++)
         qmap_axis_binner_init(&binner[a], &cs->axes[a]);
-    double missing = 0;
+    double missing = 0, extra[2] = {0, 0};   /* extra: frames beyond the map's positions, scans */
+    const char *extra_scan = NULL;
+    int extra_frames = 0;
     /* MPI: blocks of scans, or with more ranks than scans blocks of positions (issue 18) */
     int s_lo = 0, s_hi = 0, p_lo = 0, p_hi = 0, by_pos = qmap_mpi_split_positions(P->n_scans);
     qmap_mpi_work(P->n_scans, P->n_pos, &s_lo, &s_hi, &p_lo, &p_hi);
@@ -128,6 +131,16 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         qmap_frame_reader *rd = NULL;
         int nf = 0;
         rc = qmap_stage_open_reader(P, s, &rd, &nf);
+        /* frames beyond the map's positions are never read: said, not silent */
+        int raw = rc == QMAP_OK ? qmap_frame_reader_n_frames(rd) : 0;
+        if (raw > P->n_pos && (!by_pos || qmap_mpi_rank() == 0)) {
+            extra[0] += raw - P->n_pos;
+            extra[1] += 1;
+            if (!extra_scan) {
+                extra_scan = qmap_dataset_scan(P->ds, s)->name;
+                extra_frames = raw;
+            }
+        }
         missing += p_hi > (nf > p_lo ? nf : p_lo) ? p_hi - (nf > p_lo ? nf : p_lo) : 0;
         memset(bad, 0, (size_t)nth * sizeof *bad);
         quick_look_pass Q = {P, s, map, fsum, absent, bad};
@@ -227,12 +240,24 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->sum, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(cs->hits, nb);
     if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(&missing, 1);
+    if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(extra, 2);
     if (rc == QMAP_OK && P->offbragg_maps && !by_pos)   /* drift (issue 12); tiles_min stays this rank's (log only) */
         rc = qmap_mpi_sum_doubles(P->offbragg_maps, (size_t)P->n_scans * P->n_pos);
     if (rc == QMAP_OK && missing > 0)
         qmap_log(P->o, "interrupted scans: %ld frames missing or never written in total%s; "
                        "those positions are NaN", (long)missing,
                  P->quicklook_stride > 1 ? " (missing ones counted among the sampled frames)" : "");
+    if (rc == QMAP_OK && extra[0] > 0) {
+        char first[160] = "";
+        if (extra_scan)
+            snprintf(first, sizeof first, "; scan %s has %d frames", extra_scan, extra_frames);
+        qmap_log(P->o, "WARNING: %.0f frames beyond the map's %d positions are ignored, in %.0f scan%s%s: the "
+                       "map size (%d x %d) comes from the scan titles; if a scan measured more positions than "
+                       "its title says, its frames do not belong where they are put", extra[0], P->n_pos,
+                 extra[1], extra[1] == 1 ? "" : "s", first, P->n_fast, P->n_slow);
+        qmap_results_param(P->r, "extra_frames_ignored", "%.0f frames in %.0f scans (map %d x %d positions)",
+                           extra[0], extra[1], P->n_fast, P->n_slow);
+    }
     if (rc == QMAP_OK)
         rc = qmap_report_bad_values(P, &bad_total, P->quicklook_stride > 1
                                     ? "quick-look pass: unmasked pixels of the sampled frames"
