@@ -13,6 +13,7 @@
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
+#include "zeroed.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +24,17 @@ int qmap_accumulators_alloc(const pipeline *P, const double voi[6], qmap_accumul
 {
     A->n_pos = P->n_pos;
     A->n_scans = P->n_scans;
-    A->s0 = calloc(P->n_pos, sizeof(double));
-    A->s1 = calloc(3 * (size_t)P->n_pos, sizeof(double));
-    A->s2 = calloc(3 * (size_t)P->n_pos, sizeof(double));
+    /* sums the threads add to: zeros written, not calloc's zero pages (zeroed.h) */
+    A->s0 = qmap_zeroed(P->n_pos, sizeof(double));
+    A->s1 = qmap_zeroed(3 * (size_t)P->n_pos, sizeof(double));
+    A->s2 = qmap_zeroed(3 * (size_t)P->n_pos, sizeof(double));
     A->contrib = calloc(P->n_pos, sizeof(int));
     int ok = A->s0 && A->s1 && A->s2 && A->contrib;
     for (int a = 0; a < 3; a++) {
         A->n_bins[a] = P->r->axes[a].n;
         A->qc[a] = 0.5 * (voi[2 * a] + voi[2 * a + 1]);
-        ok = ok && (A->proj[a] = calloc((size_t)P->n_pos * A->n_bins[a], sizeof(double))) &&
-             (A->hits_proj[a] = calloc(A->n_bins[a], sizeof(double)));
+        ok = ok && (A->proj[a] = qmap_zeroed((size_t)P->n_pos * A->n_bins[a], sizeof(double))) &&
+             (A->hits_proj[a] = qmap_zeroed(A->n_bins[a], sizeof(double)));
     }
     return ok ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (accumulators for %d positions)", P->n_pos);
 }
@@ -272,13 +274,13 @@ static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
 static int raw_accumulators_new(const qmap_accumulators *A, qmap_accumulators *B)
 {
     size_t n = (size_t)A->n_pos;
-    B->s0 = calloc(n, sizeof(double));
-    B->s1 = calloc(3 * n, sizeof(double));
-    B->s2 = calloc(3 * n, sizeof(double));
+    B->s0 = qmap_zeroed(n, sizeof(double));   /* zeroed.h */
+    B->s1 = qmap_zeroed(3 * n, sizeof(double));
+    B->s2 = qmap_zeroed(3 * n, sizeof(double));
     B->contrib = calloc(n, sizeof(int));
     int ok = B->s0 && B->s1 && B->s2 && B->contrib;
     for (int a = 0; a < 3; a++)
-        ok = ok && (B->proj[a] = calloc(n * A->n_bins[a], sizeof(double)));
+        ok = ok && (B->proj[a] = qmap_zeroed(n * A->n_bins[a], sizeof(double)));
     return ok ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (sub-pixel drift application)");
 }
 
@@ -332,7 +334,7 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     qmap_frame_workers *ws = qmap_frame_workers_new();
     int nth = ws ? qmap_frame_workers_count(ws) : 1;
     size_t ncube = (size_t)A->n_bins[0] * A->n_bins[1] * A->n_bins[2];
-    double *cubes = calloc((size_t)nth * ncube, sizeof *cubes);
+    double *cubes = qmap_zeroed((size_t)nth * ncube, sizeof *cubes);   /* zeroed.h */
     double *scan_tot = calloc((size_t)nth, sizeof *scan_tot);
     int32_t *slot = malloc(P->n_pix * sizeof *slot);
     qmap_bad_counts *bad = calloc((size_t)nth, sizeof *bad), bad_total = {0, 0, 0};
@@ -394,8 +396,8 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     if (rc == QMAP_OK)
         rc = qmap_report_bad_values(P, &bad_total, "accumulation pass: VOI pixels of the scans read", NULL);
     if (rc == QMAP_OK) {
-        P->r->qspace_average = calloc(ncube, sizeof(double));
-        P->r->qspace_hits = calloc(ncube, sizeof(double));
+        P->r->qspace_average = qmap_zeroed(ncube, sizeof(double));
+        P->r->qspace_hits = qmap_zeroed(ncube, sizeof(double));
         if (!P->r->qspace_average || !P->r->qspace_hits)
             rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (q-space average)");
     }

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "qmap/error.h"
 #include "qmap/frames.h"
+#include "zeroed.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -30,8 +31,8 @@ int qmap_build_mask(pipeline *P)
     }
     long n_hot = 0;
     if (o->hot_pixels) {
-        uint32_t *nz = calloc(P->n_pix, sizeof *nz);
-        double *sum = calloc(P->n_pix, sizeof *sum);
+        uint32_t *nz = qmap_zeroed(P->n_pix, sizeof *nz);   /* added to: zeroed.h */
+        double *sum = qmap_zeroed(P->n_pix, sizeof *sum);
         /* issue 18: the sampled frames as their non-zero pixels (the sparse reader), not dense
          * float frames: the same counts for a fraction of the work; decoded on all threads
          * (one reader buffer each), added up in frame order (the same sums on any thread count) */

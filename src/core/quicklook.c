@@ -13,6 +13,7 @@
 #include "qmap/error.h"
 #include "qmap/frames.h"
 #include "qmap/mpi.h"
+#include "zeroed.h"
 
 #include <math.h>
 #include <omp.h>
@@ -76,10 +77,10 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
     size_t nb = (size_t)cs->axes[0].n * cs->axes[1].n * cs->axes[2].n;
     qmap_frame_workers *ws = qmap_frame_workers_new();
     int nth = ws ? qmap_frame_workers_count(ws) : 1;
-    cs->sum = calloc(nb, sizeof(double));
+    cs->sum = qmap_zeroed(nb, sizeof(double));   /* added to by the threads: see zeroed.h */
     /* issue 18: the hits are counted as integers by the sweep's threads (atomic increments:
      * exact in any order) in the storage of cs->hits, turned into doubles at the end */
-    uint64_t *counts = calloc(nb, sizeof *counts);
+    uint64_t *counts = qmap_zeroed(nb, sizeof *counts);   /* read back in place: see zeroed.h */
     double *fsum = malloc((size_t)nth * P->n_pix * sizeof *fsum);
     /* issue 18: the sweep's additions to the coarse sum, (bin, value) in pixel order, each
      * thread in its own pixel range of these arrays */
