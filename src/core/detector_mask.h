@@ -7,4 +7,8 @@
 /* Detector mask: file pixel_mask, user mask file, hot pixels from sampled frames. */
 int qmap_build_mask(pipeline *P);
 
+/* The hot-pixel sample (hot_sample.c): per pixel, the sampled frames where it is non-zero (nz)
+ * and the sum of its readings (sum), both zero on entry; *sampled = frames read. */
+int qmap_hot_sample(pipeline *P, uint32_t *nz, double *sum, int *sampled);
+
 #endif

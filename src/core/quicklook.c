@@ -229,7 +229,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         }
         qmap_scan_q_end(&qs);
     }
-    for (size_t b = 0; counts && b < nb; b++) {   /* in place: the same 8 bytes per bin */
+#pragma omp parallel for schedule(static) if (counts != NULL)
+    for (size_t b = 0; b < (counts ? nb : 0); b++) {   /* in place: the same 8 bytes per bin */
         double h = (double)counts[b];
         memcpy((unsigned char *)counts + b * sizeof h, &h, sizeof h);
     }
