@@ -10,6 +10,7 @@
 #include "qmap/error.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,44 +21,77 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Hit-normalised projection of the coarse space onto axis a. */
-static void coarse_projection(const qmap_coarse_space *cs, int a, double *p)
+/* Mean of the coarse space over the two other axes, for every bin of axis a (NaN where no
+ * pixel fell). Issue 18: on all threads, each over its own bins of axis a, every bin's sums
+ * taken in the order of the array (the same numbers as one thread). */
+static void coarse_projection(const qmap_coarse_space *cs, int a, double *p, double *h)
 {
     int n[3] = {cs->axes[0].n, cs->axes[1].n, cs->axes[2].n};
-    double *h = calloc(n[a], sizeof *h);
     memset(p, 0, n[a] * sizeof *p);
-    for (int i = 0; i < n[0]; i++)
-        for (int j = 0; j < n[1]; j++)
-            for (int k = 0; k < n[2]; k++) {
-                size_t b = ((size_t)i * n[1] + j) * n[2] + k;
-                int idx = a == 0 ? i : a == 1 ? j : k;
-                p[idx] += cs->sum[b];
-                if (h)
+    memset(h, 0, n[a] * sizeof *h);
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int lo = (int)((long)n[a] * t / nt), hi = (int)((long)n[a] * (t + 1) / nt);
+        int i0 = a == 0 ? lo : 0, i1 = a == 0 ? hi : n[0];
+        int j0 = a == 1 ? lo : 0, j1 = a == 1 ? hi : n[1];
+        int k0 = a == 2 ? lo : 0, k1 = a == 2 ? hi : n[2];
+        for (int i = i0; i < i1; i++)
+            for (int j = j0; j < j1; j++)
+                for (int k = k0; k < k1; k++) {
+                    size_t b = ((size_t)i * n[1] + j) * n[2] + k;
+                    int idx = a == 0 ? i : a == 1 ? j : k;
+                    p[idx] += cs->sum[b];
                     h[idx] += cs->hits[b];
-            }
+                }
+    }
     for (int i = 0; i < n[a]; i++)
-        p[i] = (h && h[i] > 0) ? p[i] / h[i] : NAN;
-    free(h);
+        p[i] = h[i] > 0 ? p[i] / h[i] : NAN;
+}
+
+/* The first bin of the largest coarse sum (the sums are finite: bad readings are never
+ * added). Issue 18: each thread finds the first largest of its range; the ranges are then
+ * taken in order, a later one only when strictly larger: the bin one thread finds. */
+static size_t coarse_peak(const double *sum, size_t total)
+{
+    enum { MAX_RANGES = 256 };
+    size_t first_max[MAX_RANGES];   /* per range: the first bin of its largest sum */
+    int n_ranges = omp_get_max_threads();
+    n_ranges = n_ranges > MAX_RANGES ? MAX_RANGES : n_ranges < 1 ? 1 : n_ranges;
+#pragma omp parallel for schedule(static, 1) num_threads(n_ranges)
+    for (int r = 0; r < n_ranges; r++) {
+        size_t lo = total * (size_t)r / (size_t)n_ranges, hi = total * (size_t)(r + 1) / (size_t)n_ranges, m = lo;
+        for (size_t b = lo + 1; b < hi; b++)
+            if (sum[b] > sum[m])
+                m = b;
+        first_max[r] = lo < hi ? m : total;   /* total: an empty range */
+    }
+    size_t best = 0;
+    for (int r = 0; r < n_ranges; r++)
+        if (first_max[r] < total && sum[first_max[r]] > sum[best])
+            best = first_max[r];
+    return best;
 }
 
 int qmap_auto_voi(const qmap_coarse_space *cs, double voi[6])
 {
     int n[3] = {cs->axes[0].n, cs->axes[1].n, cs->axes[2].n};
-    size_t total = (size_t)n[0] * n[1] * n[2], best = 0;
-    for (size_t b = 1; b < total; b++)
-        if (cs->sum[b] > cs->sum[best])
-            best = b;
+    size_t total = (size_t)n[0] * n[1] * n[2], best = coarse_peak(cs->sum, total);
     if (!(cs->sum[best] > 0))
         return qmap_error(QMAP_ERR_VALUE, "no diffracted intensity in the data: cannot place the VOI "
                                           "automatically (all frames empty after masking?)");
     int peak[3] = {(int)(best / ((size_t)n[1] * n[2])), (int)(best / n[2] % n[1]), (int)(best % n[2])};
     for (int a = 0; a < 3; a++) {
         double *p = malloc(n[a] * sizeof *p), *sorted = malloc(n[a] * sizeof *sorted);
-        if (!p || !sorted) {
+        double *h = malloc(n[a] * sizeof *h);
+        if (!p || !sorted || !h) {
             free(p);
             free(sorted);
+            free(h);
             return qmap_error(QMAP_ERR_NOMEM, "out of memory choosing the VOI");
         }
-        coarse_projection(cs, a, p);
+        coarse_projection(cs, a, p, h);
+        free(h);
         int m = 0;
         for (int i = 0; i < n[a]; i++)
             if (isfinite(p[i]))
