@@ -46,6 +46,32 @@ int main(void)
     CHECK(qmap_fingerprint(QMAP_FINGERPRINT_SEED, "a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a of \"a\"");
     CHECK(qmap_fingerprint(qmap_fingerprint(QMAP_FINGERPRINT_SEED, "fo", 2), "obar", 4) ==
               qmap_fingerprint(QMAP_FINGERPRINT_SEED, "foobar", 6), "FNV-1a continues across calls");
+    /* the word variant: its definition (FNV-1a steps on little-endian 8-byte words, then the
+     * tail bytes), and one flipped bit anywhere in 1000 bytes changes it */
+    {
+        unsigned char buf[1003];
+        for (int i = 0; i < 1003; i++)
+            buf[i] = (unsigned char)(i * 37 + 11);
+        uint64_t want = QMAP_FINGERPRINT_SEED;
+        for (int i = 0; i + 8 <= 1003; i += 8) {
+            uint64_t w = 0;
+            for (int b = 7; b >= 0; b--)
+                w = w << 8 | buf[i + b];
+            want = (want ^ w) * 0x100000001b3ULL;
+        }
+        want = qmap_fingerprint(want, buf + 1000, 3);
+        uint64_t h0 = qmap_fingerprint_words(QMAP_FINGERPRINT_SEED, buf, sizeof buf);
+        CHECK(h0 == want, "word fingerprint %016llx, by its definition %016llx", (unsigned long long)h0,
+              (unsigned long long)want);
+        int same = 0;
+        for (int i = 0; i < 1003; i++)
+            for (int bit = 0; bit < 8; bit++) {
+                buf[i] ^= (unsigned char)(1 << bit);
+                same += qmap_fingerprint_words(QMAP_FINGERPRINT_SEED, buf, sizeof buf) == h0;
+                buf[i] ^= (unsigned char)(1 << bit);
+            }
+        CHECK(same == 0, "word fingerprint unchanged by %d of 8024 one-bit flips", same);
+    }
 
     const char *tmp = getenv("QMAP_TEST_TMP");
     char path[4096];

@@ -198,9 +198,9 @@ static uint64_t accumulation_fingerprint(const pipeline *P, const qmap_scan_plan
         const qmap_scan_plan *pl = &plans[s];
         int dims[3] = {pl->n_pix, pl->row0, pl->row1};
         h = qmap_fingerprint(h, dims, sizeof dims);
-        h = qmap_fingerprint(h, pl->pix, pl->n_pix * sizeof *pl->pix);
-        h = qmap_fingerprint(h, pl->q, 3 * (size_t)pl->n_pix * sizeof *pl->q);
-        h = qmap_fingerprint(h, pl->bin3, 3 * (size_t)pl->n_pix * sizeof *pl->bin3);
+        h = qmap_fingerprint_words(h, pl->pix, pl->n_pix * sizeof *pl->pix);
+        h = qmap_fingerprint_words(h, pl->q, 3 * (size_t)pl->n_pix * sizeof *pl->q);
+        h = qmap_fingerprint_words(h, pl->bin3, 3 * (size_t)pl->n_pix * sizeof *pl->bin3);
     }
     return h;
 }

@@ -27,6 +27,19 @@ uint64_t qmap_fingerprint(uint64_t h, const void *data, size_t n)
     return h;
 }
 
+uint64_t qmap_fingerprint_words(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        h ^= w;
+        h *= 0x100000001b3ULL;
+    }
+    return qmap_fingerprint(h, p + i, n - i);
+}
+
 /* One stream with its running hash; ok drops to 0 at the first short read or write. */
 typedef struct {
     FILE *f;
