@@ -8,6 +8,7 @@
  * overview, and a sample of the map stands for its average (scaled to the scan's frames).
  */
 #include "quicklook.h"
+#include "scan_bins.h"
 #include "log.h"
 #include "gap_sparse.h"   /* gaps (issue 11) */
 #include "qmap/error.h"
@@ -188,23 +189,20 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t p0 = n_pix * (size_t)t / (size_t)nt, p1 = n_pix * (size_t)(t + 1) / (size_t)nt, m = p0;
+            int32_t bins[QMAP_SCAN_BINS_BLOCK];
             for (size_t p = p0; p < p1; p++) {
+                size_t i = (p - p0) % QMAP_SCAN_BINS_BLOCK;
+                if (i == 0)   /* the bins of the next block of pixels (scan_bins.c) */
+                    qmap_scan_bins(&qs, binner, p, p1 - p < QMAP_SCAN_BINS_BLOCK ? (int)(p1 - p) : QMAP_SCAN_BINS_BLOCK, bins);
                 double v = fsum[p];
                 fsum[p] = 0;
                 for (int u = 1; u < nth; u++) {
                     v += fsum[(size_t)u * n_pix + p];
                     fsum[(size_t)u * n_pix + p] = 0;
                 }
-                if (P->mask[p])
+                int32_t b = bins[i];
+                if (P->mask[p] || b < 0)
                     continue;
-                double qp[3];
-                qmap_scan_q_at(&qs, p, qp);
-                int b0 = qmap_axis_bin_with(&binner[0], qp[0]);
-                int b1 = qmap_axis_bin_with(&binner[1], qp[1]);
-                int b2 = qmap_axis_bin_with(&binner[2], qp[2]);
-                if (b0 < 0 || b1 < 0 || b2 < 0)
-                    continue;
-                int32_t b = (int32_t)(((int64_t)b0 * cs->axes[1].n + b1) * cs->axes[2].n + b2);
                 if (count_hits) {
 #pragma omp atomic
                     counts[b]++;
