@@ -169,7 +169,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         }
         /* issue 18: one parallel sweep over the detector, each thread over its own range of
          * pixels: the threads' frame sums added in thread order (and cleared for the next
-         * scan), Q of the pixel, its coarse bin, the bin's hit count (atomic integer adds:
+         * scan), Q of the pixel and its coarse bin (a block of pixels at a time:
+         * scan_bins.c), the bin's hit count (atomic integer adds:
          * exact in any order), and the pixel's addition to the coarse sum kept in a list;
          * then each thread applies, from every list in order, the additions to its own range
          * of bins: every bin gets its additions in pixel order, as one thread gave them (a
@@ -192,8 +193,10 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
             int32_t bins[QMAP_SCAN_BINS_BLOCK];
             for (size_t p = p0; p < p1; p++) {
                 size_t i = (p - p0) % QMAP_SCAN_BINS_BLOCK;
-                if (i == 0)   /* the bins of the next block of pixels (scan_bins.c) */
-                    qmap_scan_bins(&qs, binner, p, p1 - p < QMAP_SCAN_BINS_BLOCK ? (int)(p1 - p) : QMAP_SCAN_BINS_BLOCK, bins);
+                if (i == 0) {   /* the bins of the next block of pixels (scan_bins.c) */
+                    size_t left = p1 - p;
+                    qmap_scan_bins(&qs, binner, p, left < QMAP_SCAN_BINS_BLOCK ? (int)left : QMAP_SCAN_BINS_BLOCK, bins);
+                }
                 double v = fsum[p];
                 fsum[p] = 0;
                 for (int u = 1; u < nth; u++) {

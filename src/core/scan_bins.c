@@ -6,9 +6,10 @@
  * one loop without branches over the block, which the compiler turns into vector code
  * (`omp simd`), with the very operations of qmap_scan_q_at and qmap_axis_bin_with in the
  * same order (never fused into multiply-adds: the project builds with -ffp-contract=off), so
- * every Q and every bin is the same double and int as one pixel at a time. The pixels whose quotient lies near a bin edge (where qmap_axis_bin_with takes
- * the exact division) are flagged and done again one at a time; so are whole blocks when
- * the cache or the reciprocal is missing.
+ * every Q and every bin is the same double and int as one pixel at a time. The pixels whose
+ * quotient lies near a bin edge (where qmap_axis_bin_with takes the exact division) are
+ * flagged and done again one at a time; so are whole blocks when the cache or the
+ * reciprocal is missing.
  */
 #include "scan_bins.h"
 
