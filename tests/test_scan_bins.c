@@ -7,11 +7,21 @@
  * k = 1) the pixels are put exactly on bin edges (min + (j + 1/2) step, where rounding ties
  * and the reciprocal's error decide), on min and max and one ulp outside them, and on NaN
  * and infinities. The paths one pixel at a time (no detector-part cache, no reciprocal step)
- * are checked too. Mutation-checked: without the near-edge test (1e-9 -> 0) or with max
- * excluded, this test fails.
+ * are checked too, and so is the version for CPUs without AVX2 (scan_bins.c compiled here
+ * for the baseline only). Mutation-checked: without the near-edge test (1e-9 -> 0) or with
+ * max excluded, this test fails.
  */
 #include "check.h"
-#include "scan_bins.h"
+
+/* This file's own copy of scan_bins.c compiled for the baseline x86-64 only (no AVX2 clone),
+ * as qmap_scan_bins_baseline: the version CPUs without AVX2 run, tested here too */
+#define QMAP_SCAN_BINS_BASELINE
+#define qmap_scan_bins qmap_scan_bins_baseline
+#include "../src/core/scan_bins.c"
+#undef qmap_scan_bins
+/* the library's (with the AVX2 clone where the CPU has it) */
+void qmap_scan_bins(const qmap_scan_qs *qs, const qmap_axis_binner b[3], size_t p0, int n,
+                    int32_t *out);
 
 #include <math.h>
 #include <stdlib.h>
@@ -61,21 +71,26 @@ static double special_value(const qmap_axis *ax)
     }
 }
 
-/* Compare every block of the detector part d against the reference; returns mismatches. */
+/* Compare every block of the detector part d, with the library's version and the baseline
+ * one, against the reference; returns mismatches. */
 static int compare_blocks(const qmap_scan_qs *qs, const qmap_axis_binner b[3], const char *what, int c)
 {
     int bad = 0;
-    int32_t out[QMAP_SCAN_BINS_BLOCK];
+    int32_t out[QMAP_SCAN_BINS_BLOCK], base[QMAP_SCAN_BINS_BLOCK];
     for (size_t p0 = 0; p0 < NPIX;) {
         int n = 1 + rand() % QMAP_SCAN_BINS_BLOCK;
         if (p0 + (size_t)n > NPIX)
             n = (int)(NPIX - p0);
         qmap_scan_bins(qs, b, p0, n, out);
+        qmap_scan_bins_baseline(qs, b, p0, n, base);
         for (int i = 0; i < n; i++) {
             int32_t want = reference_bin(qs, b, p0 + (size_t)i);
             if (out[i] != want && bad++ < 3)
                 CHECK(0, "case %d (%s): pixel %zu: bin %d, one pixel at a time %d", c, what,
                       p0 + (size_t)i, (int)out[i], (int)want);
+            if (base[i] != want && bad++ < 3)
+                CHECK(0, "case %d (%s, baseline version): pixel %zu: bin %d, one pixel at a time %d",
+                      c, what, p0 + (size_t)i, (int)base[i], (int)want);
         }
         p0 += (size_t)n;
     }

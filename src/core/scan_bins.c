@@ -42,8 +42,10 @@ static int32_t bin_one(const qmap_scan_qs *qs, const qmap_axis_binner b[3], size
 
 /* Two versions chosen when the program loads (GCC's function multiversioning): AVX2, where
  * the loop becomes vector code (4 pixels at a time), and the baseline x86-64 one, where it
- * does not (SSE2 has no vector form for the conversions) and runs one pixel at a time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+ * does not (SSE2 has no vector form for the conversions) and runs one pixel at a time.
+ * tests/test_scan_bins.c also compiles this file with QMAP_SCAN_BINS_BASELINE defined: only
+ * the baseline version, so that it is tested on machines that would pick the AVX2 one. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(QMAP_SCAN_BINS_BASELINE)
 __attribute__((target_clones("avx2", "default")))
 #endif
 void qmap_scan_bins(const qmap_scan_qs *qs, const qmap_axis_binner b[3], size_t p0, int n,
