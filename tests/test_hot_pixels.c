@@ -7,6 +7,7 @@
  */
 #include "check.h"
 #include "pipeline.h"
+#include "detector_mask.h"
 
 #include <string.h>
 
@@ -15,6 +16,31 @@
 #define NF 100
 
 static uint32_t nz[R * C];
+
+/* The frames of the hot-pixel sample (hot_sample.c): n_read = min(per_scan, nf) distinct
+ * frames inside the scan, every frame when the scan is shorter than the sample (a scan of
+ * 100 frames sampled for 241 once read frames 0-41, twice each, and never 42-99). */
+static void sample_frames(void)
+{
+    static unsigned char seen[1000];
+    int per_scans[] = {1, 2, 7, 13, 61, 241};
+    for (size_t i = 0; i < sizeof per_scans / sizeof *per_scans; i++)
+        for (int nf = 1; nf <= 1000; nf++) {
+            int per = per_scans[i], n_read = per < nf ? per : nf, bad = 0, first = -1, last = -1;
+            memset(seen, 0, sizeof seen);
+            for (int k = 0; k < n_read; k++) {
+                int f = qmap_hot_sample_frame(k, n_read, nf);
+                bad += f < 0 || f >= nf || seen[f];
+                if (f >= 0 && f < nf) seen[f] = 1;
+                if (k == 0) first = f;
+                last = f;
+            }
+            CHECK(!bad, "sample of %d in %d frames: a frame outside the scan or read twice", n_read, nf);
+            /* spread: the first and last parts of the scan are both sampled */
+            CHECK(first <= nf / n_read && last >= nf - 1 - nf / n_read,
+                  "sample of %d in %d frames: frames %d..%d do not span the scan", n_read, nf, first, last);
+        }
+}
 static double sum[R * C];
 static uint8_t mask[R * C];
 
@@ -90,6 +116,8 @@ int main(void)
     sum[2 * C + 3] = 100.0 * NF;
     mask[2 * C + 3] = 1;
     CHECK(qmap_find_hot_pixels(nz, sum, NF, R, C, 0.9, mask) == 0, "masked pixel counted again");
+
+    sample_frames();
 
     /* no sampled frame: nothing found, mask untouched */
     background();

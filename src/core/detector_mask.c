@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 
-
 /* Detector mask: file pixel_mask, user mask file, hot pixels from sampled frames. */
 int qmap_build_mask(pipeline *P)
 {

@@ -11,4 +11,9 @@ int qmap_build_mask(pipeline *P);
  * and the sum of its readings (sum), both zero on entry; *sampled = frames read. */
 int qmap_hot_sample(pipeline *P, uint32_t *nz, double *sum, int *sampled);
 
+/* Frame of a scan of nf frames read as the k-th (0 <= k < n_read <= nf) of its hot-pixel
+ * sample: the middles of n_read equal parts, so n_read distinct frames spread over the scan
+ * (every frame when n_read == nf). */
+int qmap_hot_sample_frame(int k, int n_read, int nf);
+
 #endif

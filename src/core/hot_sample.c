@@ -1,7 +1,9 @@
 /* hot_sample.c -- the sample of frames the hot-pixel search counts (stage 2, detector_mask.c):
  * per detector pixel, in how many sampled frames it is non-zero and the sum of its readings.
  *
- * HOT_SAMPLE_FRAMES frames spread over all scans, read as their non-zero pixels. Issue 18,
+ * HOT_SAMPLE_FRAMES frames spread over all scans (qmap_hot_sample_frame: distinct frames
+ * spread over each scan, all of a scan shorter than its share), read as their non-zero
+ * pixels. Issue 18,
  * third round: the frames are decoded a batch at a time on all threads (each copied out of its
  * thread's reader buffer), then every thread adds the whole batch, frame after frame, to its
  * own range of pixels: each pixel gets its readings in frame order, as one thread adds them,
@@ -47,9 +49,14 @@ static int hot_frame_keep(hot_frame *h, const qmap_sparse_frame *fr)
     return QMAP_OK;
 }
 
-/* Frames [k0, k0 + m) of the scan's sample into batch[]: decoded on all threads. On failure the
- * first failed frame (in frame order) gives the error. */
-static int decode_batch(const pipeline *P, qmap_frame_reader *rd, qmap_sparse_worker **w, int nf, int per_scan,
+int qmap_hot_sample_frame(int k, int n_read, int nf)
+{
+    return (int)((k + 0.5) * nf / n_read);
+}
+
+/* Frames [k0, k0 + m) of the scan's sample of n_read into batch[]: decoded on all threads. On
+ * failure the first failed frame (in frame order) gives the error. */
+static int decode_batch(const pipeline *P, qmap_frame_reader *rd, qmap_sparse_worker **w, int nf, int n_read,
                         int k0, int m, hot_frame *batch)
 {
     int err = QMAP_OK, err_j = m;
@@ -57,7 +64,7 @@ static int decode_batch(const pipeline *P, qmap_frame_reader *rd, qmap_sparse_wo
 #pragma omp parallel for schedule(static, 1)
     for (int j = 0; j < m; j++) {
         qmap_sparse_frame fr;
-        int f = (int)((k0 + j + 0.5) * nf / per_scan);
+        int f = qmap_hot_sample_frame(k0 + j, n_read, nf);
         int e = qmap_frame_reader_read_sparse(rd, w[omp_get_thread_num()], f, 0, P->rows, &fr);
         if (!e)
             e = hot_frame_keep(&batch[j], &fr);
@@ -118,7 +125,7 @@ int qmap_hot_sample(pipeline *P, uint32_t *nz, double *sum, int *sampled)
         int n_read = rc == QMAP_OK ? (per_scan < nf ? per_scan : nf) : 0;
         for (int k0 = 0; rc == QMAP_OK && k0 < n_read; k0 += batch_n) {
             int m = n_read - k0 < batch_n ? n_read - k0 : batch_n;
-            rc = decode_batch(P, rd, w, nf, per_scan, k0, m, batch);
+            rc = decode_batch(P, rd, w, nf, n_read, k0, m, batch);
             if (rc == QMAP_OK) {
                 add_batch(P, batch, m, P->sat_limit[s], nz, sum);
                 *sampled += m;
