@@ -112,7 +112,6 @@ int qmap_q_range_every_pixel(pipeline *P, double lo[3], double hi[3], double ste
     return rc;
 }
 
-
 /* The contribution of unmasked pixel p of scan qs (prev: the scan before it in eta, or
  * NULL) to the extremes and steps: the operations of the sweep over every pixel. */
 static inline void range_pixel(const qmap_scan_qs *qs, const qmap_scan_qs *prev, int rows, int cols, size_t p,

@@ -1,7 +1,8 @@
-/* quicklook.c -- stage 3 of qmap_process: pass 1 over the frames (quick look): per-scan intensity maps for the drift, and the coarse map-averaged
- * reciprocal space for the VOI. Each frame is read once, as its non-zero pixels. For the
- * automatic drift the same pass also sums each frame per detector tile, from which the
- * off-Bragg (fluorescence) map of each scan is made (drift_signal.c).
+/* quicklook.c -- stage 3 of qmap_process: pass 1 over the frames (quick look): per-scan
+ * intensity maps for the drift, and the coarse map-averaged reciprocal space for the VOI.
+ * Each frame is read once, as its non-zero pixels. For the automatic drift the same pass
+ * also sums each frame per detector tile, from which the off-Bragg (fluorescence) map of
+ * each scan is made (drift_signal.c).
  * Issue 18: when the drift needs no frame signal (given, none, or measured on a counter,
  * decided before this pass) the pass reads only one frame in P->quicklook_stride of every
  * scan (qmap_quicklook_stride): the coarse space only places the VOI and draws the
@@ -170,8 +171,8 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
         /* issue 18: one parallel sweep over the detector, each thread over its own range of
          * pixels: the threads' frame sums added in thread order (and cleared for the next
          * scan), Q of the pixel and its coarse bin (a block of pixels at a time:
-         * scan_bins.c), the bin's hit count (atomic integer adds:
-         * exact in any order), and the pixel's addition to the coarse sum kept in a list;
+         * scan_bins.c), the bin's hit count (atomic integer adds: exact in any order), and
+         * the pixel's addition to the coarse sum kept in a list;
          * then each thread applies, from every list in order, the additions to its own range
          * of bins: every bin gets its additions in pixel order, as one thread gave them (a
          * serial loop over the additions was slower with two threads than with one: the

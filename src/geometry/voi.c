@@ -20,7 +20,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Hit-normalised projection of the coarse space onto axis a. */
 /* Mean of the coarse space over the two other axes, for every bin of axis a (NaN where no
  * pixel fell). Issue 18: on all threads, each over its own bins of axis a, every bin's sums
  * taken in the order of the array (the same numbers as one thread). */
