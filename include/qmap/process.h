@@ -89,10 +89,11 @@ typedef struct {
     int quicklook_full;           /* 1 = the quick-look pass reads every frame even when the drift
                                      needs no frame signal (given, none, or measured on a counter);
                                      0 (default) = then it reads a sample of each scan's frames
-                                     (one in n_pos/100, at most one in 128) to place the VOI */
-    double checkpoint_interval_s; /* with checkpoint: save after a scan only when this many seconds
-                                     passed since the last save (and after the last scan); 0 (default)
-                                     = after every scan. The CLI uses 30 s */
+                                     (one in about n_pos/100, spread over the map) to place the VOI */
+    double checkpoint_interval_s; /* with checkpoint: save after a scan (the last one included)
+                                     only when this many seconds passed since the last save or
+                                     the start of the pass; 0 (default) = after every scan. The
+                                     CLI uses 30 s */
     int timings;                  /* 1 = log the wall-clock and CPU seconds of every stage
                                      ("time:" lines; CLI -v/--verbose). Default 0 */
 } qmap_process_options;

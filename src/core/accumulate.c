@@ -243,7 +243,7 @@ static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accum
         qmap_log(o, "resume: %d of %d scans taken from the checkpoint %s", *first, P->n_scans, o->checkpoint);
     }
     if (o->checkpoint_interval_s > 0)
-        qmap_log(o, "checkpoint: sums saved after a scan at most every %.0f s, and after the last, in %s "
+        qmap_log(o, "checkpoint: sums saved after a scan at most every %.0f s in %s "
                     "(continue an interrupted run with --resume)", o->checkpoint_interval_s, o->checkpoint);
     else
         qmap_log(o, "checkpoint: sums saved after every scan in %s (continue an interrupted run with --resume)",
@@ -257,9 +257,12 @@ static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
     if (!ck->on)
         return;
     /* issue 18: with checkpoint_interval_s, not more often than that (the sums of a large map
-     * are tens of MB: saving them after each of 60 scans would cost more than the pass) */
+     * are tens of MB: saving them after each of 60 scans would cost more than the pass). The
+     * last scan follows the same rule: a save that the results file replaces a moment later
+     * only matters when the run already lasted that long (a short run saved nothing for
+     * nothing: ~7 ms with its fsync on a 50 x 50 map) */
     double now = monotonic_seconds();
-    if (P->o->checkpoint_interval_s > 0 && s + 1 < P->n_scans && now - ck->last < P->o->checkpoint_interval_s)
+    if (P->o->checkpoint_interval_s > 0 && now - ck->last < P->o->checkpoint_interval_s)
         return;
     ck->last = now;
     if (qmap_checkpoint_save(P->o->checkpoint, ck->fingerprint, s + 1, &ck->a) < 0) {

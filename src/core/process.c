@@ -88,6 +88,19 @@ static int run(pipeline *P, qmap_results **out)
         if (n == 0)
             rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
                             voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
+        /* a scan without a VOI pixel is skipped by pass 2, and a position counts only when
+         * every scan measured it: every map would be empty (found in issue 18; said here,
+         * before the pass, rather than as a failed particle mask after it) */
+        int empty = 0, first_empty = -1;
+        for (int s = 0; s < P->n_scans; s++)
+            if (plans[s].n_pix == 0 && empty++ == 0)
+                first_empty = s;
+        if (rc == QMAP_OK && empty > 0)
+            rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of %d of the %d "
+                            "scans (the first: %s); a position is mapped only when every scan measured it, so "
+                            "every map would be empty: widen the VOI (along qx, the rocking direction, "
+                            "usually) or leave out those scans with --scans", voi[0], voi[1], voi[2], voi[3],
+                            voi[4], voi[5], empty, P->n_scans, qmap_dataset_scan(P->ds, first_empty)->name);
     }
     if (rc == QMAP_OK) {
         qmap_clip_and_report_voi(P, plans, voi, lo, hi);
@@ -112,6 +125,7 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "plans + bins");
     if (rc == QMAP_OK) rc = qmap_accumulate(P, plans, &A);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "accumulate (pass 2)");
+    if (rc == QMAP_OK) qmap_check_voi(P, voi, lo, hi);   /* issue 18: does the VOI hold the peak? */
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "maps + Gaussian fits");

@@ -17,6 +17,7 @@
 #include "qmap/mpi.h"
 #include "zeroed.h"
 
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -277,26 +278,56 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
 }
 
 /* issue 18: frames of a scan read by the quick-look pass when its maps are not needed (the
- * drift is decided without frames): about one in n_pos/100, at most one in 128, so that
- * every scan keeps at least ~100 frames; the stride is prime to the fast axis so that the
- * sample moves along the rows and covers the whole map, not a few columns. */
-static int gcd(int a, int b)
+ * drift is decided without frames): one in about n_pos/100, so that every scan keeps ~100
+ * frames (at most one in QUICKLOOK_MAX_STRIDE, a little more where the coverage asks).
+ * The frames read are first + j * stride (frame_loop.c), which on the map is a lattice:
+ * each step moves stride / n_fast rows and stride % n_fast columns. A stride that moves one
+ * row and one column (101 on a 100 x 100 map) samples a single diagonal and can miss a
+ * particle of a third of the map; among the strides from the target up to a quarter more,
+ * the one whose sample leaves the smallest empty square on the map is taken (the first of
+ * equals). */
+static int largest_empty_square(int n_pos, int n_fast, int stride, int *prev, int *cur)
 {
-    while (b) {
-        int t = a % b;
-        a = b;
-        b = t;
+    int n_slow = n_pos / n_fast, best = 0, first = stride / 2;
+    for (int c = 0; c < n_fast; c++)
+        prev[c] = 0;
+    for (int r = 0; r < n_slow; r++) {
+        for (int c = 0; c < n_fast; c++) {
+            int f = r * n_fast + c, side = 0;
+            if (f < first || (f - first) % stride != 0) {   /* not sampled */
+                int up = prev[c], left = c ? cur[c - 1] : 0, diag = c ? prev[c - 1] : 0;
+                int m = up < left ? up : left;
+                side = 1 + (m < diag ? m : diag);
+            }
+            cur[c] = side;
+            best = side > best ? side : best;
+        }
+        int *t = prev;
+        prev = cur;
+        cur = t;
     }
-    return a;
+    return best;
 }
 
 int qmap_quicklook_stride(int n_pos, int n_fast)
 {
-    int k = n_pos / QUICKLOOK_SAMPLE_FRAMES;
-    if (k <= 1)
+    int k0 = n_pos / QUICKLOOK_SAMPLE_FRAMES;
+    if (k0 <= 1)
         return 1;
-    k = k > QUICKLOOK_MAX_STRIDE ? QUICKLOOK_MAX_STRIDE : k;
-    while (n_fast > 1 && gcd(k, n_fast) != 1)
-        k++;
-    return k;
+    k0 = k0 > QUICKLOOK_MAX_STRIDE ? QUICKLOOK_MAX_STRIDE : k0;
+    if (n_fast < 2 || n_pos / n_fast < 2)
+        return k0;   /* a line: any stride spreads evenly */
+    int *rows = malloc(2 * (size_t)n_fast * sizeof *rows);
+    if (!rows)
+        return 1;    /* no memory for the choice: read every frame (always right) */
+    int best = k0, best_side = INT_MAX;
+    for (int k = k0; k <= k0 + k0 / 4 + 2; k++) {
+        int side = largest_empty_square(n_pos, n_fast, k, rows, rows + n_fast);
+        if (side < best_side) {
+            best_side = side;
+            best = k;
+        }
+    }
+    free(rows);
+    return best;
 }

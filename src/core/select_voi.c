@@ -1,5 +1,6 @@
 /* select_voi.c -- stage 4 of qmap_process: the VOI, from the user or found on the coarse
- * reciprocal space of the quick-look pass, clipped and reported.
+ * reciprocal space of the quick-look pass, clipped and reported; after pass 2, checked on
+ * the exact map-averaged intensity (does the VOI hold the whole peak?).
  */
 #include "select_voi.h"
 #include "quicklook.h"
@@ -7,6 +8,8 @@
 #include "qmap/error.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COARSE_MAX_BINS 128
@@ -59,4 +62,98 @@ void qmap_clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double v
              o->voi_set ? "user" : "auto", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5],
              lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
     qmap_results_param(P->r, "voi", "%.8f:%.8f,%.8f:%.8f,%.8f:%.8f", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
+}
+
+/* The map-averaged VOI intensity per hit along each axis (the other two summed), in one
+ * sweep over the cube: proj[a] gets r->axes[a].n values (NaN where no pixel fell). */
+static int voi_projections(const qmap_results *r, double *proj[3])
+{
+    int n[3] = {r->axes[0].n, r->axes[1].n, r->axes[2].n};
+    double *hits[3];
+    int ok = 1;
+    for (int a = 0; a < 3; a++) {
+        proj[a] = calloc((size_t)n[a], sizeof *proj[a]);
+        hits[a] = calloc((size_t)n[a], sizeof *hits[a]);
+        ok = ok && proj[a] && hits[a];
+    }
+    for (int x = 0; ok && x < n[0]; x++)
+        for (int y = 0; y < n[1]; y++)
+            for (int z = 0; z < n[2]; z++) {
+                size_t b = ((size_t)x * n[1] + y) * n[2] + z;
+                double v = r->qspace_average[b], h = r->qspace_hits[b];
+                proj[0][x] += v, proj[1][y] += v, proj[2][z] += v;
+                hits[0][x] += h, hits[1][y] += h, hits[2][z] += h;
+            }
+    for (int a = 0; a < 3; a++) {
+        for (int i = 0; ok && i < n[a]; i++)
+            proj[a][i] = hits[a][i] > 0 ? proj[a][i] / hits[a][i] : NAN;
+        free(hits[a]);
+    }
+    return ok;
+}
+
+/* Issue 18: the VOI comes from a coarse look at the data (a sample of the frames by
+ * default); a VOI that cuts the peak would silently bias every centre, width and strain.
+ * Along each axis, the map-averaged intensity per hit in the VOI's two end slabs is compared
+ * with its maximum: an automatic VOI ends where the peak has fallen to ~1 % of its height
+ * (then 30 % wider), so ends above QMAP_VOI_EDGE_WARN of the maximum mean the peak goes on
+ * outside. Logged and kept as /parameters voi_check either way. */
+#define QMAP_VOI_EDGE_WARN 0.05
+
+void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3])
+{
+    const qmap_results *r = P->r;
+    static const char *ax = "xyz";
+    double *proj[3] = {NULL, NULL, NULL};
+    if (!r->qspace_average || !r->qspace_hits || !voi_projections(r, proj)) {
+        for (int a = 0; a < 3; a++)
+            free(proj[a]);
+        return;   /* no memory for a check that changes nothing: said nowhere, as before it */
+    }
+    double edge[3];
+    int cut[3], at_data[3], any = 0;
+    for (int a = 0; a < 3; a++) {
+        int n = r->axes[a].n;
+        double top = 0, e = 0;
+        int end_of_data = 0;
+        for (int i = 0; i < n; i++) {
+            double v = proj[a][i];
+            if (isfinite(v) && v > top)
+                top = v;
+        }
+        for (int side = 0; side < 2; side++) {
+            double v = proj[a][side ? n - 1 : 0];
+            double lim = side ? hi[a] : lo[a], end = voi[2 * a + side];
+            if (isfinite(v) && v > e) {
+                e = v;
+                /* the VOI ends where the data end (within one bin): nothing more to take */
+                end_of_data = fabs(end - lim) <= qmap_axis_step(&r->axes[a]);
+            }
+        }
+        edge[a] = top > 0 ? e / top : 0;
+        cut[a] = edge[a] > QMAP_VOI_EDGE_WARN;
+        at_data[a] = cut[a] && end_of_data;
+        any |= cut[a];
+        free(proj[a]);
+    }
+    char what[256];
+    snprintf(what, sizeof what, "the peak falls to %.1f %%, %.1f %%, %.1f %% of its maximum at the VOI's ends "
+             "(qx, qy, qz; map-averaged intensity per hit)", 100 * edge[0], 100 * edge[1], 100 * edge[2]);
+    qmap_results_param(P->r, "voi_check", "%s: %s", any ? "peak cut" : "ok", what);
+    if (!any) {
+        qmap_log(P->o, "VOI check: %s", what);
+        return;
+    }
+    for (int a = 0; a < 3; a++) {
+        if (!cut[a])
+            continue;
+        const char *why = at_data[a] ? "the data end there: the rocking curve or the detector does not "
+                                       "cover the whole peak, its centre and width along this axis are biased"
+                          : P->o->voi_set ? "widen --voi"
+                          : P->quicklook_stride > 1 ? "the VOI was placed on a sample of the frames: rerun with "
+                                                      "--quick-look full, or give --voi"
+                                                    : "give a wider --voi";
+        qmap_log(P->o, "WARNING: the VOI cuts the peak along q%c: its end slab holds %.1f %% of the peak's "
+                       "maximum (more than %.0f %%); %s", ax[a], 100 * edge[a], 100 * QMAP_VOI_EDGE_WARN, why);
+    }
 }

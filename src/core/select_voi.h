@@ -14,4 +14,8 @@ int qmap_choose_voi(pipeline *P, const double lo[3], const double hi[3], const d
 void qmap_clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double voi[6],
                               const double lo[3], const double hi[3]);
 
+/* After pass 2: log (and keep in /parameters voi_check) how far the map-averaged peak has
+ * fallen at the VOI's ends along each axis; a WARNING where it is cut. */
+void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3]);
+
 #endif

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# test_voi_check.sh -- after the accumulation pass, qmap process says whether the VOI holds
+# the whole peak (issue 18: the VOI is placed on a sample of the frames by default, and a VOI
+# that cuts the peak biases every centre and width silently). A default run logs
+# "VOI check: ..." and keeps /parameters voi_check = "ok: ..."; a VOI narrowed to the middle
+# of the peak along qy gives a WARNING naming qy (and only qy) and voi_check = "peak cut: ...".
+# A VOI that leaves some scans without a pixel is refused before pass 2, with its reason.
+set -u
+QMAP=${QMAP_BIN:?}
+PY=${PYTHON:-/usr/bin/python3}
+T=${QMAP_TEST_TMP:-/tmp}/voi-check
+rm -rf "$T" && mkdir -p "$T"
+fail=0
+
+"$QMAP" simulate -o "$T/d" --size 12,10 --eta 9 --seed 5 >/dev/null || { echo "simulate failed"; exit 1; }
+"$QMAP" process "$T/d/sample_0001.h5" -o "$T/auto.h5" >"$T/auto.log" 2>&1 || { echo "FAIL: default run"; cat "$T/auto.log"; exit 1; }
+grep -q "^VOI check: the peak falls to" "$T/auto.log" || { echo "FAIL: no VOI check line"; fail=1; }
+grep -q "WARNING: the VOI cuts" "$T/auto.log" && { echo "FAIL: the automatic VOI flagged"; grep WARNING "$T/auto.log"; fail=1; }
+
+# the automatic VOI with its qy range cut to the middle 20 %
+narrow=$("$PY" - "$T/auto.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+a = f["parameters"].attrs
+note = a["voi_check"]
+note = note.decode() if isinstance(note, bytes) else str(note)
+assert note.startswith("ok: "), note
+v = a["voi"]
+v = v.decode() if isinstance(v, bytes) else str(v)
+r = [list(map(float, p.split(":"))) for p in v.split(",")]
+c, h = 0.5 * (r[1][0] + r[1][1]), 0.1 * (r[1][1] - r[1][0])
+r[1] = [c - h, c + h]
+print(",".join("%.8f:%.8f" % tuple(p) for p in r))
+PYEOF
+) || { echo "FAIL: voi_check of the default run"; fail=1; }
+"$QMAP" process "$T/d/sample_0001.h5" -o "$T/narrow.h5" --voi="$narrow" >"$T/narrow.log" 2>&1 ||
+    { echo "FAIL: narrow-VOI run"; cat "$T/narrow.log"; fail=1; }
+grep -q "WARNING: the VOI cuts the peak along qy: .*widen --voi" "$T/narrow.log" ||
+    { echo "FAIL: no warning for the cut qy"; cat "$T/narrow.log"; fail=1; }
+grep -q "WARNING: the VOI cuts the peak along q[xz]" "$T/narrow.log" && { echo "FAIL: qx or qz flagged"; fail=1; }
+"$PY" - "$T/narrow.h5" <<'PYEOF' || { echo "FAIL: voi_check of the narrow run"; fail=1; }
+import sys, h5py
+note = h5py.File(sys.argv[1], "r")["parameters"].attrs["voi_check"]
+note = note.decode() if isinstance(note, bytes) else str(note)
+assert note.startswith("peak cut: "), note
+PYEOF
+
+# a VOI so narrow along qx (the rocking direction) that some scans have no pixel in it: every
+# position would be unmeasured (a position counts when every scan measured it); refused before
+# pass 2 with the reason, no results file
+rm -f "$T/qx.h5"
+"$QMAP" process "$T/d/sample_0001.h5" -o "$T/qx.h5" --voi=-0.0005:0.0005,-0.01:0.01,1.316:1.34 >"$T/qx.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ ! -e "$T/qx.h5" ] && grep -q "holds no detector pixel of [0-9]* of the 9 scans" "$T/qx.log" ||
+    { echo "FAIL: VOI without pixels in some scans (rc $rc)"; tail -3 "$T/qx.log"; fail=1; }
+[ $fail -eq 0 ] && echo "ok: VOI check on the automatic and a cut VOI, scans outside the VOI refused"
+exit $fail
