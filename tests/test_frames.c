@@ -261,6 +261,60 @@ static int compare_read(qmap_frame_reader *r, const char *path, const char *scan
     return absent;
 }
 
+/* issue 18: several runs of frames fetched under one lock (qmap_frame_reader_fetch_runs,
+ * what the frame loop does with several threads) decode to the frames fetched one at a time:
+ * runs across the source-file boundary, of 1 to 8 frames, up to QMAP_SPARSE_SLOTS in all;
+ * too many frames, or a run past the end, are refused. */
+static void check_runs(const char *path, const char *scan, int n_frames, int row0, int row1)
+{
+    qmap_frame_reader *r = NULL;
+    qmap_sparse_worker *w = qmap_sparse_worker_new(), *one = qmap_sparse_worker_new();
+    int st = qmap_frame_reader_open(path, scan, "mpx1x4", &r);
+    CHECK(st == QMAP_OK && w && one, "runs: open scan %s: %s", scan, qmap_error_message());
+    for (int trial = 0; st == QMAP_OK && trial < 40; trial++) {
+        int first[8], count[8], n_runs = 1 + trial % 8, total = 0, k = 0;
+        for (int f = (trial * 7) % n_frames; k < n_runs && f < n_frames; k++) {
+            int c = 1 + (trial + 3 * k) % 8;
+            c = c > n_frames - f ? n_frames - f : c;
+            c = c > QMAP_SPARSE_SLOTS - total ? QMAP_SPARSE_SLOTS - total : c;
+            if (c < 1)
+                break;
+            first[k] = f;
+            count[k] = c;
+            total += c;
+            f += c + trial % 5;   /* runs apart (or adjacent) */
+        }
+        if (k == 0)
+            continue;
+        int e = qmap_frame_reader_fetch_runs(r, w, first, count, k, row0, row1);
+        CHECK(e == QMAP_OK, "runs: scan %s trial %d: %s", scan, trial, qmap_error_message());
+        for (int j = 0, slot = 0; e == QMAP_OK && j < k; j++)
+            for (int f = first[j]; f < first[j] + count[j]; f++, slot++) {
+                qmap_sparse_frame a, b;
+                int e1 = qmap_frame_reader_decode(r, w, slot, &a);
+                int e2 = qmap_frame_reader_read_sparse(r, one, f, row0, row1, &b);
+                int same = e1 == QMAP_OK && e2 == QMAP_OK && a.n == b.n && a.absent == b.absent;
+                for (int i = 0; same && i < a.n; i++)
+                    same = a.idx[i] == b.idx[i] && a.val[i] == b.val[i];
+                CHECK(same, "runs: scan %s trial %d: slot %d (frame %d) differs from the frame read alone",
+                      scan, trial, slot, f);
+            }
+    }
+    if (st == QMAP_OK) {
+        int f33[2] = {0, 10}, c33[2] = {8, QMAP_SPARSE_SLOTS - 7};
+        CHECK(qmap_frame_reader_fetch_runs(r, w, f33, c33, 2, row0, row1) == QMAP_ERR_VALUE,
+              "runs: %d frames accepted", QMAP_SPARSE_SLOTS + 1);
+        int fend[1] = {n_frames - 2}, cend[1] = {3};
+        CHECK(qmap_frame_reader_fetch_runs(r, w, fend, cend, 1, row0, row1) == QMAP_ERR_VALUE,
+              "runs: a run past the last frame accepted");
+        CHECK(qmap_frame_reader_fetch(r, w, 0, QMAP_SPARSE_FETCH + 1, row0, row1) == QMAP_ERR_VALUE,
+              "fetch: more than %d frames accepted", QMAP_SPARSE_FETCH);
+    }
+    qmap_sparse_worker_free(w);
+    qmap_sparse_worker_free(one);
+    qmap_frame_reader_close(r);
+}
+
 static void check_scan(const char *path, const char *scan, int n_frames, int expect_fast)
 {
     qmap_frame_reader *r = NULL;
@@ -276,6 +330,8 @@ static void check_scan(const char *path, const char *scan, int n_frames, int exp
           qmap_frame_reader_is_fast(r));
     compare_read(r, path, scan, 0, n_frames, 0, ROWS);
     compare_read(r, path, scan, 0, n_frames, 5, 23);
+    check_runs(path, scan, n_frames, 0, ROWS);
+    check_runs(path, scan, n_frames, 5, 23);
     int b = n_frames > N1 + 4 ? N1 : n_frames / 2; /* the file boundary */
     compare_read(r, path, scan, b - 3, 7, 0, ROWS);
     compare_read(r, path, scan, b - 1, 2, ROWS - 1, ROWS);

@@ -15,6 +15,7 @@
 #include "qmap/mpi.h"
 #include "zeroed.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -321,12 +322,20 @@ static int raw_accumulators_apply(const pipeline *P, int s, qmap_accumulators *B
                                 {B->proj[2], A->proj[2], A->n_bins[2]}};
     qmap_drift_apply_bilinear(P->n_slow, P->n_fast, P->row_shift_f[s], P->col_shift_f[s], B->contrib, ch, 6,
                               scratch && qmap_mpi_rank() != 0 ? scratch : A->contrib);
-    memset(B->s0, 0, n * sizeof *B->s0);
-    memset(B->s1, 0, 3 * n * sizeof *B->s1);
-    memset(B->s2, 0, 3 * n * sizeof *B->s2);
-    memset(B->contrib, 0, n * sizeof *B->contrib);
-    for (int a = 0; a < 3; a++)
-        memset(B->proj[a], 0, n * A->n_bins[a] * sizeof *B->proj[a]);
+    /* cleared for the next scan on all threads, each its own range of positions (issue 18:
+     * the projections of a 100 x 100 map are ~12 MB per scan, a serial memset was ~1 % of a
+     * two-thread run) */
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t p0 = n * (size_t)t / (size_t)nt, p1 = n * (size_t)(t + 1) / (size_t)nt;
+        memset(B->s0 + p0, 0, (p1 - p0) * sizeof *B->s0);
+        memset(B->s1 + 3 * p0, 0, 3 * (p1 - p0) * sizeof *B->s1);
+        memset(B->s2 + 3 * p0, 0, 3 * (p1 - p0) * sizeof *B->s2);
+        memset(B->contrib + p0, 0, (p1 - p0) * sizeof *B->contrib);
+        for (int a = 0; a < 3; a++)
+            memset(B->proj[a] + p0 * A->n_bins[a], 0, (p1 - p0) * A->n_bins[a] * sizeof *B->proj[a]);
+    }
     return rc;
 }
 

@@ -6,8 +6,11 @@
  * serialised, the decoding is not) and hands them to the pass, which keeps per-thread
  * partial sums. Frames are dealt to threads in fixed chunks of QMAP_SPARSE_FETCH (static
  * schedule, one lock per chunk for the raw reads), so for a given thread count the
- * partial sums, and thus the results, are reproducible. The cancel flag (qmap_cancelled) is
- * polled before every chunk, so an interrupt stops a pass within one chunk of frames.
+ * partial sums, and thus the results, are reproducible. Issue 18: with several threads each
+ * fetches QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH of its chunks under one lock (the same
+ * chunks, handled in the same order: the same sums), so that the threads wait less for the
+ * lock. The cancel flag (qmap_cancelled) is polled before every group of chunks, so an
+ * interrupt stops a pass within QMAP_SPARSE_SLOTS frames.
  * The passes' per-thread counts of bad pixel readings (pipeline.h) are summed here too.
  */
 #include "pipeline.h"
@@ -98,35 +101,47 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
     int n_sel = n_frames > first ? (n_frames - first + stride - 1) / stride : 0;
     int n_chunks = (n_sel + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
     char msg[1024] = "";
+    /* issue 18: chunk c goes to thread c % nth as schedule(static, 1) would deal it; each
+     * thread fetches `group` of its chunks at a time (strided samples: one frame at a time) */
+    int group = ws->n > 1 && stride == 1 ? QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH : 1;
 #pragma omp parallel num_threads(ws->n)
     {
-        int tid = omp_get_thread_num();
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
         qmap_sparse_worker *w = ws->w[tid];
-#pragma omp for schedule(static, 1)
-        for (int c = 0; c < n_chunks; c++) {
+        for (int c0 = tid; c0 < n_chunks; c0 += nt * group) {
             int failed;
 #pragma omp atomic read
             failed = err;
             if (failed)
-                continue;
-            int f0 = c * QMAP_SPARSE_FETCH;
-            int m = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
-            int e = qmap_check_cancel(), ef = first + f0 * stride;
-            if (!e && stride == 1) e = qmap_frame_reader_fetch(rd, w, first + f0, m, read0, read1);
-            for (int i = 0; i < m && !e; i++) {
-                int f = first + (f0 + i) * stride;
-                if (pass->skip && pass->skip(pass->ctx, f))
-                    continue;
-                qmap_sparse_frame fr, corrected;
-                ef = f;
-                if (stride > 1) e = qmap_frame_reader_fetch(rd, w, f, 1, read0, read1);
-                if (!e) e = qmap_frame_reader_decode(rd, w, stride == 1 ? i : 0, &fr);
-                if (!e && pass->gaps) {   /* gaps (issue 11) */
-                    e = qmap_gap_correct_sparse(pass->gaps, ws->gw[tid], read0, read1, row0, row1,
-                                                &fr, &corrected);
-                    fr = corrected;
+                break;
+            int run_first[QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH], run_count[QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH];
+            int n_runs = 0;
+            for (int c = c0; c < n_chunks && n_runs < group; c += nt, n_runs++) {
+                int f0 = c * QMAP_SPARSE_FETCH;
+                run_first[n_runs] = first + f0;
+                run_count[n_runs] = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
+            }
+            int e = qmap_check_cancel(), ef = first + c0 * QMAP_SPARSE_FETCH * stride;
+            if (!e && stride == 1) e = qmap_frame_reader_fetch_runs(rd, w, run_first, run_count, n_runs, read0, read1);
+            for (int k = 0, slot = 0, c = c0; k < n_runs && !e; k++, c += nt) {
+                int f0 = c * QMAP_SPARSE_FETCH, m = run_count[k];
+                for (int i = 0; i < m && !e; i++, slot++) {
+                    int f = first + (f0 + i) * stride;
+                    if (pass->skip && pass->skip(pass->ctx, f))
+                        continue;
+                    qmap_sparse_frame fr, corrected;
+                    ef = f;
+                    if (stride > 1) e = qmap_frame_reader_fetch(rd, w, f, 1, read0, read1);
+                    if (!e) e = qmap_frame_reader_decode(rd, w, stride == 1 ? slot : 0, &fr);
+                    if (!e && pass->gaps) {   /* gaps (issue 11) */
+                        e = qmap_gap_correct_sparse(pass->gaps, ws->gw[tid], read0, read1, row0, row1,
+                                                    &fr, &corrected);
+                        fr = corrected;
+                    }
+                    if (!e) e = pass->frame(pass->ctx, tid, f, &fr);
                 }
-                if (!e) e = pass->frame(pass->ctx, tid, f, &fr);
+                if (tid == 0 && pass->tick && c % 8 == 0)
+                    pass->tick(pass->ctx, (double)f0 / (n_sel ? n_sel : 1));
             }
             if (e) {
 #pragma omp critical(qmap_frame_loop_error)
@@ -137,8 +152,6 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
                     err = e;
                 }
             }
-            if (tid == 0 && pass->tick && c % 8 == 0)
-                pass->tick(pass->ctx, (double)f0 / (n_sel ? n_sel : 1));
         }
     }
     if (err)

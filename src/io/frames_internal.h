@@ -49,8 +49,12 @@ typedef struct qmap_sparse_worker qmap_sparse_worker;
 qmap_sparse_worker *qmap_sparse_worker_new(void);
 void qmap_sparse_worker_free(qmap_sparse_worker *w);
 
-/* Frames fetched by one call: raw chunks are read under one lock, then decoded freely. */
+/* Frames fetched by one call: raw chunks are read under one lock, then decoded freely.
+ * QMAP_SPARSE_FETCH frames are the unit the frame loop deals to threads; a worker holds up
+ * to QMAP_SPARSE_SLOTS frames, so that a thread can fetch several of its units under one
+ * lock (issue 18: fewer waits for the lock with two threads). */
 #define QMAP_SPARSE_FETCH 8
+#define QMAP_SPARSE_SLOTS 32
 
 /* Fetch frames [first, first + count) (count <= QMAP_SPARSE_FETCH), rows [row0, row1),
  * into the worker: raw chunks on the fast path, else the rows through H5Dread. Safe to
@@ -59,6 +63,10 @@ void qmap_sparse_worker_free(qmap_sparse_worker *w);
  * pixels (valid until the worker's next call), without any HDF5 call. */
 int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int first, int count,
                             int row0, int row1);
+/* The same for n_runs runs of frames [first[k], first[k] + count[k]), under one lock, 
+ * QMAP_SPARSE_SLOTS frames at most in all: slot i is the i-th frame, run after run. */
+int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
+                                 const int *count, int n_runs, int row0, int row1);
 int qmap_frame_reader_decode(qmap_frame_reader *r, qmap_sparse_worker *w, int i,
                              qmap_sparse_frame *out);
 /* Both for one frame. */

@@ -31,7 +31,7 @@ typedef struct {
 } fetched_frame;
 
 struct qmap_sparse_worker {
-    fetched_frame slot[QMAP_SPARSE_FETCH];
+    fetched_frame slot[QMAP_SPARSE_SLOTS];
     int n_slots, row0, row1;
     uint32_t *eidx;        /* decoder output: element indices and bits */
     uint64_t *bits;
@@ -50,7 +50,7 @@ qmap_sparse_worker *qmap_sparse_worker_new(void)
 void qmap_sparse_worker_free(qmap_sparse_worker *w)
 {
     if (!w) return;
-    for (int i = 0; i < QMAP_SPARSE_FETCH; i++) {
+    for (int i = 0; i < QMAP_SPARSE_SLOTS; i++) {
         free(w->slot[i].raw);
         free(w->slot[i].dense);
     }
@@ -187,14 +187,22 @@ static int fetch_one_dense(qmap_frame_reader *r, fetched_frame *t, int row0, int
 
 static pthread_mutex_t hdf5_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int first, int count,
-                            int row0, int row1)
+int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
+                                 const int *count, int n_runs, int row0, int row1)
 {
     w->n_slots = 0;
     if (!r || !w) return qmap_error(QMAP_ERR_VALUE, "qmap_frame_reader_fetch: no reader");
-    if (first < 0 || count < 1 || count > QMAP_SPARSE_FETCH || first > r->n_frames - count)
-        return qmap__reader_error(r, QMAP_ERR_VALUE, "frames %d..%d out of range (%d frames)", first,
-                            first + count - 1, r->n_frames);
+    int total = 0;
+    for (int k = 0; k < n_runs; k++) {
+        if (first[k] < 0 || count[k] < 1 || count[k] > QMAP_SPARSE_SLOTS - total ||
+            first[k] > r->n_frames - count[k])
+            return qmap__reader_error(r, QMAP_ERR_VALUE, "frames %d..%d out of range (%d frames, %d "
+                                      "more slots)", first[k], first[k] + count[k] - 1, r->n_frames,
+                                      QMAP_SPARSE_SLOTS - total);
+        total += count[k];
+    }
+    if (total == 0)
+        return qmap__reader_error(r, QMAP_ERR_VALUE, "no frame to fetch");
     if (row0 < 0 || row1 <= row0 || row1 > r->rows)
         return qmap__reader_error(r, QMAP_ERR_VALUE, "rows [%d, %d) out of range (%d rows)", row0, row1,
                             r->rows);
@@ -203,40 +211,44 @@ int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int fir
     w->row0 = row0;
     w->row1 = row1;
     if (r->edf) { /* SPEC input: dense EDF frames, non-zero pixels picked by _decode */
-        float *dst[QMAP_SPARSE_FETCH];
-        for (int i = 0; i < count && !st; i++) {
-            fetched_frame *t = &w->slot[i];
-            t->frame = first + i;
-            t->absent = t->fast = 0;
-            t->seg = NULL;
-            st = reserve_dense(r, t, (size_t)(row1 - row0) * (size_t)r->cols);
-            dst[i] = t->dense;
+        float *dst[QMAP_SPARSE_SLOTS];
+        for (int k = 0, i = 0; k < n_runs && !st; k++) {
+            int i0 = i;
+            for (; i < i0 + count[k] && !st; i++) {
+                fetched_frame *t = &w->slot[i];
+                t->frame = first[k] + (i - i0);
+                t->absent = t->fast = 0;
+                t->seg = NULL;
+                st = reserve_dense(r, t, (size_t)(row1 - row0) * (size_t)r->cols);
+                dst[i] = t->dense;
+            }
+            if (!st) st = qmap__edf_read(r, first[k], count[k], row0, row1, dst + i0);
         }
-        if (!st) st = qmap__edf_read(r, first, count, row0, row1, dst);
-        if (!st) w->n_slots = count;
+        if (!st) w->n_slots = total;
         return st;
     }
-    for (int i = 0; i < count; i++) {
-        fetched_frame *t = &w->slot[i];
-        t->frame = first + i;
-        t->absent = t->fast = 0;
-        t->seg = NULL;
-        t->sf = 0;
-        if (!r->whole) {
-            int next;
-            t->seg = qmap__segment_of(r, t->frame, t->frame + 1, &next);
-            if (t->seg) t->sf = t->seg->s0 + ((hsize_t)t->frame - t->seg->v0);
-            /* no mapping or source extent covers this frame */
-            t->absent = !t->seg || t->sf >= t->seg->src_frames;
-            t->fast = !t->absent && t->seg->fast;
+    for (int k = 0, i = 0; k < n_runs; k++)
+        for (int f = first[k]; f < first[k] + count[k]; f++, i++) {
+            fetched_frame *t = &w->slot[i];
+            t->frame = f;
+            t->absent = t->fast = 0;
+            t->seg = NULL;
+            t->sf = 0;
+            if (!r->whole) {
+                int next;
+                t->seg = qmap__segment_of(r, t->frame, t->frame + 1, &next);
+                if (t->seg) t->sf = t->seg->s0 + ((hsize_t)t->frame - t->seg->v0);
+                /* no mapping or source extent covers this frame */
+                t->absent = !t->seg || t->sf >= t->seg->src_frames;
+                t->fast = !t->absent && t->seg->fast;
+            }
         }
-    }
     /* HDF5 is not thread-safe. A plain mutex, not an OpenMP critical section: a thread
      * waiting for it sleeps instead of spinning, which matters on a busy machine. */
     pthread_mutex_lock(&hdf5_lock);
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);
-    for (int i = 0; i < count && !st; i++) {
+    for (int i = 0; i < total && !st; i++) {
         fetched_frame *t = &w->slot[i];
         if (!t->absent)
             st = t->fast ? fetch_one_chunk(r, t) : fetch_one_dense(r, t, row0, row1);
@@ -244,8 +256,19 @@ int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int fir
     }
     qmap_h5_quiet_end(&q);
     pthread_mutex_unlock(&hdf5_lock);
-    if (!st) w->n_slots = count;
+    if (!st) w->n_slots = total;
     return st;
+}
+
+int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int first, int count,
+                            int row0, int row1)
+{
+    if (r && w && count > QMAP_SPARSE_FETCH) {
+        w->n_slots = 0;
+        return qmap__reader_error(r, QMAP_ERR_VALUE, "frames %d..%d out of range (%d frames, at most %d "
+                                  "at once)", first, first + count - 1, r->n_frames, QMAP_SPARSE_FETCH);
+    }
+    return qmap_frame_reader_fetch_runs(r, w, &first, &count, 1, row0, row1);
 }
 
 /* Non-zero pixels of a raw chunk (bitshuffle-LZ4 or unfiltered). No HDF5 call. */
