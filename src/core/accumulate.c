@@ -80,6 +80,7 @@ typedef struct {
     size_t ncube;
     qmap_bad_counts *bad; /* per thread: bad readings of VOI pixels */
     int raw;              /* drift (issue 12): sums at the measured position (sub-pixel application) */
+    int *cleared_for;     /* raw: the scan whose first frame at a position cleared its sums */
 } accumulate_pass;
 
 /* Map position of frame f of scan s after the drift re-indexing, or -1. */
@@ -108,6 +109,17 @@ static int accumulate_frame(void *ctx, int thread, int f, const qmap_sparse_fram
     if (fr->absent)
         return QMAP_OK;
     int p = S->raw ? f : frame_position(P, S->s, f);   /* drift (issue 12): raw = measured position */
+    if (S->raw && S->cleared_for[p] != S->s) {
+        /* issue 18: the raw sums of a position are cleared by its first frame of the scan
+         * (one frame per position and scan: one thread), not all at once after the scan;
+         * a position no frame reached keeps old sums but is never read (contrib is 0) */
+        S->cleared_for[p] = S->s;
+        A->s0[p] = 0;
+        for (int a = 0; a < 3; a++) {
+            A->s1[3 * p + a] = A->s2[3 * p + a] = 0;
+            memset(A->proj[a] + (size_t)p * A->n_bins[a], 0, A->n_bins[a] * sizeof *A->proj[a]);
+        }
+    }
     double w = qmap_frame_factor(P, S->s, f);
     double *cube = S->cubes + (size_t)thread * S->ncube;
     size_t base = (size_t)pl->row0 * P->cols;
@@ -322,20 +334,10 @@ static int raw_accumulators_apply(const pipeline *P, int s, qmap_accumulators *B
                                 {B->proj[2], A->proj[2], A->n_bins[2]}};
     qmap_drift_apply_bilinear(P->n_slow, P->n_fast, P->row_shift_f[s], P->col_shift_f[s], B->contrib, ch, 6,
                               scratch && qmap_mpi_rank() != 0 ? scratch : A->contrib);
-    /* cleared for the next scan on all threads, each its own range of positions (issue 18:
-     * the projections of a 100 x 100 map are ~12 MB per scan, a serial memset was ~1 % of a
-     * two-thread run) */
-#pragma omp parallel
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        size_t p0 = n * (size_t)t / (size_t)nt, p1 = n * (size_t)(t + 1) / (size_t)nt;
-        memset(B->s0 + p0, 0, (p1 - p0) * sizeof *B->s0);
-        memset(B->s1 + 3 * p0, 0, 3 * (p1 - p0) * sizeof *B->s1);
-        memset(B->s2 + 3 * p0, 0, 3 * (p1 - p0) * sizeof *B->s2);
-        memset(B->contrib + p0, 0, (p1 - p0) * sizeof *B->contrib);
-        for (int a = 0; a < 3; a++)
-            memset(B->proj[a] + p0 * A->n_bins[a], 0, (p1 - p0) * A->n_bins[a] * sizeof *B->proj[a]);
-    }
+    /* issue 18: only the measured-position counts are cleared here; each position's sums
+     * are cleared by its first frame of the next scan (accumulate_frame): the projections of
+     * a 100 x 100 map are ~14 MB, clearing them after every scan was a third of this step */
+    memset(B->contrib, 0, n * sizeof *B->contrib);
     return rc;
 }
 
@@ -364,8 +366,15 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     /* drift (issue 12): sub-pixel application sums each scan at its measured positions in B,
      * then interpolates B into A at the drift-corrected positions (drift_apply.c) */
     qmap_accumulators B = *A;
+    int *cleared_for = NULL;   /* issue 18: per position, the scan that last cleared its raw sums */
     if (rc == QMAP_OK && P->subpixel)
         rc = raw_accumulators_new(A, &B);
+    if (rc == QMAP_OK && P->subpixel) {
+        if (!(cleared_for = malloc((size_t)P->n_pos * sizeof *cleared_for)))
+            rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (sub-pixel drift application)");
+        for (int p = 0; cleared_for && p < P->n_pos; p++)
+            cleared_for[p] = -1;
+    }
     for (int s = s_lo; rc == QMAP_OK && s < s_hi; s++) {
         const qmap_scan_plan *pl = &plans[s];
         if (pl->n_pix == 0) {
@@ -382,7 +391,8 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
         rc = qmap_stage_open_reader(P, s, &rd, &nf);
         memset(scan_tot, 0, nth * sizeof *scan_tot);
         memset(bad, 0, (size_t)nth * sizeof *bad);
-        accumulate_pass S = {P, pl, P->subpixel ? &B : A, s, slot, cubes, scan_tot, ncube, bad, P->subpixel};
+        accumulate_pass S = {P, pl, P->subpixel ? &B : A, s, slot, cubes, scan_tot, ncube, bad, P->subpixel,
+                             cleared_for};
         qmap_gap_setup gs = {&P->gaps, P->mask, P->sat_limit[s]};   /* gaps (issue 11) */
         qmap_frame_pass pass = {&S, accumulate_skip, accumulate_frame, accumulate_tick, P->gaps_on ? &gs : NULL, 1,
                                 p_lo};
@@ -431,5 +441,6 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
     free(slot);
     free(bad);
     free(scratch);
+    free(cleared_for);
     return rc;
 }

@@ -353,22 +353,29 @@ done:
     return ok;
 }
 
-/* Register every scan against tmpl by phase correlation; r/c NaN where it fails. */
+/* Register every scan against tmpl by phase correlation; r/c NaN where it fails.
+ * issue 18: the scans are independent, one per thread at a time (each thread its own copy
+ * of the map, `work` when there is no memory for more: then in order on one thread); the
+ * FFTW plans are made under shift.c's lock. The same numbers as in order. */
 static int register_all(const double *tmpl, const double *maps, int n_scans, int n_slow,
                         int n_fast, double *work, double *r, double *c)
 {
     size_t npos = (size_t)n_slow * n_fast;
-    int ok = 0;
+    int nth = omp_get_max_threads(), ok = 0;
+    double *per_thread = nth > 1 ? malloc((size_t)nth * npos * sizeof *per_thread) : NULL;
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : ok) if (per_thread != NULL)
     for (int s = 0; s < n_scans; s++) {
+        double *w = per_thread ? per_thread + (size_t)omp_get_thread_num() * npos : work;
         for (size_t p = 0; p < npos; p++) {
             double v = maps[(size_t)s * npos + p];
-            work[p] = isfinite(v) ? v : 0;
+            w[p] = isfinite(v) ? v : 0;
         }
-        if (qmap_phase_correlation(tmpl, work, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
+        if (qmap_phase_correlation(tmpl, w, n_slow, n_fast, UPSAMPLE, &r[s], &c[s]) < 0)
             r[s] = c[s] = NAN;
         else
             ok++;
     }
+    free(per_thread);
     return ok;
 }
 
