@@ -5,6 +5,9 @@
 # "VOI check: ..." and keeps /parameters voi_check = "ok: ..."; a VOI narrowed to the middle
 # of the peak along qy gives a WARNING naming qy (and only qy) and voi_check = "peak cut: ...".
 # A VOI that leaves some scans without a pixel is refused before pass 2, with its reason.
+# An automatic VOI placed on a sample of the frames that cuts the peak (forced here with the
+# test hook QMAP_TEST_SAMPLED_VOI_QY) makes qmap redo the quick look on every frame and pass 2:
+# the maps and q-space are then those of --quick-look full, and /parameters quick_look says so.
 set -u
 QMAP=${QMAP_BIN:?}
 PY=${PYTHON:-/usr/bin/python3}
@@ -12,7 +15,7 @@ T=${QMAP_TEST_TMP:-/tmp}/voi-check
 rm -rf "$T" && mkdir -p "$T"
 fail=0
 
-"$QMAP" simulate -o "$T/d" --size 12,10 --eta 9 --seed 5 >/dev/null || { echo "simulate failed"; exit 1; }
+"$QMAP" simulate -o "$T/d" --size 20,12 --eta 9 --seed 5 >/dev/null || { echo "simulate failed"; exit 1; }
 "$QMAP" process "$T/d/sample_0001.h5" -o "$T/auto.h5" >"$T/auto.log" 2>&1 || { echo "FAIL: default run"; cat "$T/auto.log"; exit 1; }
 grep -q "^VOI check: the peak falls to" "$T/auto.log" || { echo "FAIL: no VOI check line"; fail=1; }
 grep -q "WARNING: the VOI cuts" "$T/auto.log" && { echo "FAIL: the automatic VOI flagged"; grep WARNING "$T/auto.log"; fail=1; }
@@ -45,6 +48,30 @@ note = note.decode() if isinstance(note, bytes) else str(note)
 assert note.startswith("peak cut: "), note
 PYEOF
 
+# the sampled quick look's VOI cut in qy (test hook): redone on every frame, the same maps as
+# --quick-look full, said in the log and in /parameters quick_look
+QMAP_TEST_SAMPLED_VOI_QY=0.2 "$QMAP" process "$T/d/sample_0001.h5" -o "$T/redo.h5" >"$T/redo.log" 2>&1 ||
+    { echo "FAIL: redo run"; cat "$T/redo.log"; fail=1; }
+"$QMAP" process "$T/d/sample_0001.h5" -o "$T/full.h5" --quick-look full >"$T/full.log" 2>&1 ||
+    { echo "FAIL: full quick-look run"; cat "$T/full.log"; fail=1; }
+grep -q "quick look: the drift needs no frame signal; 1 frame in" "$T/redo.log" &&
+grep -q "VOI check: the VOI placed on a sample of the frames (1 in [0-9]*) cuts the peak along qy" "$T/redo.log" &&
+grep -q "^VOI check: the peak falls to" "$T/redo.log" ||
+    { echo "FAIL: the redone quick look is not logged"; cat "$T/redo.log"; fail=1; }
+grep -q "WARNING: the VOI cuts" "$T/redo.log" && { echo "FAIL: a warning after the redone quick look"; fail=1; }
+"$PY" - "$T/redo.h5" "$T/full.h5" <<'PYEOF' || { echo "FAIL: redone quick look differs from --quick-look full"; fail=1; }
+import sys, h5py, numpy as np
+r, f = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+q = text(r["parameters"].attrs["quick_look"])
+assert q.startswith("1 frame in ") and q.endswith("redone on every frame"), q
+assert "quick_look" not in f["parameters"].attrs
+assert text(r["parameters"].attrs["voi"]) == text(f["parameters"].attrs["voi"])
+assert text(r["parameters"].attrs["voi_check"]).startswith("ok: ")
+for name in r["maps"]:
+    assert np.array_equal(r["maps"][name][()], f["maps"][name][()], equal_nan=True), name
+PYEOF
+
 # a VOI so narrow along qx (the rocking direction) that some scans have no pixel in it: every
 # position would be unmeasured (a position counts when every scan measured it); refused before
 # pass 2 with the reason, no results file
@@ -53,5 +80,5 @@ rm -f "$T/qx.h5"
 rc=$?
 [ $rc -ne 0 ] && [ ! -e "$T/qx.h5" ] && grep -q "holds no detector pixel of [0-9]* of the 9 scans" "$T/qx.log" ||
     { echo "FAIL: VOI without pixels in some scans (rc $rc)"; tail -3 "$T/qx.log"; fail=1; }
-[ $fail -eq 0 ] && echo "ok: VOI check on the automatic and a cut VOI, scans outside the VOI refused"
+[ $fail -eq 0 ] && echo "ok: VOI check on the automatic and a cut VOI, a cut sampled VOI redone, scans outside the VOI refused"
 exit $fail

@@ -249,7 +249,7 @@ static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accum
     ck->a = a;
     ck->fingerprint = accumulation_fingerprint(P, plans, A, nth);
     ck->last = monotonic_seconds();
-    if (o->resume) {
+    if (o->resume && !P->quicklook_redone) {
         int rc = qmap_checkpoint_load(o->checkpoint, ck->fingerprint, &ck->a, first);
         if (rc < 0)
             return rc;

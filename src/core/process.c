@@ -39,6 +39,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* issue 18: back to the state before the quick look, for a second quick look on every frame
+ * (the VOI of the sampled one cut the peak): plans, accumulators, the overview, pass 2's sums
+ * and cubes freed or cleared; drift, mask, q range and the readers stay. */
+static void undo_quick_look_and_pass2(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A,
+                                      double **scan_maps)
+{
+    qmap_results *r = P->r;
+    qmap_accumulators_free(A);
+    memset(A, 0, sizeof *A);
+    for (int s = 0; s < P->n_scans; s++)
+        qmap_scan_plan_free(&plans[s]);
+    memset(plans, 0, (size_t)P->n_scans * sizeof *plans);
+    free(*scan_maps);
+    *scan_maps = NULL;
+    free(r->overview_sum);
+    free(r->overview_hits);
+    free(r->qspace_average);
+    free(r->qspace_hits);
+    free(r->qspace_cube);
+    r->overview_sum = r->overview_hits = r->qspace_average = r->qspace_hits = NULL;
+    r->qspace_cube = NULL;
+    memset(r->scan_intensity, 0, (size_t)P->n_scans * sizeof *r->scan_intensity);
+    qmap_results_param(r, "quick_look", "1 frame in %d of each scan placed a VOI that cut the peak; redone on "
+                       "every frame", P->quicklook_stride);
+    P->quicklook_stride = 1;
+    P->quicklook_redone = 1;
+}
+
 static int run(pipeline *P, qmap_results **out)
 {
     const qmap_process_options *o = P->o;
@@ -72,60 +100,66 @@ static int run(pipeline *P, qmap_results **out)
         qmap_log(o, "quick look: the drift needs no frame signal; 1 frame in %d of each scan places the VOI "
                     "(--quick-look full reads all)", P->quicklook_stride);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, drift_decided ? "drift" : "drift (counters tried)");
-    if (rc == QMAP_OK) rc = qmap_choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
-    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "quick look (pass 1)");
-    if (rc == QMAP_OK && !drift_decided) {
-        rc = qmap_drift(P, scan_maps, 0, &drift_decided);
-        if (rc == QMAP_OK) qmap_stage_time(o, &clk, "drift");
+    /* issue 18: the quick look, the VOI and pass 2; once more on every frame when the VOI of
+     * a sampled quick look cut the peak (qmap_check_voi says so, at most once) */
+    for (;;) {
+        if (rc == QMAP_OK) rc = qmap_choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
+        if (rc == QMAP_OK) qmap_stage_time(o, &clk, "quick look (pass 1)");
+        if (rc == QMAP_OK && !drift_decided) {
+            rc = qmap_drift(P, scan_maps, 0, &drift_decided);
+            if (rc == QMAP_OK) qmap_stage_time(o, &clk, "drift");
+        }
+        if (rc == QMAP_OK) rc = qmap_check_cancel();
+        if (rc == QMAP_OK) rc = qmap_build_plans(P, voi, plans);
+        if (rc == QMAP_OK) rc = qmap_check_cancel();
+        if (rc == QMAP_OK) {
+            long n = 0;
+            for (int s = 0; s < P->n_scans; s++)
+                n += plans[s].n_pix;
+            if (n == 0)
+                rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
+                                voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
+            /* a scan without a VOI pixel is skipped by pass 2, and a position counts only when
+             * every scan measured it: every map would be empty (found in issue 18; said here,
+             * before the pass, rather than as a failed particle mask after it) */
+            int empty = 0, first_empty = -1;
+            for (int s = 0; s < P->n_scans; s++)
+                if (plans[s].n_pix == 0 && empty++ == 0)
+                    first_empty = s;
+            if (rc == QMAP_OK && empty > 0)
+                rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of %d of the %d "
+                                "scans (the first: %s); a position is mapped only when every scan measured it, so "
+                                "every map would be empty: widen the VOI (along qx, the rocking direction, "
+                                "usually) or leave out those scans with --scans", voi[0], voi[1], voi[2], voi[3],
+                                voi[4], voi[5], empty, P->n_scans, qmap_dataset_scan(P->ds, first_empty)->name);
+        }
+        if (rc == QMAP_OK) {
+            qmap_clip_and_report_voi(P, plans, voi, lo, hi);
+            memcpy(P->r->voi, voi, sizeof P->r->voi);
+            memcpy(P->r->overview_axes, cs.axes, sizeof cs.axes);
+            P->r->overview_sum = cs.sum;      /* ownership moves to the results */
+            P->r->overview_hits = cs.hits;
+            cs.sum = cs.hits = NULL;
+        }
+        if (rc == QMAP_OK)
+            rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);
+        if (rc == QMAP_OK) {
+            qmap_compact_plans(plans, P->n_scans);
+            qmap_log(o, "bins (%s): --bins %d,%d,%d (steps %.3g, %.3g, %.3g 1/A; natural sampling %.3g, %.3g, %.3g)",
+                     o->bins_set ? "user" : "auto", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n,
+                     qmap_axis_step(&P->r->axes[0]), qmap_axis_step(&P->r->axes[1]), qmap_axis_step(&P->r->axes[2]),
+                     step[0], step[1], step[2]);
+            qmap_results_param(P->r, "bins", "%d,%d,%d", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n);
+            rc = qmap_accumulators_alloc(P, voi, &A);
+        }
+        if (rc == QMAP_OK && o->save_qspace) rc = qmap_alloc_qspace_cube(P, &A);
+        if (rc == QMAP_OK) qmap_stage_time(o, &clk, "plans + bins");
+        if (rc == QMAP_OK) rc = qmap_accumulate(P, plans, &A);
+        if (rc == QMAP_OK) qmap_stage_time(o, &clk, "accumulate (pass 2)");
+        if (rc != QMAP_OK || qmap_check_voi(P, voi, lo, hi) == 0)
+            break;
+        undo_quick_look_and_pass2(P, plans, &A, &scan_maps);
     }
-    if (rc == QMAP_OK) rc = qmap_check_cancel();
-    if (rc == QMAP_OK) rc = qmap_build_plans(P, voi, plans);
-    if (rc == QMAP_OK) rc = qmap_check_cancel();
-    if (rc == QMAP_OK) {
-        long n = 0;
-        for (int s = 0; s < P->n_scans; s++)
-            n += plans[s].n_pix;
-        if (n == 0)
-            rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
-                            voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
-        /* a scan without a VOI pixel is skipped by pass 2, and a position counts only when
-         * every scan measured it: every map would be empty (found in issue 18; said here,
-         * before the pass, rather than as a failed particle mask after it) */
-        int empty = 0, first_empty = -1;
-        for (int s = 0; s < P->n_scans; s++)
-            if (plans[s].n_pix == 0 && empty++ == 0)
-                first_empty = s;
-        if (rc == QMAP_OK && empty > 0)
-            rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of %d of the %d "
-                            "scans (the first: %s); a position is mapped only when every scan measured it, so "
-                            "every map would be empty: widen the VOI (along qx, the rocking direction, "
-                            "usually) or leave out those scans with --scans", voi[0], voi[1], voi[2], voi[3],
-                            voi[4], voi[5], empty, P->n_scans, qmap_dataset_scan(P->ds, first_empty)->name);
-    }
-    if (rc == QMAP_OK) {
-        qmap_clip_and_report_voi(P, plans, voi, lo, hi);
-        memcpy(P->r->voi, voi, sizeof P->r->voi);
-        memcpy(P->r->overview_axes, cs.axes, sizeof cs.axes);
-        P->r->overview_sum = cs.sum;      /* ownership moves to the results */
-        P->r->overview_hits = cs.hits;
-        cs.sum = cs.hits = NULL;
-    }
-    if (rc == QMAP_OK)
-        rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);
-    if (rc == QMAP_OK) {
-        qmap_compact_plans(plans, P->n_scans);
-        qmap_log(o, "bins (%s): --bins %d,%d,%d (steps %.3g, %.3g, %.3g 1/A; natural sampling %.3g, %.3g, %.3g)",
-                 o->bins_set ? "user" : "auto", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n,
-                 qmap_axis_step(&P->r->axes[0]), qmap_axis_step(&P->r->axes[1]), qmap_axis_step(&P->r->axes[2]),
-                 step[0], step[1], step[2]);
-        qmap_results_param(P->r, "bins", "%d,%d,%d", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n);
-        rc = qmap_accumulators_alloc(P, voi, &A);
-    }
-    if (rc == QMAP_OK && o->save_qspace) rc = qmap_alloc_qspace_cube(P, &A);
-    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "plans + bins");
-    if (rc == QMAP_OK) rc = qmap_accumulate(P, plans, &A);
-    if (rc == QMAP_OK) qmap_stage_time(o, &clk, "accumulate (pass 2)");
-    if (rc == QMAP_OK) qmap_check_voi(P, voi, lo, hi);   /* issue 18: does the VOI hold the peak? */
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "maps + Gaussian fits");

@@ -36,6 +36,14 @@ int qmap_choose_voi(pipeline *P, const double lo[3], const double hi[3], const d
                                   ax[a], voi[2 * a], voi[2 * a + 1], lo[a], hi[a]);
     } else if ((rc = qmap_auto_voi(cs, voi)) < 0) {
         return rc;
+    } else if (P->quicklook_stride > 1 && getenv("QMAP_TEST_SAMPLED_VOI_QY")) {
+        /* test hook (tests/test_voi_check.sh): the automatic VOI of a sampled quick look
+         * narrowed to the middle fraction F of its qy range, as a sample that missed most of
+         * the particle would place it; the check after pass 2 must redo the quick look */
+        double f = atof(getenv("QMAP_TEST_SAMPLED_VOI_QY")), c = 0.5 * (voi[2] + voi[3]);
+        double h = 0.5 * (f > 0 && f < 1 ? f : 1) * (voi[3] - voi[2]);
+        voi[2] = c - h;
+        voi[3] = c + h;
     }
     return QMAP_OK;
 }
@@ -100,7 +108,7 @@ static int voi_projections(const qmap_results *r, double *proj[3])
  * outside. Logged and kept as /parameters voi_check either way. */
 #define QMAP_VOI_EDGE_WARN 0.05
 
-void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3])
+int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3])
 {
     const qmap_results *r = P->r;
     static const char *ax = "xyz";
@@ -108,7 +116,9 @@ void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const 
     if (!r->qspace_average || !r->qspace_hits || !voi_projections(r, proj)) {
         for (int a = 0; a < 3; a++)
             free(proj[a]);
-        return;   /* no memory for a check that changes nothing: said nowhere, as before it */
+        qmap_log(P->o, "VOI check: not done (out of memory)");
+        qmap_results_param(P->r, "voi_check", "not done (out of memory)");
+        return 0;
     }
     double edge[3];
     int cut[3], at_data[3], any = 0;
@@ -139,10 +149,24 @@ void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const 
     char what[256];
     snprintf(what, sizeof what, "the peak falls to %.1f %%, %.1f %%, %.1f %% of its maximum at the VOI's ends "
              "(qx, qy, qz; map-averaged intensity per hit)", 100 * edge[0], 100 * edge[1], 100 * edge[2]);
-    qmap_results_param(P->r, "voi_check", "%s: %s", any ? "peak cut" : "ok", what);
+    qmap_results_param(P->r, "voi_check", "%s: %s%s", any ? "peak cut" : "ok", what,
+                       P->quicklook_redone ? " (after the quick look was redone on every frame)" : "");
     if (!any) {
         qmap_log(P->o, "VOI check: %s", what);
-        return;
+        return 0;
+    }
+    /* the automatic VOI came from a sample of the frames and a wider one could hold the
+     * peak: the caller redoes the quick look on every frame, then pass 2 (once) */
+    int redo = 0;
+    for (int a = 0; a < 3; a++)
+        redo |= cut[a] && !at_data[a];
+    if (redo && !P->o->voi_set && P->quicklook_stride > 1 && !P->quicklook_redone) {
+        for (int a = 0; a < 3; a++)
+            if (cut[a] && !at_data[a])
+                qmap_log(P->o, "VOI check: the VOI placed on a sample of the frames (1 in %d) cuts the peak along "
+                               "q%c (its end slab holds %.1f %% of the maximum): the quick look and pass 2 are "
+                               "done again on every frame", P->quicklook_stride, ax[a], 100 * edge[a]);
+        return 1;
     }
     for (int a = 0; a < 3; a++) {
         if (!cut[a])
@@ -150,10 +174,9 @@ void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const 
         const char *why = at_data[a] ? "the data end there: the rocking curve or the detector does not "
                                        "cover the whole peak, its centre and width along this axis are biased"
                           : P->o->voi_set ? "widen --voi"
-                          : P->quicklook_stride > 1 ? "the VOI was placed on a sample of the frames: rerun with "
-                                                      "--quick-look full, or give --voi"
-                                                    : "give a wider --voi";
+                          : "give a wider --voi";
         qmap_log(P->o, "WARNING: the VOI cuts the peak along q%c: its end slab holds %.1f %% of the peak's "
                        "maximum (more than %.0f %%); %s", ax[a], 100 * edge[a], 100 * QMAP_VOI_EDGE_WARN, why);
     }
+    return 0;
 }

@@ -15,7 +15,9 @@ void qmap_clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double v
                               const double lo[3], const double hi[3]);
 
 /* After pass 2: log (and keep in /parameters voi_check) how far the map-averaged peak has
- * fallen at the VOI's ends along each axis; a WARNING where it is cut. */
-void qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3]);
+ * fallen at the VOI's ends along each axis. Returns 1 when an automatic VOI placed on a
+ * sample of the frames cuts the peak where the data go on (the caller then redoes the quick
+ * look on every frame and pass 2, once); else 0, with a WARNING where the VOI cuts it. */
+int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3]);
 
 #endif

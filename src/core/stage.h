@@ -49,6 +49,8 @@ typedef struct {
     qmap_detector_calib *calib;     /* calibration (issue 11): per scan mu, detrot, tilt, azimuth */
     int drift_counters_tried;       /* issue 18: the counters were tried before the frames, no contrast */
     int quicklook_stride;           /* issue 18: the quick-look pass reads 1 frame in this many (1 = all) */
+    int quicklook_redone;           /* issue 18: the sampled VOI cut the peak; quick look and pass 2
+                                     * redone on every frame (no --resume for the second pass 2) */
     qmap_q_cache *qcache;           /* issue 18: see qmap_q_cache (NULL: no cache) */
     qmap_frame_reader **readers;    /* issue 18: n_scans frame readers opened once for every pass
                                      * (NULL: each pass opens and closes its own) */
