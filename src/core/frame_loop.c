@@ -103,7 +103,8 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
     char msg[1024] = "";
     /* issue 18: chunk c goes to thread c % nth as schedule(static, 1) would deal it; each
      * thread fetches `group` of its chunks at a time (strided samples: one frame at a time) */
-    int group = ws->n > 1 && stride == 1 ? QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH : 1;
+    enum { GROUP_MAX = QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH };
+    int group = ws->n > 1 && stride == 1 ? GROUP_MAX : 1;
 #pragma omp parallel num_threads(ws->n)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -114,7 +115,7 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
             failed = err;
             if (failed)
                 break;
-            int run_first[QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH], run_count[QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH];
+            int run_first[GROUP_MAX], run_count[GROUP_MAX];
             int n_runs = 0;
             for (int c = c0; c < n_chunks && n_runs < group; c += nt, n_runs++) {
                 int f0 = c * QMAP_SPARSE_FETCH;

@@ -72,34 +72,6 @@ void qmap_clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double v
     qmap_results_param(P->r, "voi", "%.8f:%.8f,%.8f:%.8f,%.8f:%.8f", voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
 }
 
-/* The map-averaged VOI intensity per hit along each axis (the other two summed), in one
- * sweep over the cube: proj[a] gets r->axes[a].n values (NaN where no pixel fell). */
-static int voi_projections(const qmap_results *r, double *proj[3])
-{
-    int n[3] = {r->axes[0].n, r->axes[1].n, r->axes[2].n};
-    double *hits[3];
-    int ok = 1;
-    for (int a = 0; a < 3; a++) {
-        proj[a] = calloc((size_t)n[a], sizeof *proj[a]);
-        hits[a] = calloc((size_t)n[a], sizeof *hits[a]);
-        ok = ok && proj[a] && hits[a];
-    }
-    for (int x = 0; ok && x < n[0]; x++)
-        for (int y = 0; y < n[1]; y++)
-            for (int z = 0; z < n[2]; z++) {
-                size_t b = ((size_t)x * n[1] + y) * n[2] + z;
-                double v = r->qspace_average[b], h = r->qspace_hits[b];
-                proj[0][x] += v, proj[1][y] += v, proj[2][z] += v;
-                hits[0][x] += h, hits[1][y] += h, hits[2][z] += h;
-            }
-    for (int a = 0; a < 3; a++) {
-        for (int i = 0; ok && i < n[a]; i++)
-            proj[a][i] = hits[a][i] > 0 ? proj[a][i] / hits[a][i] : NAN;
-        free(hits[a]);
-    }
-    return ok;
-}
-
 /* Issue 18: the VOI comes from a coarse look at the data (a sample of the frames by
  * default); a VOI that cuts the peak would silently bias every centre, width and strain.
  * Along each axis, the map-averaged intensity per hit in the VOI's two end slabs is compared
@@ -112,10 +84,12 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
 {
     const qmap_results *r = P->r;
     static const char *ax = "xyz";
-    double *proj[3] = {NULL, NULL, NULL};
-    if (!r->qspace_average || !r->qspace_hits || !voi_projections(r, proj)) {
-        for (int a = 0; a < 3; a++)
-            free(proj[a]);
+    /* the VOI's cube (pass 2's map-averaged intensity and hits), seen as a binned space */
+    qmap_coarse_space cube = {{r->axes[0], r->axes[1], r->axes[2]}, r->qspace_average, r->qspace_hits};
+    int n_max = r->axes[0].n > r->axes[1].n ? r->axes[0].n : r->axes[1].n;
+    n_max = r->axes[2].n > n_max ? r->axes[2].n : n_max;
+    double *proj = cube.sum && cube.hits ? malloc(2 * (size_t)n_max * sizeof *proj) : NULL;
+    if (!proj) {
         qmap_log(P->o, "VOI check: not done (out of memory)");
         qmap_results_param(P->r, "voi_check", "not done (out of memory)");
         return 0;
@@ -125,14 +99,15 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
     for (int a = 0; a < 3; a++) {
         int n = r->axes[a].n;
         double top = 0, e = 0;
+        qmap_space_projection(&cube, a, proj, proj + n_max);
         int end_of_data = 0;
         for (int i = 0; i < n; i++) {
-            double v = proj[a][i];
+            double v = proj[i];
             if (isfinite(v) && v > top)
                 top = v;
         }
         for (int side = 0; side < 2; side++) {
-            double v = proj[a][side ? n - 1 : 0];
+            double v = proj[side ? n - 1 : 0];
             double lim = side ? hi[a] : lo[a], end = voi[2 * a + side];
             if (isfinite(v) && v > e) {
                 e = v;
@@ -144,8 +119,8 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
         cut[a] = edge[a] > QMAP_VOI_EDGE_WARN;
         at_data[a] = cut[a] && end_of_data;
         any |= cut[a];
-        free(proj[a]);
     }
+    free(proj);
     char what[256];
     snprintf(what, sizeof what, "the peak falls to %.1f %%, %.1f %%, %.1f %% of its maximum at the VOI's ends "
              "(qx, qy, qz; map-averaged intensity per hit)", 100 * edge[0], 100 * edge[1], 100 * edge[2]);

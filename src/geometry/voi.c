@@ -20,10 +20,9 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Mean of the coarse space over the two other axes, for every bin of axis a (NaN where no
- * pixel fell). Issue 18: on all threads, each over its own bins of axis a, every bin's sums
- * taken in the order of the array (the same numbers as one thread). */
-static void coarse_projection(const qmap_coarse_space *cs, int a, double *p, double *h)
+/* Issue 18: on all threads, each over its own bins of axis a, every bin's sums taken in the
+ * order of the array (the same numbers as one thread). */
+void qmap_space_projection(const qmap_coarse_space *cs, int a, double *p, double *h)
 {
     int n[3] = {cs->axes[0].n, cs->axes[1].n, cs->axes[2].n};
     memset(p, 0, n[a] * sizeof *p);
@@ -89,7 +88,7 @@ int qmap_auto_voi(const qmap_coarse_space *cs, double voi[6])
             free(h);
             return qmap_error(QMAP_ERR_NOMEM, "out of memory choosing the VOI");
         }
-        coarse_projection(cs, a, p, h);
+        qmap_space_projection(cs, a, p, h);
         free(h);
         int m = 0;
         for (int i = 0; i < n[a]; i++)

@@ -27,6 +27,11 @@ typedef struct {
     double *hits;    /* pixel hits per bin */
 } qmap_coarse_space;
 
+/* Intensity per hit along axis a of a binned space (the coarse one, or the VOI's cube):
+ * p[i] = sum over the other two axes of sum / of hits, NaN where no pixel fell; h (the hits
+ * per bin of axis a) is work space. Both hold cs->axes[a].n values. */
+void qmap_space_projection(const qmap_coarse_space *cs, int a, double *p, double *h);
+
 /* Automatic VOI around the strongest peak of the coarse space: box where the
  * hit-normalised projection along each axis stays above 1 % of the peak above the
  * background (median), widened by 30 %. voi = qx0,qx1,qy0,qy1,qz0,qz1. */
