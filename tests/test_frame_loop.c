@@ -1,17 +1,23 @@
 /* test_frame_loop.c -- qmap_for_each_frame (core/frame_loop.c), the per-frame thread loop of
- * both passes, on a small simulated scan (bitshuffle-LZ4 frames, 24 frames = 3 chunks).
+ * both passes, on a small simulated scan (bitshuffle-LZ4 frames, 192 frames = 24 units of
+ * QMAP_SPARSE_FETCH: with two threads each reads three groups, the later ones ahead).
  *
  * The reference is the dense reader (qmap_frame_reader_read) of the same frames, a different
  * code path: every frame must reach the pass exactly once, on a valid thread, with exactly
  * the non-zero pixels of the requested detector rows, in increasing order; skipped frames
  * must not reach it; the first error (lowest frame) stops the loop and comes back with its
  * message; a raised cancel flag stops it before any frame; progress ticks lie in [0, 1).
+ * The dealing that makes the sums reproducible: unit u of QMAP_SPARSE_FETCH frames goes to
+ * thread u % threads, and every thread sees its frames in increasing order (issue 18: also
+ * when it reads its next group ahead). A chunk that cannot be read in a group read ahead
+ * stops the loop with its frame named, after the thread's frames before it (issue 18).
  */
 #include "check.h"
 #include "pipeline.h"
 #include "qmap/error.h"
 #include "qmap/simulate.h"
 
+#include <hdf5.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -19,11 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FRAMES 64
+#define MAX_FRAMES 256
+#define MAX_THREADS 8
 
 typedef struct {
     int row0, row1, cols, n_threads;
     int visits[MAX_FRAMES], bad_order[MAX_FRAMES], outside[MAX_FRAMES], bad_thread;
+    int thread_of[MAX_FRAMES], last_frame[MAX_THREADS], backwards;   /* the dealing */
     long nnz[MAX_FRAMES];
     double sum[MAX_FRAMES];
     int fail_at[2];            /* frames whose pass call fails (-1: none) */
@@ -44,8 +52,14 @@ static int on_frame(void *ctx, int thread, int f, const qmap_sparse_frame *fr)
         return qmap_error(QMAP_ERR_VALUE, "deliberate failure at frame %d", f);
     if (f < 0 || f >= MAX_FRAMES)
         return qmap_error(QMAP_ERR_VALUE, "frame %d out of range", f);
-    if (thread < 0 || thread >= s->n_threads)
+    if (thread < 0 || thread >= s->n_threads || thread >= MAX_THREADS) {
         s->bad_thread = 1;
+    } else {
+        s->thread_of[f] = thread;
+        if (f <= s->last_frame[thread])   /* each thread's frames come in increasing order */
+            s->backwards = 1;
+        s->last_frame[thread] = f;
+    }
     double sum = 0;
     for (int i = 0; i < fr->n; i++) {   /* the same ascending order as the dense reference */
         int row = fr->idx[i] / s->cols;
@@ -102,6 +116,8 @@ static void init_state(pass_state *s, int row0, int row1, int cols, int n_thread
     s->cols = cols;
     s->n_threads = n_threads;
     s->fail_at[0] = s->fail_at[1] = -1;
+    for (int t = 0; t < MAX_THREADS; t++)
+        s->last_frame[t] = -1;
 }
 
 static void check_rows(qmap_frame_reader *rd, int n, int cols, int row0, int row1, int threads)
@@ -132,6 +148,11 @@ static void check_rows(qmap_frame_reader *rd, int n, int cols, int row0, int row
     }
     CHECK(total > 0, "rows %d..%d hold no photons: the test would prove nothing", row0, row1);
     CHECK(!s.bad_thread, "a thread index outside 0..%d", threads - 1);
+    int dealt_wrong = 0;
+    for (int f = 0; f < n; f++)
+        dealt_wrong += s.thread_of[f] != (f / QMAP_SPARSE_FETCH) % threads;
+    CHECK(dealt_wrong == 0 && !s.backwards, "%d threads: %d frames on another thread than unit %% threads; "
+          "frames out of order on a thread: %s", threads, dealt_wrong, s.backwards ? "yes" : "no");
     CHECK(s.ticks >= 1 && !s.bad_tick, "%d progress ticks, one outside [0, 1)", s.ticks);
 
     /* skipped frames never reach the pass */
@@ -197,6 +218,54 @@ static void check_rows(qmap_frame_reader *rd, int n, int cols, int row0, int row
     qmap_frame_workers_free(ws);
 }
 
+/* issue 18: the chunk of frame `bad` made too large to be a frame (the reader refuses it
+ * when it fetches it, before any decoding); with two threads it lies in the second group of
+ * thread 0, which that thread reads ahead while it decodes its first. */
+static void check_bad_chunk_ahead(const char *dir, const char *master, const char *scan, const char *detector,
+                                  int n, int rows, int cols)
+{
+    /* two threads, groups of `group` units: thread 0 reads units 0, 2, .. then g0, g0 + 2, .. */
+    int group = QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH, g0 = 2 * group, bad = (g0 + 2) * QMAP_SPARSE_FETCH + 3;
+    char src[4096];
+    snprintf(src, sizeof src, "%s/scan0002/%s_0000.h5", dir, detector);
+    hid_t f = H5Fopen(src, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = f >= 0 ? H5Dopen2(f, "/entry_0000/instrument/mpx1x4/data", H5P_DEFAULT) : H5I_INVALID_HID;
+    size_t big = 2 * (size_t)rows * cols * 4 + 65536 + 1024;
+    uint8_t *junk = calloc(big, 1);
+    hsize_t off[3] = {(hsize_t)bad, 0, 0};
+    int written = d >= 0 && junk && n > bad && H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, big, junk) >= 0;
+    free(junk);
+    if (d >= 0) H5Dclose(d);
+    if (f >= 0) H5Fclose(f);
+    CHECK(written, "could not write an oversized chunk into %s", src);
+    qmap_frame_reader *rd = NULL;
+    CHECK(written && qmap_frame_reader_open(master, scan, detector, &rd) == QMAP_OK, "reader: %s",
+          qmap_error_message());
+    if (!rd)
+        return;
+    omp_set_num_threads(2);
+    qmap_frame_workers *ws = qmap_frame_workers_new();
+    pass_state s;
+    init_state(&s, 0, rows, cols, 2);
+    qmap_frame_pass pass = {.ctx = &s, .frame = on_frame};
+    int rc = ws ? qmap_for_each_frame(rd, ws, n, 0, rows, &pass) : QMAP_ERR_NOMEM;
+    char want[64];
+    snprintf(want, sizeof want, "frame %d", bad);
+    CHECK(rc == QMAP_ERR_CORRUPT && strstr(qmap_error_message(), want) != NULL,
+          "a chunk too large in a group read ahead: status %d, '%s' (want '%s')", rc, qmap_error_message(), want);
+    int first_group_missed = 0, group_seen = 0;
+    for (int u = 0; u < g0; u += 2)   /* thread 0's units before the bad one's group: all handled */
+        for (int i = 0; i < QMAP_SPARSE_FETCH; i++)
+            first_group_missed += s.visits[u * QMAP_SPARSE_FETCH + i] != 1;
+    for (int u = g0; u < g0 + 2 * group; u += 2)   /* the bad one's group: none (its read failed) */
+        for (int i = 0; i < QMAP_SPARSE_FETCH; i++)
+            group_seen += s.visits[u * QMAP_SPARSE_FETCH + i];
+    CHECK(first_group_missed == 0 && group_seen == 0, "thread 0: %d frames of its first group not handled, %d "
+          "of the failed group handled", first_group_missed, group_seen);
+    qmap_frame_workers_free(ws);
+    qmap_frame_reader_close(rd);
+}
+
 int main(void)
 {
     const char *t = getenv("QMAP_TEST_TMP");
@@ -204,10 +273,10 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/frame_loop", t ? t : "/tmp");
     qmap_sim_params p;
     qmap_sim_defaults(&p);
-    p.n_fast = 6;
-    p.n_slow = 4;
+    p.n_fast = 16;
+    p.n_slow = 12;
     p.n_eta = 2;
-    p.compression = 2;   /* bitshuffle-LZ4: the fast (raw chunk) path */
+    p.compression = 0;   /* bitshuffle-LZ4: the fast (raw chunk) path */
     if (qmap_simulate(&p, dir, master, sizeof master) != QMAP_OK) {
         fprintf(stderr, "simulate: %s\n", qmap_error_message());
         return 1;
@@ -232,6 +301,8 @@ int main(void)
             check_rows(rd, n, cols, rows / 4, 3 * rows / 4, 2);
         }
         qmap_frame_reader_close(rd);
+        if (n <= MAX_FRAMES)
+            check_bad_chunk_ahead(dir, master, sc->name, sc->detector, n, rows, cols);
     }
     qmap_dataset_close(ds);
     return failures != 0;

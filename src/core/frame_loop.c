@@ -9,7 +9,8 @@
  * partial sums, and thus the results, are reproducible. Issue 18: with several threads each
  * fetches QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH of its chunks under one lock (the same
  * chunks, handled in the same order: the same sums), so that the threads wait less for the
- * lock. The cancel flag (qmap_cancelled) is polled before every group of chunks, so an
+ * lock, and reads its next chunks into a second worker while it decodes, whenever no
+ * other thread holds the lock (then it rarely waits for the lock at all). The cancel flag (qmap_cancelled) is polled before every group of chunks, so an
  * interrupt stops a pass within QMAP_SPARSE_SLOTS frames.
  * The passes' per-thread counts of bad pixel readings (pipeline.h) are summed here too.
  */
@@ -24,6 +25,7 @@
 struct qmap_frame_workers {
     int n;
     qmap_sparse_worker **w;
+    qmap_sparse_worker **w2;   /* issue 18: with several threads, each one's second worker (read ahead) */
     qmap_gap_worker **gw;   /* gaps (issue 11): per-thread gap correction buffers, on first use */
 };
 
@@ -33,8 +35,12 @@ qmap_frame_workers *qmap_frame_workers_new(void)
     int n = omp_get_max_threads();
     if (ws) ws->w = calloc((size_t)n, sizeof *ws->w);
     int ok = ws && ws->w;
-    for (int i = 0; ok && i < n; i++, ws->n++)
+    if (ok && n > 1)
+        ok = (ws->w2 = calloc((size_t)n, sizeof *ws->w2)) != NULL;
+    for (int i = 0; ok && i < n; i++, ws->n++) {
         ok = (ws->w[i] = qmap_sparse_worker_new()) != NULL;
+        if (ok && ws->w2) ok = (ws->w2[i] = qmap_sparse_worker_new()) != NULL;
+    }
     if (!ok) {
         qmap_frame_workers_free(ws);
         qmap_error(QMAP_ERR_NOMEM, "out of memory (frame reader buffers for %d threads)", n);
@@ -47,6 +53,8 @@ void qmap_frame_workers_free(qmap_frame_workers *ws)
 {
     if (!ws) return;
     for (int i = 0; ws->w && i < ws->n; i++) qmap_sparse_worker_free(ws->w[i]);
+    for (int i = 0; ws->w2 && i < ws->n; i++) qmap_sparse_worker_free(ws->w2[i]);
+    free(ws->w2);
     for (int i = 0; ws->gw && i < ws->n; i++) qmap_gap_worker_free(ws->gw[i]);   /* gaps (issue 11) */
     free(ws->gw);
     free(ws->w);
@@ -79,6 +87,20 @@ static int gap_workers(qmap_frame_workers *ws, const qmap_gap_layout *g)
     return ws->gw ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (gap correction)");
 }
 
+/* issue 18: the runs of frames of the group of chunks c0, c0 + nt, ... (`group` of them at
+ * most, those below n_chunks) among the n_sel selected frames; returns how many. */
+static int group_runs(int c0, int nt, int group, int n_chunks, int first, int n_sel, int *run_first,
+                      int *run_count)
+{
+    int n_runs = 0;
+    for (int c = c0; c < n_chunks && n_runs < group; c += nt, n_runs++) {
+        int f0 = c * QMAP_SPARSE_FETCH;
+        run_first[n_runs] = first + f0;
+        run_count[n_runs] = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
+    }
+    return n_runs;
+}
+
 int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_frames, int row0,
                         int row1, const qmap_frame_pass *pass)
 {
@@ -102,13 +124,18 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
     int n_chunks = (n_sel + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
     char msg[1024] = "";
     /* issue 18: chunk c goes to thread c % nth as schedule(static, 1) would deal it; each
-     * thread fetches `group` of its chunks at a time (strided samples: one frame at a time) */
+     * thread fetches `group` of its chunks at a time (strided samples: one frame at a time),
+     * and, while it decodes a group, reads its next group into its second worker whenever
+     * the HDF5 lock is free (instead of waiting for it at the group's end): the same frames
+     * in the same order, so the same sums */
     enum { GROUP_MAX = QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH };
-    int group = ws->n > 1 && stride == 1 ? GROUP_MAX : 1;
+    int group = ws->n > 1 && stride == 1 ? GROUP_MAX : 1, ahead = group > 1 && ws->w2 != NULL;
 #pragma omp parallel num_threads(ws->n)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-        qmap_sparse_worker *w = ws->w[tid];
+        qmap_sparse_worker *w = ws->w[tid], *w_next = ahead ? ws->w2[tid] : NULL;
+        int next_ready = 0, next_err = 0;   /* the next group, read ahead (and how that went) */
+        char next_msg[sizeof msg];
         for (int c0 = tid; c0 < n_chunks; c0 += nt * group) {
             int failed;
 #pragma omp atomic read
@@ -116,18 +143,32 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
             if (failed)
                 break;
             int run_first[GROUP_MAX], run_count[GROUP_MAX];
-            int n_runs = 0;
-            for (int c = c0; c < n_chunks && n_runs < group; c += nt, n_runs++) {
-                int f0 = c * QMAP_SPARSE_FETCH;
-                run_first[n_runs] = first + f0;
-                run_count[n_runs] = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
-            }
+            int n_runs = group_runs(c0, nt, group, n_chunks, first, n_sel, run_first, run_count);
             int e = qmap_check_cancel(), ef = first + c0 * QMAP_SPARSE_FETCH * stride;
-            if (!e && stride == 1) e = qmap_frame_reader_fetch_runs(rd, w, run_first, run_count, n_runs, read0, read1);
+            if (!e && next_ready) {   /* read ahead: swap it in, with its error if it had one */
+                qmap_sparse_worker *t = w;
+                w = w_next;
+                w_next = t;
+                next_ready = 0;
+                if (next_err) e = qmap_error(next_err, "%s", next_msg);
+            } else if (!e && stride == 1) {
+                e = qmap_frame_reader_fetch_runs(rd, w, run_first, run_count, n_runs, read0, read1);
+            }
+            int c_next = c0 + nt * group, next_first[GROUP_MAX], next_count[GROUP_MAX], n_next = 0;
+            if (ahead && c_next < n_chunks)
+                n_next = group_runs(c_next, nt, group, n_chunks, first, n_sel, next_first, next_count);
             for (int k = 0, slot = 0, c = c0; k < n_runs && !e; k++, c += nt) {
                 int f0 = c * QMAP_SPARSE_FETCH, m = run_count[k];
                 for (int i = 0; i < m && !e; i++, slot++) {
                     int f = first + (f0 + i) * stride;
+                    if (n_next && !next_ready) {
+                        next_err = qmap_frame_reader_try_fetch_runs(rd, w_next, next_first, next_count, n_next,
+                                                                    read0, read1, &next_ready);
+                        if (next_err) {
+                            next_ready = 1;
+                            snprintf(next_msg, sizeof next_msg, "%s", qmap_error_message());
+                        }
+                    }
                     if (pass->skip && pass->skip(pass->ctx, f))
                         continue;
                     qmap_sparse_frame fr, corrected;

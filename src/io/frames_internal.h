@@ -67,6 +67,11 @@ int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int fir
  * QMAP_SPARSE_SLOTS frames at most in all: slot i is the i-th frame, run after run. */
 int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
                                  const int *count, int n_runs, int row0, int row1);
+/* issue 18: the same, but only if no other thread is reading from HDF5 now: *fetched says
+ * whether it was done (0: nothing read, the worker emptied; call again later). A thread
+ * with frames left to decode reads its next frames this way instead of waiting. */
+int qmap_frame_reader_try_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
+                                     const int *count, int n_runs, int row0, int row1, int *fetched);
 int qmap_frame_reader_decode(qmap_frame_reader *r, qmap_sparse_worker *w, int i,
                              qmap_sparse_frame *out);
 /* Both for one frame. */

@@ -187,10 +187,13 @@ static int fetch_one_dense(qmap_frame_reader *r, fetched_frame *t, int row0, int
 
 static pthread_mutex_t hdf5_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
-                                 const int *count, int n_runs, int row0, int row1)
+/* The runs into w under the HDF5 lock; with only_if_free set, nothing is read and *fetched
+ * is 0 when another thread holds the lock (issue 18). */
+static int fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first, const int *count,
+                      int n_runs, int row0, int row1, int only_if_free, int *fetched)
 {
-    w->n_slots = 0;
+    *fetched = 0;
+    if (w) w->n_slots = 0;
     if (!r || !w) return qmap_error(QMAP_ERR_VALUE, "qmap_frame_reader_fetch: no reader");
     int total = 0;
     for (int k = 0; k < n_runs; k++) {
@@ -225,6 +228,7 @@ int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, co
             if (!st) st = qmap__edf_read(r, first[k], count[k], row0, row1, dst + i0);
         }
         if (!st) w->n_slots = total;
+        *fetched = 1;   /* EDF files have their own lock: always waited for */
         return st;
     }
     for (int k = 0, i = 0; k < n_runs; k++)
@@ -245,7 +249,13 @@ int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, co
         }
     /* HDF5 is not thread-safe. A plain mutex, not an OpenMP critical section: a thread
      * waiting for it sleeps instead of spinning, which matters on a busy machine. */
-    pthread_mutex_lock(&hdf5_lock);
+    if (only_if_free) {
+        if (pthread_mutex_trylock(&hdf5_lock) != 0)
+            return QMAP_OK;
+    } else {
+        pthread_mutex_lock(&hdf5_lock);
+    }
+    *fetched = 1;
     qmap_h5_quiet q;
     qmap_h5_quiet_begin(&q);
     for (int i = 0; i < total && !st; i++) {
@@ -258,6 +268,19 @@ int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, co
     pthread_mutex_unlock(&hdf5_lock);
     if (!st) w->n_slots = total;
     return st;
+}
+
+int qmap_frame_reader_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
+                                 const int *count, int n_runs, int row0, int row1)
+{
+    int fetched;
+    return fetch_runs(r, w, first, count, n_runs, row0, row1, 0, &fetched);
+}
+
+int qmap_frame_reader_try_fetch_runs(qmap_frame_reader *r, qmap_sparse_worker *w, const int *first,
+                                     const int *count, int n_runs, int row0, int row1, int *fetched)
+{
+    return fetch_runs(r, w, first, count, n_runs, row0, row1, 1, fetched);
 }
 
 int qmap_frame_reader_fetch(qmap_frame_reader *r, qmap_sparse_worker *w, int first, int count,
