@@ -330,6 +330,32 @@ static void check_runs(const char *path, const char *scan, int n_frames, int row
     qmap_frame_reader_close(r);
 }
 
+/* issue 18: the source files a reader holds open (its frames may be kept open all run), and
+ * the bounded metadata cache of one (HDF5 shares it with any other open of the file) */
+static void check_files(const qmap_frame_reader *r, const char *scan)
+{
+    /* 1.1: two LIMA files; 4.1: frames in the master; 5.1: the master ("."), then a LIMA file */
+    int want = strcmp(scan, "1.1") == 0 ? 2 : strcmp(scan, "4.1") == 0 ? 0 : strcmp(scan, "5.1") == 0 ? 1 : -1;
+    if (want < 0)
+        return;
+    CHECK(qmap_frame_reader_n_files(r) == want, "scan %s: %d source files open, expected %d", scan,
+          qmap_frame_reader_n_files(r), want);
+    if (want == 0)
+        return;
+    char src[4096];
+    snprintf(src, sizeof src, "%s/scan0001/bs_0001.h5", tmpdir);   /* read by both */
+    hid_t f = H5Fopen(src, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5AC_cache_config_t c;
+    memset(&c, 0, sizeof c);
+    c.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    CHECK(f >= 0 && H5Fget_mdc_config(f, &c) >= 0 && c.max_size == QMAP_READER_METADATA_CACHE &&
+              c.incr_mode == H5C_incr__off,
+          "scan %s: %s metadata cache at most %zu bytes (incr mode %d), expected %zu and no growth", scan, src,
+          c.max_size, (int)c.incr_mode, QMAP_READER_METADATA_CACHE);
+    if (f >= 0)
+        H5Fclose(f);
+}
+
 static void check_scan(const char *path, const char *scan, int n_frames, int expect_fast)
 {
     qmap_frame_reader *r = NULL;
@@ -343,6 +369,7 @@ static void check_scan(const char *path, const char *scan, int n_frames, int exp
           qmap_frame_reader_n_frames(r));
     CHECK(qmap_frame_reader_is_fast(r) == expect_fast, "scan %s is_fast %d", scan,
           qmap_frame_reader_is_fast(r));
+    check_files(r, scan);
     compare_read(r, path, scan, 0, n_frames, 0, ROWS);
     compare_read(r, path, scan, 0, n_frames, 5, 23);
     check_runs(path, scan, n_frames, 0, ROWS);

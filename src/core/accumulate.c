@@ -398,7 +398,7 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
                                 p_lo};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf < p_hi ? nf : p_hi, pl->row0, pl->row1, &pass);
-        qmap_stage_release_reader(P, rd);
+        qmap_stage_release_reader(P, s, rd);
         for (int t = 0; t < nth; t++)
             P->r->scan_intensity[s] += scan_tot[t];
         qmap_bad_counts_sum(bad, nth, &bad_total);

@@ -132,7 +132,7 @@ int qmap_hot_sample(pipeline *P, uint32_t *nz, double *sum, int *sampled)
             }
         }
         if (rd)
-            qmap_stage_release_reader(P, rd);
+            qmap_stage_release_reader(P, s, rd);
     }
     for (int t = 0; w && t < nth; t++)
         qmap_sparse_worker_free(w[t]);

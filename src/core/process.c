@@ -223,8 +223,7 @@ int qmap_process(const qmap_process_options *o, qmap_results **out)
     P.n_slow = s0->title.n_slow;
     P.n_pos = P.n_fast * P.n_slow;
     qcache.d = malloc(3 * P.n_pix * sizeof *qcache.d);   /* optional: without it Q is computed in full */
-    if (P.n_pos <= QMAP_KEEP_READERS_MAX_FRAMES)   /* optional: without it each pass opens its own */
-        P.readers = calloc(P.n_scans, sizeof *P.readers);
+    P.readers = calloc(P.n_scans, sizeof *P.readers);   /* optional: without it each pass opens its own */
     P.r = qmap_results_new(P.n_fast, P.n_slow, P.n_scans, o->hkl_set && o->hkl[0] == 0 && o->hkl[1] == 0);
     P.row_shift = calloc(P.n_scans, sizeof(int));
     P.col_shift = calloc(P.n_scans, sizeof(int));

@@ -153,7 +153,7 @@ int qmap_quick_look(pipeline *P, double **scan_maps, qmap_coarse_space *cs)
                                 P->quicklook_stride, p_lo};
         if (rc == QMAP_OK)
             rc = qmap_for_each_frame(rd, ws, nf < p_hi ? nf : p_hi, 0, P->rows, &pass);
-        qmap_stage_release_reader(P, rd);
+        qmap_stage_release_reader(P, s, rd);
         if (by_pos && P->drift_tiles) {   /* issue 18: the off-Bragg map needs the whole scan */
             rc = qmap_mpi_agree(rc);
             if (rc == QMAP_OK) rc = qmap_mpi_sum_doubles(map, (size_t)P->n_pos);

@@ -25,8 +25,6 @@ int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int
         int rc = qmap_frame_reader_open(P->o->input, si->name, si->detector, rd);
         if (rc < 0)
             return rc;
-        if (P->readers)
-            P->readers[s] = *rd;
     }
     *n_frames = qmap_frame_reader_n_frames(*rd);
     if (*n_frames > P->n_pos)
@@ -34,10 +32,19 @@ int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int
     return QMAP_OK;
 }
 
-void qmap_stage_release_reader(const pipeline *P, qmap_frame_reader *rd)
+void qmap_stage_release_reader(pipeline *P, int s, qmap_frame_reader *rd)
 {
-    if (!P->readers)   /* else every reader opened is kept in P->readers for the next pass */
+    if (!rd || (P->readers && P->readers[s] == rd))
+        return;   /* kept already */
+    int files = qmap_frame_reader_n_files(rd);
+    int keep = P->readers && (qmap_frame_reader_is_fast(rd) ? P->readers_files + files <= QMAP_KEEP_READERS_MAX_FILES
+                                                           : P->n_pos <= QMAP_KEEP_READERS_MAX_FRAMES);
+    if (!keep) {
         qmap_frame_reader_close(rd);
+        return;
+    }
+    P->readers[s] = rd;
+    P->readers_files += files;
 }
 
 void qmap_stage_close_readers(pipeline *P)
@@ -46,6 +53,7 @@ void qmap_stage_close_readers(pipeline *P)
         qmap_frame_reader_close(P->readers[s]);
     free(P->readers);
     P->readers = NULL;
+    P->readers_files = 0;
 }
 
 /* issue 18: do two transforms share their detector part (all qmap_pixel_q uses before the

@@ -52,26 +52,34 @@ typedef struct {
     int quicklook_redone;           /* issue 18: the sampled VOI cut the peak; quick look and pass 2
                                      * redone on every frame (no --resume for the second pass 2) */
     qmap_q_cache *qcache;           /* issue 18: see qmap_q_cache (NULL: no cache) */
-    qmap_frame_reader **readers;    /* issue 18: n_scans frame readers opened once for every pass
-                                     * (NULL: each pass opens and closes its own) */
+    qmap_frame_reader **readers;    /* issue 18: per scan, its frame reader kept between passes, or
+                                     * NULL (no array: each pass opens and closes its own) */
+    int readers_files;              /* issue 18: source files the kept readers hold open */
 } pipeline;
 
-/* issue 18: the readers are kept between passes only for scans of at most this many frames.
- * Opening a scan costs about 1 ms of serial HDF5 work per pass, which matters for short scans
- * (400 frames: ~10 % of the scan's reading); an open reader holds its file's HDF5 caches
- * (peak RSS measured: 30 scans of 400 frames +16 MB, 20 scans of 2 500 frames +34 MB), which
- * grows with the frames of a scan: for large maps memory for nothing measurable. */
+/* issue 18: which readers are kept open between passes. Opening and closing a scan's frames
+ * costs 0.5-1 ms of serial HDF5 work per pass (and the first reads of each pass read the
+ * chunk index again): on a 100 x 100 x 60 map ~0.1 s of every run, on one thread whatever
+ * the thread count. A reader that reads raw chunks from its source files holds at most
+ * QMAP_READER_METADATA_CACHE of HDF5 cache per file (frames_internal.h); measured on that
+ * map, peak RSS +52 MB for the 60 scans kept (a source file each), against +255 MB with
+ * HDF5's default cache. Such readers are kept up to QMAP_KEEP_READERS_MAX_FILES source files
+ * in all (memory, and file descriptors when a scan's frames span many files); readers that
+ * go through HDF5's virtual-dataset reads (their sources' caches are HDF5's) are kept only
+ * for scans of at most QMAP_KEEP_READERS_MAX_FRAMES frames (peak RSS measured: 30 scans of
+ * 400 frames +16 MB, 20 scans of 2 500 frames +34 MB). The others close after each pass. */
 #define QMAP_KEEP_READERS_MAX_FRAMES 1024
+#define QMAP_KEEP_READERS_MAX_FILES 128
 
 /* Factor applied to frame f of scan s (monitor normalisation; 0 = frame unusable). */
 double qmap_frame_factor(const pipeline *P, int s, int f);
 
-/* Open the frames of scan s; *n_frames is capped to the map size. With P->readers the reader
- * is opened once and kept for the next passes (issue 18: opening a scan's frames costs about
- * a millisecond of serial HDF5 work, three times per scan); give it back with
- * qmap_stage_release_reader, which closes only readers that are not kept. */
+/* Open the frames of scan s; *n_frames is capped to the map size. With P->readers a reader
+ * kept by an earlier pass is handed out again (issue 18); give it back with
+ * qmap_stage_release_reader, which keeps it for the next passes or closes it (the rules
+ * above). */
 int qmap_stage_open_reader(const pipeline *P, int s, qmap_frame_reader **rd, int *n_frames);
-void qmap_stage_release_reader(const pipeline *P, qmap_frame_reader *rd);
+void qmap_stage_release_reader(pipeline *P, int s, qmap_frame_reader *rd);
 /* Close the kept readers (end of the run). */
 void qmap_stage_close_readers(pipeline *P);
 

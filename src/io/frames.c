@@ -267,6 +267,14 @@ void qmap_frame_reader_shape(const qmap_frame_reader *r, int *rows, int *cols)
     if (cols) *cols = r ? r->cols : 0;
 }
 
+int qmap_frame_reader_n_files(const qmap_frame_reader *r)
+{
+    int n = 0;
+    for (int i = 0; r && i < r->n_seg; i++)
+        n += r->seg[i].file >= 0;
+    return n;
+}
+
 int qmap_frame_reader_is_fast(const qmap_frame_reader *r)
 {
     if (!r || r->whole || r->n_seg == 0) return 0;

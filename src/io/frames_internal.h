@@ -49,6 +49,12 @@ typedef struct qmap_sparse_worker qmap_sparse_worker;
 qmap_sparse_worker *qmap_sparse_worker_new(void);
 void qmap_sparse_worker_free(qmap_sparse_worker *w);
 
+/* issue 18: the HDF5 source files the reader holds open besides the input file (one per
+ * file of frames it reads directly); each keeps at most QMAP_READER_METADATA_CACHE bytes of
+ * HDF5 metadata cache, so that a reader can stay open for the whole run. */
+#define QMAP_READER_METADATA_CACHE ((size_t)64 << 10)
+int qmap_frame_reader_n_files(const qmap_frame_reader *r);
+
 /* Frames fetched by one call: raw chunks are read under one lock, then decoded freely.
  * QMAP_SPARSE_FETCH frames are the unit the frame loop deals to threads; a worker holds up
  * to QMAP_SPARSE_SLOTS frames, so that a thread can fetch several of its units under one

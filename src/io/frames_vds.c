@@ -139,6 +139,8 @@ static int open_source_file(qmap_frame_reader *r, const char *label, hid_t *file
         *file = H5Fopen(full, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (*file < 0)
             st = qmap__reader_error(r, QMAP_ERR_IO, "source file %s cannot be opened as HDF5", label);
+        else   /* issue 18: the reader may stay open all run (frames_internal.h) */
+            qmap_h5_bound_metadata_cache(*file, QMAP_READER_METADATA_CACHE);
     }
     free(full);
     return st;

@@ -52,6 +52,23 @@ hid_t qmap_h5_fopen_ro(const char *path)
     return f;
 }
 
+int qmap_h5_bound_metadata_cache(hid_t file, size_t max_bytes)
+{
+    H5AC_cache_config_t c;
+    memset(&c, 0, sizeof c);
+    c.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    if (H5Fget_mdc_config(file, &c) < 0)
+        return -1;
+    c.set_initial_size = 1;
+    c.initial_size = max_bytes;
+    c.max_size = max_bytes;
+    c.min_size = max_bytes / 2;
+    c.incr_mode = H5C_incr__off;            /* no growth, no shrinking: a fixed budget */
+    c.flash_incr_mode = H5C_flash_incr__off;
+    c.decr_mode = H5C_decr__off;
+    return H5Fset_mdc_config(file, &c) < 0 ? -1 : 0;
+}
+
 int qmap_h5_open_file(const char *path, hid_t *out)
 {
     *out = H5I_INVALID_HID;

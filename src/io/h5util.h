@@ -56,6 +56,12 @@ hid_t qmap_h5_read_fapl(void);
  * Returns the file or < 0 (no qmap_error; call inside quiet). */
 hid_t qmap_h5_fopen_ro(const char *path);
 
+/* issue 18: cap the metadata cache of an open file at max_bytes (HDF5 grows it up to 32 MB
+ * by default): a frame reader kept open for the whole run holds its file's cache, which
+ * otherwise keeps every chunk-index node read (~425 bytes per frame). Best effort: the
+ * file stays usable whatever happens; returns 0, or -1 when HDF5 refused the settings. */
+int qmap_h5_bound_metadata_cache(hid_t file, size_t max_bytes);
+
 /* Open an HDF5 file read-only. On failure records a one-line qmap_error naming the
  * path (missing, not HDF5, truncated) and returns QMAP_ERR_IO. Call inside quiet. */
 int qmap_h5_open_file(const char *path, hid_t *out);
