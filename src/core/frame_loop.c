@@ -4,14 +4,15 @@
  * Why: the pipeline's passes are per-frame reductions over sparse photon-counting frames.
  * Each thread reads and decodes its own frames (the HDF5 calls inside the reader are
  * serialised, the decoding is not) and hands them to the pass, which keeps per-thread
- * partial sums. Frames are dealt to threads in fixed chunks of QMAP_SPARSE_FETCH (static
- * schedule, one lock per chunk for the raw reads), so for a given thread count the
- * partial sums, and thus the results, are reproducible. Issue 18: with several threads each
- * fetches QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH of its chunks under one lock (the same
- * chunks, handled in the same order: the same sums), so that the threads wait less for the
- * lock, and reads its next chunks into a second worker while it decodes, whenever no
- * other thread holds the lock (then it rarely waits for the lock at all). The cancel flag (qmap_cancelled) is polled before every group of chunks, so an
- * interrupt stops a pass within QMAP_SPARSE_SLOTS frames.
+ * partial sums. Frames are dealt to threads in fixed units of QMAP_SPARSE_FETCH frames
+ * (unit u to thread u % threads, as schedule(static, 1) deals), so for a given thread count
+ * the partial sums, and thus the results, are reproducible. Issue 18: with several threads
+ * each fetches QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH of its units under one lock, and reads
+ * its next group into a second worker while it decodes, whenever no other thread holds the
+ * lock (then it rarely waits for the lock at all); the same units are handled in the same
+ * order: the same sums. A sample (one frame in a stride: the quick look) is fetched the same
+ * way, a run of one frame per sampled frame. The cancel flag (qmap_cancelled) is polled
+ * before every group, so an interrupt stops a pass within QMAP_SPARSE_SLOTS frames.
  * The passes' per-thread counts of bad pixel readings (pipeline.h) are summed here too.
  */
 #include "pipeline.h"
@@ -87,16 +88,26 @@ static int gap_workers(qmap_frame_workers *ws, const qmap_gap_layout *g)
     return ws->gw ? QMAP_OK : qmap_error(QMAP_ERR_NOMEM, "out of memory (gap correction)");
 }
 
-/* issue 18: the runs of frames of the group of chunks c0, c0 + nt, ... (`group` of them at
- * most, those below n_chunks) among the n_sel selected frames; returns how many. */
-static int group_runs(int c0, int nt, int group, int n_chunks, int first, int n_sel, int *run_first,
+/* issue 18: the frames of unit c of the n_sel selected ones (QMAP_SPARSE_FETCH, fewer at the end) */
+static int unit_frames(int c, int n_sel)
+{
+    int f0 = c * QMAP_SPARSE_FETCH;
+    return n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
+}
+
+/* issue 18: the frames of the group of units c0, c0 + nt, ... (`group` of them at most, those
+ * below n_units) as runs to fetch: a run per unit, or with a stride a run per frame; returns
+ * how many runs. */
+static int group_runs(int c0, int nt, int group, int n_units, int first, int stride, int n_sel, int *run_first,
                       int *run_count)
 {
     int n_runs = 0;
-    for (int c = c0; c < n_chunks && n_runs < group; c += nt, n_runs++) {
-        int f0 = c * QMAP_SPARSE_FETCH;
-        run_first[n_runs] = first + f0;
-        run_count[n_runs] = n_sel - f0 < QMAP_SPARSE_FETCH ? n_sel - f0 : QMAP_SPARSE_FETCH;
+    for (int c = c0, j = 0; c < n_units && j < group; c += nt, j++) {
+        int f0 = c * QMAP_SPARSE_FETCH, m = unit_frames(c, n_sel);
+        for (int i = 0; i < (stride == 1 ? 1 : m); i++, n_runs++) {
+            run_first[n_runs] = first + (f0 + i) * stride;
+            run_count[n_runs] = stride == 1 ? m : 1;
+        }
     }
     return n_runs;
 }
@@ -113,7 +124,7 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
         qmap_gap_rows_needed(pass->gaps->layout, row0, row1, &read0, &read1);
     }
     int err = 0, err_frame = n_frames;
-    /* issue 18: a sample of the frames, one in `stride`, each fetched alone */
+    /* issue 18: a sample of the frames, one in `stride` */
     int stride = pass->stride > 1 ? pass->stride : 1, first = stride / 2, f_lo = pass->first_frame;
     if (stride == 1) {
         first = f_lo > 0 ? f_lo : 0;
@@ -121,29 +132,29 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
         first += (f_lo - first + stride - 1) / stride * stride;
     }
     int n_sel = n_frames > first ? (n_frames - first + stride - 1) / stride : 0;
-    int n_chunks = (n_sel + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
+    int n_units = (n_sel + QMAP_SPARSE_FETCH - 1) / QMAP_SPARSE_FETCH;
     char msg[1024] = "";
-    /* issue 18: chunk c goes to thread c % nth as schedule(static, 1) would deal it; each
-     * thread fetches `group` of its chunks at a time (strided samples: one frame at a time),
-     * and, while it decodes a group, reads its next group into its second worker whenever
-     * the HDF5 lock is free (instead of waiting for it at the group's end): the same frames
-     * in the same order, so the same sums */
+    /* issue 18: unit c goes to thread c % nth as schedule(static, 1) would deal it; each
+     * thread fetches `group` of its units at a time under one lock, and, while it decodes a
+     * group, reads its next group into its second worker whenever the HDF5 lock is free
+     * (instead of waiting for it at the group's end): the same frames in the same order, so
+     * the same sums */
     enum { GROUP_MAX = QMAP_SPARSE_SLOTS / QMAP_SPARSE_FETCH };
-    int group = ws->n > 1 && stride == 1 ? GROUP_MAX : 1, ahead = group > 1 && ws->w2 != NULL;
+    int group = ws->n > 1 ? GROUP_MAX : 1, ahead = group > 1 && ws->w2 != NULL;
 #pragma omp parallel num_threads(ws->n)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
         qmap_sparse_worker *w = ws->w[tid], *w_next = ahead ? ws->w2[tid] : NULL;
         int next_ready = 0, next_err = 0;   /* the next group, read ahead (and how that went) */
         char next_msg[sizeof msg];
-        for (int c0 = tid; c0 < n_chunks; c0 += nt * group) {
+        for (int c0 = tid; c0 < n_units; c0 += nt * group) {
             int failed;
 #pragma omp atomic read
             failed = err;
             if (failed)
                 break;
-            int run_first[GROUP_MAX], run_count[GROUP_MAX];
-            int n_runs = group_runs(c0, nt, group, n_chunks, first, n_sel, run_first, run_count);
+            int run_first[QMAP_SPARSE_SLOTS], run_count[QMAP_SPARSE_SLOTS];
+            int n_runs = group_runs(c0, nt, group, n_units, first, stride, n_sel, run_first, run_count);
             int e = qmap_check_cancel(), ef = first + c0 * QMAP_SPARSE_FETCH * stride;
             if (!e && next_ready) {   /* read ahead: swap it in, with its error if it had one */
                 qmap_sparse_worker *t = w;
@@ -151,14 +162,14 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
                 w_next = t;
                 next_ready = 0;
                 if (next_err) e = qmap_error(next_err, "%s", next_msg);
-            } else if (!e && stride == 1) {
+            } else if (!e) {
                 e = qmap_frame_reader_fetch_runs(rd, w, run_first, run_count, n_runs, read0, read1);
             }
-            int c_next = c0 + nt * group, next_first[GROUP_MAX], next_count[GROUP_MAX], n_next = 0;
-            if (ahead && c_next < n_chunks)
-                n_next = group_runs(c_next, nt, group, n_chunks, first, n_sel, next_first, next_count);
-            for (int k = 0, slot = 0, c = c0; k < n_runs && !e; k++, c += nt) {
-                int f0 = c * QMAP_SPARSE_FETCH, m = run_count[k];
+            int c_next = c0 + nt * group, next_first[QMAP_SPARSE_SLOTS], next_count[QMAP_SPARSE_SLOTS], n_next = 0;
+            if (ahead && c_next < n_units)
+                n_next = group_runs(c_next, nt, group, n_units, first, stride, n_sel, next_first, next_count);
+            for (int j = 0, slot = 0, c = c0; j < group && c < n_units && !e; j++, c += nt) {
+                int f0 = c * QMAP_SPARSE_FETCH, m = unit_frames(c, n_sel);
                 for (int i = 0; i < m && !e; i++, slot++) {
                     int f = first + (f0 + i) * stride;
                     if (n_next && !next_ready) {
@@ -173,8 +184,7 @@ int qmap_for_each_frame(qmap_frame_reader *rd, qmap_frame_workers *ws, int n_fra
                         continue;
                     qmap_sparse_frame fr, corrected;
                     ef = f;
-                    if (stride > 1) e = qmap_frame_reader_fetch(rd, w, f, 1, read0, read1);
-                    if (!e) e = qmap_frame_reader_decode(rd, w, stride == 1 ? slot : 0, &fr);
+                    e = qmap_frame_reader_decode(rd, w, slot, &fr);
                     if (!e && pass->gaps) {   /* gaps (issue 11) */
                         e = qmap_gap_correct_sparse(pass->gaps, ws->gw[tid], read0, read1, row0, row1,
                                                     &fr, &corrected);
