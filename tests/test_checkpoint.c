@@ -79,7 +79,7 @@ int main(void)
     sums saved, loaded;
     fill(&saved, 3);
     qmap_checkpoint_arrays a = arrays(&saved);
-    CHECK(qmap_checkpoint_save(path, 0x1234, 2, &a) == QMAP_OK, "save: %s", qmap_error_message());
+    CHECK(qmap_checkpoint_save(path, 0x1234, 2, 0, &a) == QMAP_OK, "save: %s", qmap_error_message());
 
     /* round trip */
     memset(&loaded, 0, sizeof loaded);
@@ -88,6 +88,19 @@ int main(void)
     CHECK(qmap_checkpoint_load(path, 0x1234, &b, &done) == QMAP_OK, "load: %s", qmap_error_message());
     CHECK(done == 2, "scans done %d, want 2", done);
     CHECK(memcmp(&saved, &loaded, sizeof saved) == 0, "loaded sums differ from the saved ones");
+
+    /* issue 18: whether the sums follow a quick look redone on every frame */
+    CHECK(qmap_checkpoint_full_quick_look(path) == 0, "a checkpoint saved without the flag reads as full quick look");
+    CHECK(qmap_checkpoint_save(path, 0x1234, 2, 1, &a) == QMAP_OK, "save (full quick look): %s",
+          qmap_error_message());
+    CHECK(qmap_checkpoint_full_quick_look(path) == 1, "the full-quick-look flag is lost");
+    done = -1;
+    CHECK(qmap_checkpoint_load(path, 0x1234, &b, &done) == QMAP_OK && done == 2, "load (full quick look): %s",
+          qmap_error_message());
+    char none[4200];
+    snprintf(none, sizeof none, "%s.none", path);
+    CHECK(qmap_checkpoint_full_quick_look(none) == 0, "a missing checkpoint reads as full quick look");
+    CHECK(qmap_checkpoint_save(path, 0x1234, 2, 0, &a) == QMAP_OK, "save: %s", qmap_error_message());
 
     /* another fingerprint: other settings or input */
     CHECK(qmap_checkpoint_load(path, 0x1235, &b, &done) == QMAP_ERR_VALUE, "other fingerprint not refused");

@@ -7,7 +7,8 @@
 # A VOI that leaves some scans without a pixel is refused before pass 2, with its reason.
 # An automatic VOI placed on a sample of the frames that cuts the peak (forced here with the
 # test hook QMAP_TEST_SAMPLED_VOI_QY) makes qmap redo the quick look on every frame and pass 2:
-# the maps and q-space are then those of --quick-look full, and /parameters quick_look says so.
+# the maps and q-space are then those of --quick-look full, and /parameters quick_look says so;
+# a run interrupted in that second pass 2 resumes with --resume (the checkpoint records it).
 set -u
 QMAP=${QMAP_BIN:?}
 PY=${PYTHON:-/usr/bin/python3}
@@ -72,6 +73,31 @@ for name in r["maps"]:
     assert np.array_equal(r["maps"][name][()], f["maps"][name][()], equal_nan=True), name
 PYEOF
 
+# interrupted in the pass 2 that follows the redone quick look (test hook: stop once 9 + 2
+# scans are checkpointed; under the hook every scan is saved) and resumed: the resuming run
+# redoes its quick look on every frame from the start (the checkpoint says the sums belong to
+# that VOI), takes the 2 scans from the checkpoint and gives the maps of the uninterrupted run
+rm -f "$T/cut.h5" "$T/cut.h5.checkpoint"
+QMAP_TEST_SAMPLED_VOI_QY=0.2 QMAP_TEST_STOP_AFTER_SCANS=11 "$QMAP" process "$T/d/sample_0001.h5" -o "$T/cut.h5" \
+    >"$T/cut1.log" 2>&1
+rc=$?
+[ $rc -eq 130 ] && [ -f "$T/cut.h5.checkpoint" ] && [ ! -e "$T/cut.h5" ] ||
+    { echo "FAIL: interrupt in the redone pass 2 (rc $rc)"; tail -3 "$T/cut1.log"; fail=1; }
+QMAP_TEST_SAMPLED_VOI_QY=0.2 "$QMAP" process "$T/d/sample_0001.h5" -o "$T/cut.h5" --resume >"$T/cut2.log" 2>&1 ||
+    { echo "FAIL: resume of a run interrupted after its redone quick look"; tail -3 "$T/cut2.log"; fail=1; }
+grep -q "resume: the interrupted run had redone its quick look on every frame" "$T/cut2.log" &&
+grep -q "resume: 2 of 9 scans taken from the checkpoint" "$T/cut2.log" ||
+    { echo "FAIL: the resume after a redone quick look is not logged"; cat "$T/cut2.log"; fail=1; }
+"$PY" - "$T/cut.h5" "$T/redo.h5" <<'PYEOF' || { echo "FAIL: resumed run differs from the uninterrupted one"; fail=1; }
+import sys, h5py, numpy as np
+r, f = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+for k in ("quick_look", "voi", "voi_check"):
+    assert text(r["parameters"].attrs[k]) == text(f["parameters"].attrs[k]), k
+for name in r["maps"]:
+    assert np.array_equal(r["maps"][name][()], f["maps"][name][()], equal_nan=True), name
+PYEOF
+
 # a VOI so narrow along qx (the rocking direction) that some scans have no pixel in it: every
 # position would be unmeasured (a position counts when every scan measured it); refused before
 # pass 2 with the reason, no results file
@@ -80,5 +106,5 @@ rm -f "$T/qx.h5"
 rc=$?
 [ $rc -ne 0 ] && [ ! -e "$T/qx.h5" ] && grep -q "holds no detector pixel of [0-9]* of the 9 scans" "$T/qx.log" ||
     { echo "FAIL: VOI without pixels in some scans (rc $rc)"; tail -3 "$T/qx.log"; fail=1; }
-[ $fail -eq 0 ] && echo "ok: VOI check on the automatic and a cut VOI, a cut sampled VOI redone, scans outside the VOI refused"
+[ $fail -eq 0 ] && echo "ok: VOI check on the automatic and a cut VOI, a cut sampled VOI redone (and resumed), scans outside the VOI refused"
 exit $fail

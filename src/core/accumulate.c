@@ -249,7 +249,9 @@ static int checkpoint_start(pipeline *P, const qmap_scan_plan *plans, qmap_accum
     ck->a = a;
     ck->fingerprint = accumulation_fingerprint(P, plans, A, nth);
     ck->last = monotonic_seconds();
-    if (o->resume && !P->quicklook_redone) {
+    /* issue 18: a quick look redone after a cut peak starts its pass 2 afresh (the checkpoint
+     * holds the sampled VOI's sums), unless it was redone to resume such a pass (process.c) */
+    if (o->resume && (!P->quicklook_redone || P->resume_full_quick_look)) {
         int rc = qmap_checkpoint_load(o->checkpoint, ck->fingerprint, &ck->a, first);
         if (rc < 0)
             return rc;
@@ -278,7 +280,7 @@ static void checkpoint_scan(pipeline *P, checkpointing *ck, int s)
     if (P->o->checkpoint_interval_s > 0 && now - ck->last < P->o->checkpoint_interval_s)
         return;
     ck->last = now;
-    if (qmap_checkpoint_save(P->o->checkpoint, ck->fingerprint, s + 1, &ck->a) < 0) {
+    if (qmap_checkpoint_save(P->o->checkpoint, ck->fingerprint, s + 1, P->quicklook_redone, &ck->a) < 0) {
         qmap_log(P->o, "checkpoint: not saved (%s); continuing without checkpoints", qmap_error_message());
         ck->on = 0;
         return;

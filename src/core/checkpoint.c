@@ -2,7 +2,8 @@
  *
  * Format (native byte order; a checkpoint is only read back on the machine that wrote
  * it): magic "QMAPCKP1", fingerprint u64, scans_done i32, n_scans i32, n_pos u64,
- * n_bins 3 x i32, n_cubes u64, then s0, s1, s2, proj[0..2], contrib (i32), cubes,
+ * n_bins 3 x i32, full_quick_look i32 (issue 18: 1 when the sums follow a quick look redone on
+ * every frame; this was padding, 0, in older checkpoints), n_cubes u64, then s0, s1, s2, proj[0..2], contrib (i32), cubes,
  * scan_intensity, and last the FNV-1a hash of all the preceding bytes, so a truncated or
  * damaged file is refused instead of giving wrong sums.
  */
@@ -67,8 +68,10 @@ typedef struct {
     int32_t scans_done, n_scans;
     uint64_t n_pos;
     int32_t n_bins[3];
+    int32_t full_quick_look;   /* issue 18: in what was the padding before n_cubes */
     uint64_t n_cubes;
 } header;
+_Static_assert(sizeof(header) == 48, "the checkpoint header keeps its size and layout");
 
 /* The arrays in file order, read or written by fn. */
 static void arrays(stream *s, qmap_checkpoint_arrays *a, void (*fn)(stream *, void *, size_t))
@@ -89,10 +92,12 @@ static void put_any(stream *s, void *data, size_t n)
     put(s, data, n);
 }
 
-static void header_of(header *h, uint64_t fingerprint, int scans_done, const qmap_checkpoint_arrays *a)
+static void header_of(header *h, uint64_t fingerprint, int scans_done, int full_quick_look,
+                      const qmap_checkpoint_arrays *a)
 {
     memset(h, 0, sizeof *h);   /* padding bytes hashed too: keep them defined */
     h->fingerprint = fingerprint;
+    h->full_quick_look = full_quick_look != 0;
     h->scans_done = scans_done;
     h->n_scans = a->n_scans;
     h->n_pos = a->n_pos;
@@ -101,7 +106,7 @@ static void header_of(header *h, uint64_t fingerprint, int scans_done, const qma
     h->n_cubes = a->n_cubes;
 }
 
-int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
+int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done, int full_quick_look,
                          const qmap_checkpoint_arrays *a)
 {
     char tmp[4400];
@@ -115,7 +120,7 @@ int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
         return qmap_error(QMAP_ERR_IO, "%s: cannot create the checkpoint file", tmp);
     }
     header h;
-    header_of(&h, fingerprint, scans_done, a);
+    header_of(&h, fingerprint, scans_done, full_quick_look, a);
     put(&s, MAGIC, sizeof MAGIC);
     put(&s, &h, sizeof h);
     qmap_checkpoint_arrays copy = *a;   /* the writer only reads through these pointers */
@@ -145,7 +150,7 @@ int qmap_checkpoint_load(const char *path, uint64_t fingerprint, qmap_checkpoint
     get(&s, magic, sizeof magic);
     get(&s, &h, sizeof h);
     int rc = QMAP_OK;
-    header_of(&want, fingerprint, 0, a);
+    header_of(&want, fingerprint, 0, 0, a);
     if (!s.ok || memcmp(magic, MAGIC, sizeof MAGIC) != 0)
         rc = qmap_error(QMAP_ERR_FORMAT, "--resume: %s is not a qmap checkpoint", path);
     else if (h.fingerprint != fingerprint || h.n_scans != want.n_scans || h.n_pos != want.n_pos ||
@@ -167,4 +172,16 @@ int qmap_checkpoint_load(const char *path, uint64_t fingerprint, qmap_checkpoint
     if (rc == QMAP_OK)
         *scans_done = h.scans_done;
     return rc;
+}
+
+int qmap_checkpoint_full_quick_look(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char magic[sizeof MAGIC];
+    header h;
+    int ok = f && fread(magic, sizeof magic, 1, f) == 1 && memcmp(magic, MAGIC, sizeof MAGIC) == 0 &&
+             fread(&h, sizeof h, 1, f) == 1;
+    if (f)
+        fclose(f);
+    return ok && h.full_quick_look == 1;
 }

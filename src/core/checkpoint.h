@@ -35,8 +35,9 @@ uint64_t qmap_fingerprint(uint64_t h, const void *data, size_t n);
 uint64_t qmap_fingerprint_words(uint64_t h, const void *data, size_t n);
 
 /* Write the checkpoint atomically: an exclusive temporary beside PATH (qmap_temp_create),
- * renamed onto PATH when complete (qmap_temp_commit). */
-int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
+ * renamed onto PATH when complete (qmap_temp_commit). full_quick_look: the sums follow a
+ * quick look redone on every frame after a sampled one cut the peak (issue 18). */
+int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done, int full_quick_look,
                          const qmap_checkpoint_arrays *a);
 
 /* Read PATH into a (sizes given by a); *scans_done receives the scans it covers.
@@ -44,5 +45,10 @@ int qmap_checkpoint_save(const char *path, uint64_t fingerprint, int scans_done,
  * corrupt; QMAP_ERR_VALUE: made with other settings or input (fingerprint differs). */
 int qmap_checkpoint_load(const char *path, uint64_t fingerprint, qmap_checkpoint_arrays *a,
                          int *scans_done);
+
+/* issue 18: 1 when PATH is a checkpoint saved with full_quick_look (the run to resume redid
+ * its quick look on every frame, so must the resuming one), else 0 (also when PATH is missing
+ * or not a checkpoint: qmap_checkpoint_load then says why). */
+int qmap_checkpoint_full_quick_look(const char *path);
 
 #endif

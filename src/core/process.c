@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE   /* realpath */
 #include "accumulate.h"
+#include "checkpoint.h"   /* issue 18: resuming a run that redid its quick look */
 #include "detector_mask.h"
 #include "drift.h"
 #include "log.h"
@@ -38,6 +39,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* issue 18: from here on the quick look reads every frame (the sampled one of 1 in P's stride
+ * cut the peak, in this run or in the run that --resume continues), said in /parameters. */
+static void quick_look_on_every_frame(pipeline *P)
+{
+    qmap_results_param(P->r, "quick_look", "1 frame in %d of each scan placed a VOI that cut the peak; redone on "
+                       "every frame", P->quicklook_stride);
+    P->quicklook_stride = 1;
+    P->quicklook_redone = 1;
+}
 
 /* issue 18: back to the state before the quick look, for a second quick look on every frame
  * (the VOI of the sampled one cut the peak): plans, accumulators, the overview, pass 2's sums
@@ -61,10 +72,7 @@ static void undo_quick_look_and_pass2(pipeline *P, qmap_scan_plan *plans, qmap_a
     r->overview_sum = r->overview_hits = r->qspace_average = r->qspace_hits = NULL;
     r->qspace_cube = NULL;
     memset(r->scan_intensity, 0, (size_t)P->n_scans * sizeof *r->scan_intensity);
-    qmap_results_param(r, "quick_look", "1 frame in %d of each scan placed a VOI that cut the peak; redone on "
-                       "every frame", P->quicklook_stride);
-    P->quicklook_stride = 1;
-    P->quicklook_redone = 1;
+    quick_look_on_every_frame(P);
 }
 
 static int run(pipeline *P, qmap_results **out)
@@ -99,6 +107,15 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK && P->quicklook_stride > 1)
         qmap_log(o, "quick look: the drift needs no frame signal; 1 frame in %d of each scan places the VOI "
                     "(--quick-look full reads all)", P->quicklook_stride);
+    /* issue 18: the run to resume redid its quick look on every frame (its sampled VOI cut the
+     * peak) and was interrupted in the pass 2 after it: its sums belong to that VOI */
+    if (rc == QMAP_OK && o->resume && o->checkpoint && P->quicklook_stride > 1 && !o->voi_set &&
+        qmap_checkpoint_full_quick_look(o->checkpoint)) {
+        qmap_log(o, "resume: the interrupted run had redone its quick look on every frame (the VOI of its sample "
+                    "cut the peak); so does this one");
+        quick_look_on_every_frame(P);
+        P->resume_full_quick_look = 1;
+    }
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, drift_decided ? "drift" : "drift (counters tried)");
     /* issue 18: the quick look, the VOI and pass 2; once more on every frame when the VOI of
      * a sampled quick look cut the peak (qmap_check_voi says so, at most once) */

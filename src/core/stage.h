@@ -51,6 +51,8 @@ typedef struct {
     int quicklook_stride;           /* issue 18: the quick-look pass reads 1 frame in this many (1 = all) */
     int quicklook_redone;           /* issue 18: the sampled VOI cut the peak; quick look and pass 2
                                      * redone on every frame (no --resume for the second pass 2) */
+    int resume_full_quick_look;     /* issue 18: --resume of a run that had redone its quick look
+                                     * on every frame: this one does so from the start */
     qmap_q_cache *qcache;           /* issue 18: see qmap_q_cache (NULL: no cache) */
     qmap_frame_reader **readers;    /* issue 18: per scan, its frame reader kept between passes, or
                                      * NULL (no array: each pass opens and closes its own) */
