@@ -36,6 +36,9 @@ static void usage(FILE *f)
 "      --particles N      1 (default) to 4 particles\n"
 "      --background B     flat background, counts per pixel per frame (default 0.002)\n"
 "      --offset FX,FY     shift the (first) particle by fractions of the map (0.5: on the border)\n"
+"      --particle-size AX,AY  semi-axes of the (first) particle's ellipse as fractions of the\n"
+"                           map extent (default 0.25,0.30; e.g. 0.04,0.04: a small particle\n"
+"                           in a large map)\n"
 "      --featureless      a film filling the whole map instead of particles\n"
 "      --eta-order O      monotonic (default) or interleaved (even rocking steps, then odd)\n"
 "      --seed N           random seed (default 1)\n"
@@ -56,7 +59,7 @@ static void usage(FILE *f)
 
 enum { O_SIZE = 256, O_ETA, O_STEP, O_DRIFT, O_TILT, O_STRAIN, O_COUNTS, O_HOT, O_COMP, O_SEED,
        O_TSHAPE, O_MBLOCK, O_FLUOF, O_FLUOC, O_PART, O_OFFSET, O_FEATURELESS, O_ETAORDER, O_BG,
-       O_SERIES, O_BEAM, O_IDEAL, O_MU, O_DCALIB };
+       O_SERIES, O_BEAM, O_IDEAL, O_MU, O_DCALIB, O_PSIZE };
 
 /* value of a word option among names[] (index), or -1 with a one-line error */
 static int pick(const char *opt, const char *v, const char *const *names, int n)
@@ -83,6 +86,7 @@ int cmd_simulate(int argc, char **argv)
         {"mosaic-block", required_argument, 0, O_MBLOCK}, {"fluo-frames", required_argument, 0, O_FLUOF},
         {"fluo-counter", required_argument, 0, O_FLUOC}, {"particles", required_argument, 0, O_PART},
         {"offset", required_argument, 0, O_OFFSET}, {"featureless", no_argument, 0, O_FEATURELESS},
+        {"particle-size", required_argument, 0, O_PSIZE},
         {"eta-order", required_argument, 0, O_ETAORDER}, {"background", required_argument, 0, O_BG},
         {"series", required_argument, 0, O_SERIES},
         {"beam", required_argument, 0, O_BEAM}, {"ideal-frames", no_argument, 0, O_IDEAL},
@@ -135,6 +139,7 @@ int cmd_simulate(int argc, char **argv)
         case O_FLUOF: bad = parse_double("--fluo-frames", optarg, &p.fluo_frame_counts); break;
         case O_PART: bad = parse_int("--particles", optarg, 1, 4, &p.n_particles); break;
         case O_OFFSET: bad = parse_doubles("--offset", optarg, ',', 2, p.particle_offset); break;
+        case O_PSIZE: bad = parse_doubles("--particle-size", optarg, ',', 2, p.particle_axes); break;
         case O_FEATURELESS: p.featureless = 1; break;
         case O_BG: bad = parse_double("--background", optarg, &p.background); break;
         case O_COMP:

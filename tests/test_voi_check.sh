@@ -98,6 +98,20 @@ for name in r["maps"]:
     assert np.array_equal(r["maps"][name][()], f["maps"][name][()], equal_nan=True), name
 PYEOF
 
+# a small particle in a large map (simulate --particle-size: 12 of 1600 positions): the
+# map-averaged peak is weak against the flat background, which alone held 6-7 % of its
+# maximum at the ends of a VOI that holds the whole peak; the check measures above the
+# background (the median per hit of the overview outside the VOI): no false "peak cut"
+"$QMAP" simulate -o "$T/small" --size 40,40 --eta 9 --particle-size 0.05,0.05 --drift 0.01,-0.005 >/dev/null ||
+    { echo "FAIL: simulate --particle-size"; fail=1; }
+"$QMAP" process "$T/small/sample_0001.h5" -o "$T/small.h5" --shift 0.01,-0.005 >"$T/small.log" 2>&1 ||
+    { echo "FAIL: small-particle run"; tail -3 "$T/small.log"; fail=1; }
+grep -q "^VOI check: the peak falls to .*above a background of" "$T/small.log" ||
+    { echo "FAIL: small particle: no VOI check above the background"; fail=1; }
+grep -q "WARNING: the VOI cuts\|cuts the peak along" "$T/small.log" &&
+    { echo "FAIL: small particle: a VOI holding the whole peak reported as cut"; grep "VOI" "$T/small.log"; fail=1; }
+"$QMAP" simulate -o "$T/bad" --particle-size 0,0.1 >/dev/null 2>&1 && { echo "FAIL: --particle-size 0 accepted"; fail=1; }
+
 # a VOI so narrow along qx (the rocking direction) that some scans have no pixel in it: every
 # position would be unmeasured (a position counts when every scan measured it); refused before
 # pass 2 with the reason, no results file

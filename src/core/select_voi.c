@@ -7,6 +7,7 @@
 #include "log.h"
 #include "qmap/error.h"
 
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,10 +76,49 @@ void qmap_clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double v
 /* Issue 18: the VOI comes from a coarse look at the data (a sample of the frames by
  * default); a VOI that cuts the peak would silently bias every centre, width and strain.
  * Along each axis, the map-averaged intensity per hit in the VOI's two end slabs is compared
- * with its maximum: an automatic VOI ends where the peak has fallen to ~1 % of its height
- * (then 30 % wider), so ends above QMAP_VOI_EDGE_WARN of the maximum mean the peak goes on
- * outside. Logged and kept as /parameters voi_check either way. */
+ * with its maximum, both above the background (background_per_hit): an automatic VOI ends
+ * where the peak has fallen to ~1 % of its height (then 30 % wider), so ends above
+ * QMAP_VOI_EDGE_WARN of the maximum mean the peak goes on outside. Logged and kept as
+ * /parameters voi_check either way. */
 #define QMAP_VOI_EDGE_WARN 0.05
+
+/* 1 when coarse bin k of axis a lies wholly outside [lo, hi]. */
+static int bin_outside(const qmap_axis *a, int k, double lo, double hi)
+{
+    double c = qmap_axis_center(a, k), h = 0.5 * qmap_axis_step(a);
+    return c + h < lo || c - h > hi;
+}
+
+/* Sixth round of issue 18: the flat background per hit, the median per-hit intensity of the
+ * quick look's overview bins that lie wholly outside the VOI (0 without an overview or such
+ * bins). The check measures the peak above it: on a small particle in a large map the
+ * map-averaged peak is weak and the background alone held 6-7 % of its maximum at the ends
+ * of a VOI that held the whole peak (a false "peak cut"). */
+static double background_per_hit(const qmap_results *r, const double voi[6])
+{
+    const qmap_axis *ax = r->overview_axes;
+    if (!r->overview_sum || !r->overview_hits || ax[0].n < 2 || ax[1].n < 2 || ax[2].n < 2)
+        return 0;
+    size_t n = (size_t)ax[0].n * ax[1].n * ax[2].n, m = 0;
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return 0;
+    for (int i = 0; i < ax[0].n; i++) {
+        int out_i = bin_outside(&ax[0], i, voi[0], voi[1]);
+        for (int j = 0; j < ax[1].n; j++) {
+            int out_ij = out_i || bin_outside(&ax[1], j, voi[2], voi[3]);
+            for (int k = 0; k < ax[2].n; k++) {
+                size_t b = ((size_t)i * ax[1].n + j) * ax[2].n + k;
+                double h = r->overview_hits[b], x = r->overview_sum[b];
+                if (h > 0 && isfinite(x) && (out_ij || bin_outside(&ax[2], k, voi[4], voi[5])))
+                    v[m++] = x / h;
+            }
+        }
+    }
+    double bg = m > 0 ? gsl_stats_median(v, 1, m) : 0;   /* reorders v */
+    free(v);
+    return isfinite(bg) && bg > 0 ? bg : 0;
+}
 
 int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const double hi[3])
 {
@@ -94,7 +134,7 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
         qmap_results_param(P->r, "voi_check", "not done (out of memory)");
         return 0;
     }
-    double edge[3];
+    double edge[3], bg = background_per_hit(r, voi);
     int cut[3], at_data[3], any = 0;
     for (int a = 0; a < 3; a++) {
         int n = r->axes[a].n;
@@ -115,7 +155,7 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
                 end_of_data = fabs(end - lim) <= qmap_axis_step(&r->axes[a]);
             }
         }
-        edge[a] = top > 0 ? e / top : 0;
+        edge[a] = top > bg && e > bg ? (e - bg) / (top - bg) : 0;   /* above the background */
         cut[a] = edge[a] > QMAP_VOI_EDGE_WARN;
         at_data[a] = cut[a] && end_of_data;
         any |= cut[a];
@@ -123,7 +163,8 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
     free(proj);
     char what[256];
     snprintf(what, sizeof what, "the peak falls to %.1f %%, %.1f %%, %.1f %% of its maximum at the VOI's ends "
-             "(qx, qy, qz; map-averaged intensity per hit)", 100 * edge[0], 100 * edge[1], 100 * edge[2]);
+             "(qx, qy, qz; map-averaged intensity per hit, above a background of %.3g per hit)", 100 * edge[0],
+             100 * edge[1], 100 * edge[2], bg);
     qmap_results_param(P->r, "voi_check", "%s: %s%s", any ? "peak cut" : "ok", what,
                        P->quicklook_redone ? " (after the quick look was redone on every frame)" : "");
     if (!any) {
