@@ -9,6 +9,8 @@
 # test hook QMAP_TEST_SAMPLED_VOI_QY) makes qmap redo the quick look on every frame and pass 2:
 # the maps and q-space are then those of --quick-look full, and /parameters quick_look says so;
 # a run interrupted in that second pass 2 resumes with --resume (the checkpoint records it).
+# A sample that misses a small particle altogether (its VOI leaves scans without a pixel) is
+# redone the same way (simulate --particle-size).
 set -u
 QMAP=${QMAP_BIN:?}
 PY=${PYTHON:-/usr/bin/python3}
@@ -111,6 +113,29 @@ grep -q "^VOI check: the peak falls to .*above a background of" "$T/small.log" |
 grep -q "WARNING: the VOI cuts\|cuts the peak along" "$T/small.log" &&
     { echo "FAIL: small particle: a VOI holding the whole peak reported as cut"; grep "VOI" "$T/small.log"; fail=1; }
 "$QMAP" simulate -o "$T/bad" --particle-size 0,0.1 >/dev/null 2>&1 && { echo "FAIL: --particle-size 0 accepted"; fail=1; }
+
+# a smaller particle still (about 10 of 3600 positions): the sample of the quick look (1 frame
+# in 38) misses it and its VOI lands on the background, leaving scans without a pixel; instead
+# of refusing the VOI, qmap redoes the quick look on every frame: the maps of --quick-look full
+"$QMAP" simulate -o "$T/tiny" --size 60,60 --eta 5 --particle-size 0.03,0.03 --drift 0.01,-0.005 >/dev/null ||
+    { echo "FAIL: simulate a tiny particle"; fail=1; }
+"$QMAP" process "$T/tiny/sample_0001.h5" -o "$T/tiny.h5" --shift 0.01,-0.005 >"$T/tiny.log" 2>&1 ||
+    { echo "FAIL: tiny-particle run"; tail -3 "$T/tiny.log"; fail=1; }
+"$QMAP" process "$T/tiny/sample_0001.h5" -o "$T/tiny-full.h5" --shift 0.01,-0.005 --quick-look full \
+    >"$T/tiny-full.log" 2>&1 || { echo "FAIL: tiny-particle run, full quick look"; fail=1; }
+grep -q "the sample missed the peak (a small particle?); the quick look is done again on every frame" "$T/tiny.log" ||
+    { echo "FAIL: tiny particle: the missed sample is not logged"; grep "quick look\|VOI" "$T/tiny.log"; fail=1; }
+"$PY" - "$T/tiny.h5" "$T/tiny-full.h5" <<'PYEOF' || { echo "FAIL: tiny particle: redone quick look differs from --quick-look full"; fail=1; }
+import sys, h5py, numpy as np
+r, f = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+q = text(r["parameters"].attrs["quick_look"])
+assert q.startswith("1 frame in ") and q.endswith("redone on every frame"), q
+assert text(r["parameters"].attrs["voi"]) == text(f["parameters"].attrs["voi"])
+for name in r["maps"]:
+    assert np.array_equal(r["maps"][name][()], f["maps"][name][()], equal_nan=True), name
+assert np.nanmax(r["maps"]["intensity"][()]) > 0
+PYEOF
 
 # a VOI so narrow along qx (the rocking direction) that some scans have no pixel in it: every
 # position would be unmeasured (a position counts when every scan measured it); refused before

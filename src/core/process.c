@@ -40,12 +40,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* issue 18: from here on the quick look reads every frame (the sampled one of 1 in P's stride
- * cut the peak, in this run or in the run that --resume continues), said in /parameters. */
+/* issue 18: from here on the quick look reads every frame (the VOI that the sampled one, 1
+ * frame in P's stride, placed did not hold the peak: it cut it, or the sample missed the
+ * particle, in this run or in the run that --resume continues), said in /parameters (the
+ * log says which). */
 static void quick_look_on_every_frame(pipeline *P)
 {
-    qmap_results_param(P->r, "quick_look", "1 frame in %d of each scan placed a VOI that cut the peak; redone on "
-                       "every frame", P->quicklook_stride);
+    qmap_results_param(P->r, "quick_look", "1 frame in %d of each scan placed a VOI that did not hold the whole "
+                       "peak; redone on every frame", P->quicklook_stride);
     P->quicklook_stride = 1;
     P->quicklook_redone = 1;
 }
@@ -143,6 +145,22 @@ static int run(pipeline *P, qmap_results **out)
             for (int s = 0; s < P->n_scans; s++)
                 if (plans[s].n_pix == 0 && empty++ == 0)
                     first_empty = s;
+            /* sixth round: an automatic VOI from a sample of the frames that leaves scans without
+             * a pixel was placed on the background: the sample missed the particle (a small one
+             * in a large map). The quick look is redone on every frame, as after a cut peak. */
+            if ((n == 0 || empty > 0) && !o->voi_set && P->quicklook_stride > 1 && !P->quicklook_redone) {
+                qmap_log(o, "quick look: the VOI placed on a sample of the frames (1 in %d) holds no detector pixel "
+                            "of %d of the %d scans: the sample missed the peak (a small particle?); the quick look "
+                            "is done again on every frame", P->quicklook_stride, n == 0 ? P->n_scans : empty,
+                         P->n_scans);
+                free(cs.sum);
+                free(cs.hits);
+                cs.sum = cs.hits = NULL;
+                undo_quick_look_and_pass2(P, plans, &A, &scan_maps);
+                qmap_error_clear();
+                rc = QMAP_OK;
+                continue;
+            }
             if (rc == QMAP_OK && empty > 0)
                 rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of %d of the %d "
                                 "scans (the first: %s); a position is mapped only when every scan measured it, so "
