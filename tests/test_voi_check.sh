@@ -137,6 +137,20 @@ for name in r["maps"]:
 assert np.nanmax(r["maps"]["intensity"][()]) > 0
 PYEOF
 
+# a --voi beside the peak, on the background only: every map would measure the background
+# (d_ref 5.1 A for 4.73 when found); the check says there is no peak, in the log and the file
+"$QMAP" process "$T/tiny/sample_0001.h5" -o "$T/beside.h5" --shift 0.01,-0.005 --voi=-0.02:0.02,0.03:0.05,1.2:1.25 \
+    >"$T/beside.log" 2>&1 || { echo "FAIL: run with a VOI beside the peak"; tail -3 "$T/beside.log"; fail=1; }
+grep -q "WARNING: the VOI holds no peak above the background" "$T/beside.log" ||
+    { echo "FAIL: a VOI beside the peak is not flagged"; grep VOI "$T/beside.log"; fail=1; }
+grep -q "holds no peak" "$T/tiny.log" "$T/small.log" "$T/auto.log" && { echo "FAIL: a real peak flagged as none"; fail=1; }
+"$PY" - "$T/beside.h5" <<'PYEOF' || { echo "FAIL: voi_check of the VOI beside the peak"; fail=1; }
+import sys, h5py
+note = h5py.File(sys.argv[1], "r")["parameters"].attrs["voi_check"]
+note = note.decode() if isinstance(note, bytes) else str(note)
+assert note.startswith("no peak: "), note
+PYEOF
+
 # a VOI so narrow along qx (the rocking direction) that some scans have no pixel in it: every
 # position would be unmeasured (a position counts when every scan measured it); refused before
 # pass 2 with the reason, no results file

@@ -81,6 +81,9 @@ void qmap_clip_and_report_voi(pipeline *P, const qmap_scan_plan *plans, double v
  * QMAP_VOI_EDGE_WARN of the maximum mean the peak goes on outside. Logged and kept as
  * /parameters voi_check either way. */
 #define QMAP_VOI_EDGE_WARN 0.05
+/* ... and a maximum below this many times the background is no peak (a Bragg peak of the
+ * simulated particles, even one of 10 positions in 3600, stands 9 to 20 times above it) */
+#define QMAP_VOI_PEAK_MIN 1.5
 
 /* 1 when coarse bin k of axis a lies wholly outside [lo, hi]. */
 static int bin_outside(const qmap_axis *a, int k, double lo, double hi)
@@ -134,7 +137,7 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
         qmap_results_param(P->r, "voi_check", "not done (out of memory)");
         return 0;
     }
-    double edge[3], bg = background_per_hit(r, voi);
+    double edge[3], bg = background_per_hit(r, voi), peak_top = 0;
     int cut[3], at_data[3], any = 0;
     for (int a = 0; a < 3; a++) {
         int n = r->axes[a].n;
@@ -156,17 +159,36 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
             }
         }
         edge[a] = top > bg && e > bg ? (e - bg) / (top - bg) : 0;   /* above the background */
+        peak_top = top > peak_top ? top : peak_top;
         cut[a] = edge[a] > QMAP_VOI_EDGE_WARN;
         at_data[a] = cut[a] && end_of_data;
         any |= cut[a];
     }
     free(proj);
-    char what[256];
+    /* sixth round: a VOI whose maximum does not stand above the background holds no Bragg peak
+     * (a sample that missed the particle, a --voi beside the peak): the maps would measure the
+     * background, silently (found placing a --voi on the background: d_ref 5.12 A for 4.73) */
+    int no_peak = bg > 0 && !(peak_top > QMAP_VOI_PEAK_MIN * bg);
+    char what[320];
     snprintf(what, sizeof what, "the peak falls to %.1f %%, %.1f %%, %.1f %% of its maximum at the VOI's ends "
-             "(qx, qy, qz; map-averaged intensity per hit, above a background of %.3g per hit)", 100 * edge[0],
-             100 * edge[1], 100 * edge[2], bg);
-    qmap_results_param(P->r, "voi_check", "%s: %s%s", any ? "peak cut" : "ok", what,
+             "(qx, qy, qz; map-averaged intensity per hit, above a background of %.3g per hit; maximum %.3g)",
+             100 * edge[0], 100 * edge[1], 100 * edge[2], bg, peak_top);
+    qmap_results_param(P->r, "voi_check", "%s: %s%s", no_peak ? "no peak" : any ? "peak cut" : "ok", what,
                        P->quicklook_redone ? " (after the quick look was redone on every frame)" : "");
+    if (no_peak && !P->o->voi_set && P->quicklook_stride > 1 && !P->quicklook_redone) {
+        qmap_log(P->o, "VOI check: the VOI placed on a sample of the frames (1 in %d) holds no peak above the "
+                       "background (maximum %.3g per hit, background %.3g): the quick look and pass 2 are done "
+                       "again on every frame", P->quicklook_stride, peak_top, bg);
+        return 1;
+    }
+    if (no_peak) {
+        qmap_log(P->o, "WARNING: the VOI holds no peak above the background (its maximum, %.3g per hit, is not %.1f "
+                       "times the background of %.3g per hit outside it): every map measures the background, not a "
+                       "Bragg peak; %s", peak_top, QMAP_VOI_PEAK_MIN, bg,
+                 P->o->voi_set ? "check --voi against the q-space overview figure of qmap report"
+                               : "the data show no clear Bragg peak");
+        return 0;
+    }
     if (!any) {
         qmap_log(P->o, "VOI check: %s", what);
         return 0;
