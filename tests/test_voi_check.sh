@@ -137,6 +137,27 @@ for name in r["maps"]:
 assert np.nanmax(r["maps"]["intensity"][()]) > 0
 PYEOF
 
+# the same particle with 3 eta: the sample's VOI lands on a background spot that every scan
+# covers; pass 2 finds no peak above the background there and the quick look is redone
+"$QMAP" simulate -o "$T/tiny3" --size 60,60 --eta 3 --particle-size 0.03,0.03 --drift 0.01,-0.005 >/dev/null ||
+    { echo "FAIL: simulate a tiny particle, 3 eta"; fail=1; }
+"$QMAP" process "$T/tiny3/sample_0001.h5" -o "$T/tiny3.h5" --shift 0.01,-0.005 >"$T/tiny3.log" 2>&1 ||
+    { echo "FAIL: tiny-particle run, 3 eta"; tail -3 "$T/tiny3.log"; fail=1; }
+"$QMAP" process "$T/tiny3/sample_0001.h5" -o "$T/tiny3-full.h5" --shift 0.01,-0.005 --quick-look full \
+    >/dev/null 2>&1 || { echo "FAIL: tiny-particle run, 3 eta, full quick look"; fail=1; }
+grep -q "VOI check: the VOI placed on a sample of the frames (1 in [0-9]*) holds no peak above the background" \
+    "$T/tiny3.log" || { echo "FAIL: 3 eta: the sample's VOI without a peak is not redone"; grep VOI "$T/tiny3.log"; fail=1; }
+grep -q "WARNING" "$T/tiny3.log" && { echo "FAIL: 3 eta: a warning after the redo"; grep WARNING "$T/tiny3.log"; fail=1; }
+"$PY" - "$T/tiny3.h5" "$T/tiny3-full.h5" <<'PYEOF' || { echo "FAIL: 3 eta: redone quick look differs from --quick-look full"; fail=1; }
+import sys, h5py, numpy as np
+r, f = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+assert text(r["parameters"].attrs["voi"]) == text(f["parameters"].attrs["voi"])
+assert text(r["parameters"].attrs["voi_check"]).startswith("ok: ")
+for name in r["maps"]:
+    assert np.array_equal(r["maps"][name][()], f["maps"][name][()], equal_nan=True), name
+PYEOF
+
 # a --voi beside the peak, on the background only: every map would measure the background
 # (d_ref 5.1 A for 4.73 when found); the check says there is no peak, in the log and the file
 "$QMAP" process "$T/tiny/sample_0001.h5" -o "$T/beside.h5" --shift 0.01,-0.005 --voi=-0.02:0.02,0.03:0.05,1.2:1.25 \
