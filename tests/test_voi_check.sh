@@ -112,7 +112,14 @@ grep -q "^VOI check: the peak falls to .*above a background of" "$T/small.log" |
     { echo "FAIL: small particle: no VOI check above the background"; fail=1; }
 grep -q "WARNING: the VOI cuts\|cuts the peak along" "$T/small.log" &&
     { echo "FAIL: small particle: a VOI holding the whole peak reported as cut"; grep "VOI" "$T/small.log"; fail=1; }
-"$QMAP" simulate -o "$T/bad" --particle-size 0,0.1 >/dev/null 2>&1 && { echo "FAIL: --particle-size 0 accepted"; fail=1; }
+# --particle-size refuses what is not a size, with a message naming it and no output folder
+for bad in "0,0.1" "0.1,-1" "abc" "0.1" "3,0.1" "nan,0.1"; do
+    rm -rf "$T/bad"
+    "$QMAP" simulate -o "$T/bad" --size 4,4 --eta 3 --particle-size "$bad" >/dev/null 2>"$T/bad.err"
+    rc=$?
+    [ $rc -ne 0 ] && [ ! -e "$T/bad" ] && grep -q "particle.size\|particle_axes" "$T/bad.err" ||
+        { echo "FAIL: --particle-size $bad: rc $rc, output left: $([ -e "$T/bad" ] && echo yes || echo no)"; cat "$T/bad.err"; fail=1; }
+done
 
 # a smaller particle still (about 10 of 3600 positions): the sample of the quick look (1 frame
 # in 38) misses it and its VOI lands on the background, leaving scans without a pixel; instead

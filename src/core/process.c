@@ -53,7 +53,7 @@ static void quick_look_on_every_frame(pipeline *P)
 }
 
 /* issue 18: back to the state before the quick look, for a second quick look on every frame
- * (the VOI of the sampled one cut the peak): plans, accumulators, the overview, pass 2's sums
+ * (the VOI of the sampled one did not hold the whole peak): plans, accumulators, the overview, pass 2's sums
  * and cubes freed or cleared; drift, mask, q range and the readers stay. */
 static void undo_quick_look_and_pass2(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A,
                                       double **scan_maps)
@@ -114,16 +114,23 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK && o->resume && o->checkpoint && P->quicklook_stride > 1 && !o->voi_set &&
         qmap_checkpoint_full_quick_look(o->checkpoint)) {
         qmap_log(o, "resume: the interrupted run had redone its quick look on every frame (the VOI of its sample "
-                    "cut the peak); so does this one");
+                    "did not hold the whole peak); so does this one");
         quick_look_on_every_frame(P);
         P->resume_full_quick_look = 1;
     }
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, drift_decided ? "drift" : "drift (counters tried)");
-    /* issue 18: the quick look, the VOI and pass 2; once more on every frame when the VOI of
-     * a sampled quick look cut the peak (qmap_check_voi says so, at most once) */
+    /* issue 18: the quick look, the VOI and pass 2; once more on every frame (at most once)
+     * when the VOI of a sampled quick look did not hold the whole peak: it left scans without
+     * a pixel (below), or qmap_check_voi finds it cut the peak or holds none */
     for (;;) {
         if (rc == QMAP_OK) rc = qmap_choose_voi(P, lo, hi, step, voi, &cs, &scan_maps);
-        if (rc == QMAP_OK) qmap_stage_time(o, &clk, "quick look (pass 1)");
+        if (rc == QMAP_OK) {   /* the quick look's overview: owned by the results (a redo frees it) */
+            memcpy(P->r->overview_axes, cs.axes, sizeof cs.axes);
+            P->r->overview_sum = cs.sum;
+            P->r->overview_hits = cs.hits;
+            cs.sum = cs.hits = NULL;
+            qmap_stage_time(o, &clk, "quick look (pass 1)");
+        }
         if (rc == QMAP_OK && !drift_decided) {
             rc = qmap_drift(P, scan_maps, 0, &drift_decided);
             if (rc == QMAP_OK) qmap_stage_time(o, &clk, "drift");
@@ -133,34 +140,28 @@ static int run(pipeline *P, qmap_results **out)
         if (rc == QMAP_OK) rc = qmap_check_cancel();
         if (rc == QMAP_OK) {
             long n = 0;
-            for (int s = 0; s < P->n_scans; s++)
+            int empty = 0, first_empty = -1;
+            for (int s = 0; s < P->n_scans; s++) {
                 n += plans[s].n_pix;
+                if (plans[s].n_pix == 0 && empty++ == 0)
+                    first_empty = s;
+            }
+            /* sixth round: an automatic VOI from a sample of the frames that leaves scans without
+             * a pixel was placed on the background: the sample missed the particle (a small one
+             * in a large map). The quick look is redone on every frame, as after a cut peak. */
+            if (empty > 0 && !o->voi_set && P->quicklook_stride > 1 && !P->quicklook_redone) {
+                qmap_log(o, "quick look: the VOI placed on a sample of the frames (1 in %d) holds no detector pixel "
+                            "of %d of the %d scans: the sample missed the peak (a small particle?); the quick look "
+                            "is done again on every frame", P->quicklook_stride, empty, P->n_scans);
+                undo_quick_look_and_pass2(P, plans, &A, &scan_maps);
+                continue;
+            }
             if (n == 0)
                 rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of any scan",
                                 voi[0], voi[1], voi[2], voi[3], voi[4], voi[5]);
             /* a scan without a VOI pixel is skipped by pass 2, and a position counts only when
              * every scan measured it: every map would be empty (found in issue 18; said here,
              * before the pass, rather than as a failed particle mask after it) */
-            int empty = 0, first_empty = -1;
-            for (int s = 0; s < P->n_scans; s++)
-                if (plans[s].n_pix == 0 && empty++ == 0)
-                    first_empty = s;
-            /* sixth round: an automatic VOI from a sample of the frames that leaves scans without
-             * a pixel was placed on the background: the sample missed the particle (a small one
-             * in a large map). The quick look is redone on every frame, as after a cut peak. */
-            if ((n == 0 || empty > 0) && !o->voi_set && P->quicklook_stride > 1 && !P->quicklook_redone) {
-                qmap_log(o, "quick look: the VOI placed on a sample of the frames (1 in %d) holds no detector pixel "
-                            "of %d of the %d scans: the sample missed the peak (a small particle?); the quick look "
-                            "is done again on every frame", P->quicklook_stride, n == 0 ? P->n_scans : empty,
-                         P->n_scans);
-                free(cs.sum);
-                free(cs.hits);
-                cs.sum = cs.hits = NULL;
-                undo_quick_look_and_pass2(P, plans, &A, &scan_maps);
-                qmap_error_clear();
-                rc = QMAP_OK;
-                continue;
-            }
             if (rc == QMAP_OK && empty > 0)
                 rc = qmap_error(QMAP_ERR_VALUE, "the VOI %g:%g,%g:%g,%g:%g holds no detector pixel of %d of the %d "
                                 "scans (the first: %s); a position is mapped only when every scan measured it, so "
@@ -171,10 +172,6 @@ static int run(pipeline *P, qmap_results **out)
         if (rc == QMAP_OK) {
             qmap_clip_and_report_voi(P, plans, voi, lo, hi);
             memcpy(P->r->voi, voi, sizeof P->r->voi);
-            memcpy(P->r->overview_axes, cs.axes, sizeof cs.axes);
-            P->r->overview_sum = cs.sum;      /* ownership moves to the results */
-            P->r->overview_hits = cs.hits;
-            cs.sum = cs.hits = NULL;
         }
         if (rc == QMAP_OK)
             rc = qmap_choose_bins(voi, step, plans, P->n_scans, o->bins_set, o->bins, P->r->axes);

@@ -263,10 +263,12 @@ int qmap_sim_check_params(const qmap_sim_params *p)
                           "order %d out of range", p->tilt_shape, p->fluo_counter, p->eta_order);
     if (!(isfinite(p->fluo_frame_counts) && p->fluo_frame_counts >= 0 && p->fluo_frame_counts < 1e6) ||
         !(isfinite(p->mosaic_block_um) && p->mosaic_block_um > 0) ||
-        !(fabs(p->particle_offset[0]) <= 2 && fabs(p->particle_offset[1]) <= 2))
+        !(fabs(p->particle_offset[0]) <= 2 && fabs(p->particle_offset[1]) <= 2) ||
+        !(p->particle_axes[0] <= 2 && p->particle_axes[1] <= 2))
         return qmap_error(QMAP_ERR_VALUE, "simulation: fluorescence counts %g (0 .. 1e6), mosaic block %g um "
-                          "(> 0) or particle offset %g, %g (|.| <= 2) out of range", p->fluo_frame_counts,
-                          p->mosaic_block_um, p->particle_offset[0], p->particle_offset[1]);
+                          "(> 0), particle offset %g, %g (|.| <= 2) or particle size %g, %g (0 .. 2 map extents) "
+                          "out of range", p->fluo_frame_counts, p->mosaic_block_um, p->particle_offset[0],
+                          p->particle_offset[1], p->particle_axes[0], p->particle_axes[1]);
     if (p->compression < 0 || p->compression > 2)
         return qmap_error(QMAP_ERR_VALUE, "compression = %d must be 0, 1 or 2", p->compression);
     qmap_detector_calib c = {p->mu_deg, p->detector_calib_deg[0], p->detector_calib_deg[1],
