@@ -80,8 +80,9 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other processes sha
 if [ $# -ge 3 ]; then
     bench_dataset main "$1" "$2" "$3"; MAIN=main; NF=$1; NS=$2; NETA=$3
 else
-    # simulate's default drift (0.4 map pixel per scan) would move the particle 12 of the 20
-    # pixels by the last scan, which qmap refuses to determine (zero drift, WARNING): half of it
+    # half of simulate's unscaled default drift (0.4 map pixel per scan would move the particle
+    # 12 of the 20 pixels by the last scan), as in every earlier round; simulate now scales its
+    # default to a quarter of the map (0.16 pixel per scan here)
     bench_dataset b12k 20 20 30 --drift 0.02,-0.0125
     rm -rf "${D:?}/b12k"
     bench_dataset main 50 50 20; MAIN=main; NF=50; NS=50; NETA=20

@@ -20,7 +20,9 @@ static void usage(FILE *f)
 "      --size NF,NS       map points fast x slow (default 30,24)\n"
 "      --eta N            number of eta scans (default 13)\n"
 "      --step UM          raster step in micrometres (default 0.1)\n"
-"      --drift DX,DY      drift per scan in micrometres (default 0.04,-0.025)\n"
+"      --drift DX,DY      drift per scan in micrometres (default 0.04,-0.025, scaled down\n"
+"                         so that the particle moves at most a quarter of the map by the\n"
+"                         last scan)\n"
 "      --tilt DEG         maximum tilt at the particle edge in degrees (default 0.05)\n"
 "      --strain S         peak-to-peak strain across the particle (default 2e-3)\n"
 "      --counts N         expected counts of the whole peak at the particle centre\n"
@@ -98,7 +100,7 @@ int cmd_simulate(int argc, char **argv)
     qmap_sim_params p;
     qmap_sim_defaults(&p);
     const char *dir = NULL;
-    int c, bad = 0, size[2], seed;
+    int c, bad = 0, size[2], seed, drift_given = 0;
     optind = 1;
     while (!bad && (c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -115,7 +117,7 @@ int cmd_simulate(int argc, char **argv)
             break;
         case O_ETA: bad = parse_int("--eta", optarg, 3, 1000, &p.n_eta); break;
         case O_STEP: bad = parse_double("--step", optarg, &p.step_um); break;
-        case O_DRIFT: bad = parse_doubles("--drift", optarg, ',', 2, p.drift_um); break;
+        case O_DRIFT: bad = parse_doubles("--drift", optarg, ',', 2, p.drift_um); drift_given = 1; break;
         case O_TILT: bad = parse_double("--tilt", optarg, &p.tilt_max_deg); break;
         case O_STRAIN: bad = parse_double("--strain", optarg, &p.strain_amplitude); break;
         case O_COUNTS: bad = parse_double("--counts", optarg, &p.peak_counts); break;
@@ -160,6 +162,8 @@ int cmd_simulate(int argc, char **argv)
         fprintf(stderr, "qmap simulate: give the output folder with -o DIR (and nothing else); see --help\n");
         return 2;
     }
+    if (!drift_given)
+        qmap_sim_fit_default_drift(&p);
     char master[4096];
     if (qmap_simulate(&p, dir, master, sizeof master) < 0) {
         cli_error("%s\n", qmap_error_message());

@@ -548,6 +548,27 @@ static void remove_dataset(const char *dir, int n_eta)
     rmdir(dir);
 }
 
+/* The CLI's default drift for a map: unchanged where it moves the particle less than a
+ * quarter of the map by the last scan (the demo's 30 x 24 x 13), scaled down, direction kept,
+ * where it would move it more (20 x 20 x 30: 1.2 um of a 1.9 um map). */
+static void check_default_drift(void)
+{
+    qmap_sim_params d, p;
+    qmap_sim_defaults(&d);
+    p = d;
+    qmap_sim_fit_default_drift(&p);
+    CHECK(p.drift_um[0] == d.drift_um[0] && p.drift_um[1] == d.drift_um[1], "default map: drift %g,%g changed",
+          p.drift_um[0], p.drift_um[1]);
+    p.n_fast = p.n_slow = 20;
+    p.n_eta = 30;
+    qmap_sim_fit_default_drift(&p);
+    double moved_x = fabs(p.drift_um[0]) * 29, room = QMAP_SIM_DRIFT_MAX_FRACTION * 19 * p.step_um;
+    CHECK(fabs(moved_x - room) < 1e-12 && fabs(p.drift_um[1] * 29) < room &&
+              fabs(p.drift_um[1] / p.drift_um[0] - d.drift_um[1] / d.drift_um[0]) < 1e-12,
+          "20 x 20 x 30: drift %g,%g um per scan moves %g um of %g allowed, or turned", p.drift_um[0],
+          p.drift_um[1], moved_x, room);
+}
+
 int main(void)
 {
     const char *tmp = getenv("QMAP_TEST_TMP");
@@ -557,6 +578,7 @@ int main(void)
         tmp = "/tmp";
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     check_symmetric_geometry();
+    check_default_drift();
     test_params(&c.p);
     snprintf(c.dir, sizeof c.dir, "%s/sim_a", tmp);
     int rc = qmap_simulate(&c.p, c.dir, c.master, sizeof c.master);

@@ -76,6 +76,13 @@ typedef struct {
 enum { QMAP_SIM_TILT_DOME = 0, QMAP_SIM_TILT_BENDING = 1, QMAP_SIM_TILT_MOSAIC = 2 };
 
 void qmap_sim_defaults(qmap_sim_params *p);
+/* The default drift (drift_um of qmap_sim_defaults) for p's map and scans: scaled down, both
+ * components by one factor, so that by the last scan the particle has moved at most a
+ * quarter of the map along each axis (QMAP_SIM_DRIFT_MAX_FRACTION). Unscaled, 0.04 um per
+ * scan over 30 scans moved it 12 pixels of a 20 x 20 map, a drift qmap process rightly
+ * refuses to measure. Call after setting n_fast, n_slow, n_eta and step_um. */
+#define QMAP_SIM_DRIFT_MAX_FRACTION 0.25
+void qmap_sim_fit_default_drift(qmap_sim_params *p);
 
 /* The parameters of series k (0 or 1) of a simulation with n_series = 2 (issue 11). */
 void qmap_sim_series_params(const qmap_sim_params *p, int k, qmap_sim_params *out);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,6 +60,21 @@ void qmap_sim_defaults(qmap_sim_params *p)
     p->tilt_shape = QMAP_SIM_TILT_DOME;
     p->mosaic_block_um = 0.3;
     p->n_particles = 1;
+}
+
+void qmap_sim_fit_default_drift(qmap_sim_params *p)
+{
+    qmap_sim_params d;
+    qmap_sim_defaults(&d);
+    double scale = 1, scans = p->n_eta > 1 ? p->n_eta - 1 : 0;
+    int n[2] = {p->n_fast, p->n_slow};
+    for (int a = 0; a < 2; a++) {
+        double moved = fabs(d.drift_um[a]) * scans, room = QMAP_SIM_DRIFT_MAX_FRACTION * (n[a] - 1) * fabs(p->step_um);
+        if (moved > room && moved > 0)
+            scale = fmin(scale, room / moved);
+    }
+    p->drift_um[0] = d.drift_um[0] * scale;
+    p->drift_um[1] = d.drift_um[1] * scale;
 }
 
 void qmap_sim_series_params(const qmap_sim_params *p, int k, qmap_sim_params *out)
