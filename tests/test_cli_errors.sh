@@ -178,6 +178,12 @@ ls "$T"/full.h5* >/dev/null 2>&1 && { echo "FAIL: partial results file left"; ls
 "$QMAP" process "$T/film/sample_0001.h5" -o "$T/film.h5" > "$T/film.log" 2>&1 || { echo "FAIL: featureless map did not process"; cat "$T/film.log"; fail=1; }
 grep -q "WARNING: drift not determined.*--shift DX,DY" "$T/film.log" || { echo "FAIL: featureless map warning"; fail=1; }
 grep -q "drift (auto): +0.00000, +0.00000" "$T/film.log" || { echo "FAIL: featureless map drift not zero"; fail=1; }
+# a film filling the map: no particle/background split, the whole map is the mask (Otsu would
+# cut a random half of its noise)
+grep -q "WARNING: the VOI intensity map has no particle/background split" "$T/film.log" ||
+    { echo "FAIL: featureless map: no mask warning"; fail=1; }
+grep -q "particle mask: 80 of 80 positions (every position measured" "$T/film.log" ||
+    { echo "FAIL: featureless map: mask not the whole map"; grep "particle mask" "$T/film.log"; fail=1; }
 
 # The input files are never modified.
 sum_before=$(cat "$T"/good/sample_0001.h5 "$T"/good/scan*/*.h5 | md5sum)

@@ -367,6 +367,28 @@ static void test_otsu(void)
               "separated, %d bins: threshold %g not mid-gap %g", nbins, t,
               0.5 * (low_max + high_min));
     }
+    /* separability of the separated modes: close to 1 (between/total variance, closed form
+     * for two point masses at the mode means: 1 - within/total) */
+    {
+        double t = qmap_otsu_threshold(v, N, 256), sep = qmap_otsu_separability(v, N, t);
+        CHECK(sep > 0.98 && sep <= 1, "separated modes: separability %g", sep);
+    }
+    /* one population: a normal distribution split at its Otsu threshold (about its mean)
+     * gives 2/pi, a uniform one 3/4 (closed forms) */
+    for (int i = 0; i < N; i++)
+        v[i] = 50.0 + 5.0 * rng_normal();
+    {
+        double t = qmap_otsu_threshold(v, N, 256), sep = qmap_otsu_separability(v, N, t);
+        CHECK(fabs(sep - 2 / M_PI) < 0.02, "normal: separability %g, want 2/pi = %g", sep, 2 / M_PI);
+    }
+    for (int i = 0; i < N; i++)
+        v[i] = (i + 0.5) / N;
+    {
+        double sep = qmap_otsu_separability(v, N, 0.5);
+        CHECK(fabs(sep - 0.75) < 1e-6, "uniform split in the middle: separability %.9g, want 0.75", sep);
+        CHECK(isnan(qmap_otsu_separability(v, N, 2.0)) && isnan(qmap_otsu_separability(v, N, -1.0)),
+              "a split with an empty class gave a separability");
+    }
     /* overlapping modes: the histogram optimum is close to the raw optimum */
     for (int i = 0; i < N; i++)
         v[i] = (i % 4 == 0 ? 30.0 : 10.0) + 6.0 * rng_normal();

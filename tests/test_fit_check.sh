@@ -25,6 +25,8 @@ done
 grep -q "WARNING: the Gaussian fits along qx are" "$T/e5.log" || { echo "FAIL: 5 eta: sigma_qx not flagged"; fail=1; }
 grep -q "WARNING: the Gaussian fits along q[yz]" "$T/e5.log" && { echo "FAIL: 5 eta: qy or qz flagged"; fail=1; }
 grep -q "WARNING: the Gaussian fits along" "$T/e13.log" && { echo "FAIL: 13 eta flagged"; grep WARNING "$T/e13.log"; fail=1; }
+# a particle on a background: Otsu's mask kept, its separability recorded
+grep -q "no particle/background split" "$T/e5.log" "$T/e13.log" && { echo "FAIL: a particle's mask rejected"; fail=1; }
 
 # the recorded check, and the truth: the flag goes with a fit that is off
 "$PY" - "$T" <<'PYEOF' || fail=1

@@ -14,9 +14,11 @@
 
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define RAD2DEG (180.0 / M_PI)
+#define QMAP_MASK_SEPARABILITY_MIN 0.8   /* Otsu kept above this (particle_mask) */
 #define QMAP_FIT_WIDER_SAID 1.15   /* sigma / std (median) above this: a WARNING */
 
 static void moments(const qmap_accumulators *acc, qmap_results *r)
@@ -78,16 +80,35 @@ static void gaussian_fits(const qmap_accumulators *acc, qmap_results *r)
                                            r->maps[QMAP_MAP_SIGMA_QZ][p]) / 3.0;
 }
 
+/* The particle mask: positions measured in every scan whose VOI intensity is above the
+ * threshold (--threshold, else Otsu's). Otsu always splits, even a map without two
+ * populations: a film filling the map, or a particle larger than it, was cut into a random
+ * half of its noise (simulated: 345 of 720 positions of a uniform film), and that half set
+ * d_ref and the tilt reference. So Otsu's split is kept only when it separates two
+ * populations (separability, fit.h: simulated particles on a background 0.91-0.95, uniform
+ * films 0.64-0.66); below QMAP_MASK_SEPARABILITY_MIN the whole measured map is the mask, with a
+ * WARNING. Recorded in /parameters mask_threshold either way. */
 static int particle_mask(const qmap_process_options *o, qmap_results *r, int n_pos)
 {
     const double *I = r->maps[QMAP_MAP_INTENSITY];
-    double thr = o->mask_threshold;
+    double thr = o->mask_threshold, sep = NAN;
     if (isnan(thr)) {
         thr = qmap_otsu_threshold(I, n_pos, 256);
         if (isnan(thr))
             return qmap_error(QMAP_ERR_VALUE, "cannot threshold the intensity map for the particle "
                                               "mask (fewer than 2 distinct values); give --threshold");
-        qmap_results_param(r, "mask_threshold", "%.6g (Otsu)", thr);
+        sep = qmap_otsu_separability(I, n_pos, thr);
+        if (sep < QMAP_MASK_SEPARABILITY_MIN) {
+            qmap_log(o, "WARNING: the VOI intensity map has no particle/background split (Otsu separability "
+                        "%.2f: one population gives 0.64-0.75, a particle on a background above 0.9): the "
+                        "whole measured map is taken as the particle (a film, or a particle larger than the "
+                        "map); give --threshold to choose a mask", sep);
+            qmap_results_param(r, "mask_threshold", "none: the whole measured map (Otsu %.6g rejected: "
+                               "separability %.3f, no particle/background split)", thr, sep);
+            thr = -INFINITY;
+        } else {
+            qmap_results_param(r, "mask_threshold", "%.6g (Otsu, separability %.3f)", thr, sep);
+        }
     } else {
         qmap_results_param(r, "mask_threshold", "%.6g (user)", thr);
     }
@@ -99,7 +120,10 @@ static int particle_mask(const qmap_process_options *o, qmap_results *r, int n_p
     if (n == 0)
         return qmap_error(QMAP_ERR_VALUE, "the particle mask is empty (threshold %g above every "
                                           "intensity): lower --threshold", thr);
-    qmap_log(o, "particle mask: %ld of %d positions above intensity %.6g", n, n_pos, thr);
+    if (thr == -INFINITY)
+        qmap_log(o, "particle mask: %ld of %d positions (every position measured in every scan)", n, n_pos);
+    else
+        qmap_log(o, "particle mask: %ld of %d positions above intensity %.6g", n, n_pos, thr);
     return QMAP_OK;
 }
 

@@ -227,3 +227,28 @@ double qmap_otsu_threshold(const double *v, size_t n, int nbins)
     free(hist);
     return lo + 0.5 * ((first + 1) + (last + 1)) * width;
 }
+
+double qmap_otsu_separability(const double *v, size_t n, double t)
+{
+    double n0 = 0, n1 = 0, s0 = 0, s1 = 0, mean = 0, m2 = 0, cnt = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        if (!isfinite(v[i]))
+            continue;
+        cnt += 1;   /* Welford: the total variance without cancellation */
+        double d = v[i] - mean;
+        mean += d / cnt;
+        m2 += d * (v[i] - mean);
+        if (v[i] >= t) {
+            n1 += 1;
+            s1 += v[i];
+        } else {
+            n0 += 1;
+            s0 += v[i];
+        }
+    }
+    if (n0 == 0 || n1 == 0 || !(m2 > 0))
+        return NAN;
+    double dm = s1 / n1 - s0 / n0, between = n0 * n1 / (cnt * cnt) * dm * dm;
+    double r = between / (m2 / cnt);
+    return r > 1 ? 1 : r;
+}
