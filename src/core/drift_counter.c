@@ -48,52 +48,17 @@ int qmap_drift_counter_name_ok(const char *name, const char *detector)
     return 0;
 }
 
-typedef struct {
-    char (*names)[128];
-    int n, max;
-} collected;
-
-static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-    (void)info;
-    collected *c = data;
-    if (c->n < c->max && strlen(name) < 128) {
-        int rank = 0;
-        hsize_t dims[4];
-        const char *why = NULL;
-        if (qmap_h5_shape(g, name, 4, &rank, dims, &why) == 0 && rank == 1)
-            snprintf(c->names[c->n++], 128, "%s", name);
-    }
-    return 0;
-}
-
 int qmap_drift_counter_candidates(const char *file, const char *scan, const char *detector,
                                   char names[][128], int max)
 {
-    qmap_h5_quiet q;
-    qmap_h5_quiet_begin(&q);
-    hid_t f;
-    int rc = qmap_h5_open_file(file, &f);
-    if (rc < 0) {
-        qmap_h5_quiet_end(&q);
-        return rc;
-    }
     char path[256];
     snprintf(path, sizeof path, "%s/measurement", scan);
-    collected all = {names, 0, max};
-    hid_t g = qmap_h5_is_group(f, path) ? H5Gopen2(f, path, H5P_DEFAULT) : H5I_INVALID_HID;
-    if (g >= 0) {
-        hsize_t idx = 0;
-        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, &all);
-        H5Gclose(g);
-    }
-    H5Fclose(f);
-    qmap_h5_quiet_end(&q);
+    int all = qmap_h5_list_1d(file, path, names, max);
     int n = 0;
-    for (int i = 0; i < all.n; i++)
+    for (int i = 0; i < all; i++)
         if (qmap_drift_counter_name_ok(names[i], detector))
             memmove(names[n++], names[i], 128);
-    return n;
+    return all < 0 ? all : n;
 }
 
 int qmap_drift_counter_read(const char *file, const char *scan, const char *name, double *v, int n)

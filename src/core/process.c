@@ -91,6 +91,7 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK) rc = qmap_setup_geometry(P);
     if (rc == QMAP_OK) rc = qmap_setup_saturation(P);
     if (rc == QMAP_OK) rc = qmap_setup_monitor(P);
+    if (rc == QMAP_OK && !o->monitor) qmap_check_unnormalised(P);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "setup");
     if (rc == QMAP_OK) rc = qmap_build_mask(P);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "mask + hot pixels");

@@ -22,4 +22,12 @@ int qmap_setup_saturation(pipeline *P);
 /* --monitor: the mean monitor over all scans, the frames' normalisation. */
 int qmap_setup_monitor(pipeline *P);
 
+/* Without --monitor: the scans' monitor-like counters (measurement/mon*) and how much each
+ * varies over the frames, logged and recorded (/parameters monitor), with a WARNING above
+ * QMAP_MONITOR_VARIATION_SAID: the frames are then not normalised by the incident flux and
+ * the user should know by how much it moved (monitor_check.c). Says nothing when the input
+ * has no such counter or cannot be listed (SPEC, XSOCS entries). */
+#define QMAP_MONITOR_VARIATION_SAID 0.02
+void qmap_check_unnormalised(pipeline *P);
+
 #endif

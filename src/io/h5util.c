@@ -527,3 +527,46 @@ int qmap_h5_write_str_list_attr(hid_t obj, const char *name, const char **v, int
     H5Tclose(t);
     return rc;
 }
+
+/* ---- the one-dimensional datasets of a group (counters) ---- */
+
+typedef struct {
+    char (*names)[128];
+    int n, max;
+} listed_1d;
+
+static herr_t list_1d_one(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    listed_1d *c = data;
+    if (c->n < c->max && strlen(name) < 128) {
+        int rank = 0;
+        hsize_t dims[4];
+        const char *why = NULL;
+        if (qmap_h5_shape(g, name, 4, &rank, dims, &why) == 0 && rank == 1)
+            snprintf(c->names[c->n++], 128, "%s", name);
+    }
+    return 0;
+}
+
+int qmap_h5_list_1d(const char *file, const char *group, char names[][128], int max)
+{
+    qmap_h5_quiet q;
+    qmap_h5_quiet_begin(&q);
+    hid_t f;
+    int rc = qmap_h5_open_file(file, &f);
+    if (rc < 0) {
+        qmap_h5_quiet_end(&q);
+        return rc;
+    }
+    listed_1d all = {names, 0, max};
+    hid_t g = qmap_h5_is_group(f, group) ? H5Gopen2(f, group, H5P_DEFAULT) : H5I_INVALID_HID;
+    if (g >= 0) {
+        hsize_t idx = 0;
+        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, list_1d_one, &all);
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+    qmap_h5_quiet_end(&q);
+    return all.n;
+}

@@ -83,6 +83,12 @@ int qmap_h5_read_scalar(hid_t loc, const char *path, double *v, const char **why
 
 /* All values of a numeric dataset (any rank) as doubles, flattened. *v is malloc'ed
  * (NULL when *n == 0); the caller frees it. */
+/* The names (each < 128 chars, at most max, in name order) of the one-dimensional datasets in
+ * group `group` of file `file` (links followed: the counters of a BLISS scan's measurement/).
+ * Returns their number (0 when the group is absent) or a negative qmap_status when the file
+ * cannot be opened. HDF5 errors are not printed. */
+int qmap_h5_list_1d(const char *file, const char *group, char names[][128], int max);
+
 int qmap_h5_read_array(hid_t loc, const char *path, double **v, size_t *n,
                        const char **why);
 
