@@ -4,9 +4,12 @@
  * of bench/README.md).
  */
 #include "log.h"
+#include "qmap/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 void qmap_log(const qmap_process_options *o, const char *fmt, ...)
@@ -47,4 +50,64 @@ void qmap_stage_time(const qmap_process_options *o, qmap_stage_clock *c, const c
         qmap_log(o, "time: %-22s wall %8.3f s  cpu %8.3f s", stage, w - c->wall, u - c->cpu);
     c->wall = w;
     c->cpu = u;
+}
+
+/* ---- the run's warnings (see log.h) ---- */
+
+static void capture_log(void *ctx, const char *line)
+{
+    qmap_warning_capture *c = ctx;
+    if (c->log)
+        c->log(c->ctx, line);
+    if (strncmp(line, "WARNING", 7) != 0)
+        return;
+    char **l = realloc(c->lines, (size_t)(c->n + 1) * sizeof *l);
+    char *copy = l ? strdup(line) : NULL;
+    if (l)
+        c->lines = l;
+    if (!copy) {
+        c->failed = 1;   /* said by qmap_warnings_record */
+        return;
+    }
+    c->lines[c->n++] = copy;
+}
+
+static void capture_progress(void *ctx, const char *stage, double f)
+{
+    const qmap_warning_capture *c = ctx;
+    if (c->progress)
+        c->progress(c->ctx, stage, f);
+}
+
+void qmap_warnings_capture(qmap_warning_capture *c, const qmap_process_options *o,
+                           qmap_process_options *wrapped)
+{
+    *c = (qmap_warning_capture){o->log, o->progress, o->ctx, NULL, 0, 0};
+    *wrapped = *o;
+    wrapped->log = capture_log;
+    wrapped->progress = capture_progress;
+    wrapped->ctx = c;
+}
+
+int qmap_warnings_record(const qmap_warning_capture *c, qmap_results *r)
+{
+    if (c->failed)
+        return qmap_error(QMAP_ERR_NOMEM, "out of memory keeping the run's warnings");
+    for (int i = 0; i < c->n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "warning_%d", i + 1);
+        int rc = qmap_results_param(r, key, "%s", c->lines[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return QMAP_OK;
+}
+
+void qmap_warnings_free(qmap_warning_capture *c)
+{
+    for (int i = 0; i < c->n; i++)
+        free(c->lines[i]);
+    free(c->lines);
+    c->lines = NULL;
+    c->n = 0;
 }

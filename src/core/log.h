@@ -19,4 +19,23 @@ typedef struct {
 void qmap_stage_clock_start(qmap_stage_clock *c);
 void qmap_stage_time(const qmap_process_options *o, qmap_stage_clock *c, const char *stage);
 
+/* The run's warnings, kept for the results file (issue 18, seventh round): a WARNING only in
+ * the log scrolled away with it, and the results file and its report said nothing. The
+ * capture wraps the caller's callbacks: every log line still reaches the caller's log (when
+ * there is one: also with -q the warnings are kept), progress its progress; the lines that
+ * begin with "WARNING" are kept, in order, and qmap_warnings_record stores them as
+ * /parameters warning_1, warning_2 ... (qmap report shows them first). */
+typedef struct {
+    qmap_log_fn log;
+    qmap_progress_fn progress;
+    void *ctx;
+    char **lines;
+    int n, failed;
+} qmap_warning_capture;
+/* wrapped = *o with the capture's callbacks; c must outlive every use of wrapped. */
+void qmap_warnings_capture(qmap_warning_capture *c, const qmap_process_options *o,
+                           qmap_process_options *wrapped);
+int qmap_warnings_record(const qmap_warning_capture *c, qmap_results *r);
+void qmap_warnings_free(qmap_warning_capture *c);
+
 #endif

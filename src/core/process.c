@@ -224,12 +224,30 @@ static void record_paths(const qmap_process_options *o, qmap_results *r)
     free(p);
 }
 
-int qmap_process(const qmap_process_options *o, qmap_results **out)
+static int process_pipeline(const qmap_process_options *o, qmap_results **out);
+
+/* The run with its warnings kept for the results file (log.h qmap_warnings_capture). */
+int qmap_process(const qmap_process_options *user, qmap_results **out)
 {
     *out = NULL;
-    int rc = qmap_check_process_options(o);
+    int rc = qmap_check_process_options(user);
     if (rc < 0)
         return rc;
+    qmap_warning_capture cap;
+    qmap_process_options o;
+    qmap_warnings_capture(&cap, user, &o);
+    rc = process_pipeline(&o, out);
+    if (rc == QMAP_OK && (rc = qmap_warnings_record(&cap, *out)) < 0) {
+        qmap_results_free(*out);
+        *out = NULL;
+    }
+    qmap_warnings_free(&cap);
+    return rc;
+}
+
+static int process_pipeline(const qmap_process_options *o, qmap_results **out)
+{
+    int rc;
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
     qmap_open_options oo = {.detector = o->detector, .monitor = o->monitor,

@@ -95,6 +95,33 @@ static int write_particles_html(FILE *h, const char *dir, const qmap_report_part
     return rc;
 }
 
+/* The run's warnings (/parameters warning_1, warning_2 ...: core/log.h) first, in a box: what
+ * the maps below cannot be trusted for, before anyone reads them. Nothing when there is none. */
+static void write_warnings_html(FILE *h, const qmap_results *r)
+{
+    int *at = malloc((r->n_params ? r->n_params : 1) * sizeof *at), n = 0;
+    for (int i = 0; at && i < r->n_params; i++)
+        if (strncmp(r->param_keys[i], "warning_", 8) == 0) {
+            int k = n++;   /* in the run's order (warning_2 before warning_10), whatever the file's */
+            while (k > 0 && atoi(r->param_keys[at[k - 1]] + 8) > atoi(r->param_keys[i] + 8)) {
+                at[k] = at[k - 1];
+                k--;
+            }
+            at[k] = i;
+        }
+    if (n > 0) {
+        fputs("<div class=\"warn\" id=\"warnings\"><p><b>Warnings of this run</b> (also in the processing "
+              "parameters, warning_1 ...)</p>\n<ul>\n", h);
+        for (int k = 0; k < n; k++) {
+            fputs("<li>", h);
+            html_escape(h, r->param_values[at[k]]);
+            fputs("</li>\n", h);
+        }
+        fputs("</ul></div>\n", h);
+    }
+    free(at);
+}
+
 int qmap__report_html(const char *dir, const qmap_results *r, const char *results_path, qmap_figure **figs,
                       const qmap_report_options *o, const qmap_report_particles *particles)
 {
@@ -116,7 +143,8 @@ int qmap__report_html(const char *dir, const qmap_results *r, const char *result
           "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\n"
           "th{background:#f2f2f2}td.v{font-family:'DejaVu Sans Mono',monospace;word-break:break-all}\n"
           "figure{margin:0 0 12px}img{max-width:100%;height:auto;border:1px solid #eee}\n"
-          "figcaption{font-size:13px;color:#444;margin-top:4px}nav a{margin-right:10px;font-size:13px}\n</style>\n</head><body>\n", h);
+          "figcaption{font-size:13px;color:#444;margin-top:4px}nav a{margin-right:10px;font-size:13px}\n"
+          "div.warn{border:2px solid #c62828;background:#fff3f3;padding:4px 14px;margin:14px 0;font-size:14px}\n</style>\n</head><body>\n", h);
     fputs("<h1>qmap report</h1>\n<p>Results file: <code>", h);
     html_escape(h, results_path);
     fprintf(h, "</code>; map %d \u00d7 %d positions (fast \u00d7 slow), %d eta scans.</p>\n<nav>", r->n_fast, r->n_slow, r->n_scans);
@@ -125,7 +153,9 @@ int qmap__report_html(const char *dir, const qmap_results *r, const char *result
             fprintf(h, "<a href=\"#%s\">%s</a>", qmap_report_figure_name(i), qmap_report_figure_name(i));
     if (particles)
         fputs("<a href=\"#particles\">particles</a>", h);
-    fputs("</nav>\n<h2 id=\"parameters\">Processing parameters</h2>\n<table><tr><th>parameter</th><th>value</th></tr>\n", h);
+    fputs("</nav>\n", h);
+    write_warnings_html(h, r);
+    fputs("<h2 id=\"parameters\">Processing parameters</h2>\n<table><tr><th>parameter</th><th>value</th></tr>\n", h);
     for (int i = 0; i < r->n_params; i++) {
         fputs("<tr><td>", h);
         html_escape(h, r->param_keys[i]);
