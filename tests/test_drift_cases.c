@@ -130,6 +130,10 @@ static void expect_drift(const sim_case *c, const char *signal_prefix, int want_
     snprintf(what, sizeof what, "%s: confidence %s", c->name, want_low ? "low (flagged)" : "not low");
     if (want_low >= 0)   /* -1: the residual scatter may or may not pass its limit */
         check(low == want_low, what, low, want_low);
+    /* a low confidence is also a WARNING (kept in the results file with the run's warnings) */
+    int warned = strstr(logbuf, "WARNING: the drift measured on") != NULL;
+    snprintf(what, sizeof what, "%s: low-confidence WARNING %s", c->name, low ? "logged" : "absent");
+    check(warned == low, what, warned, low);
     if (want_low <= 0) {
         snprintf(what, sizeof what, "%s: drift error, worst scan (map pixels)", c->name);
         check(t.shift_err_px <= 0.15, what, t.shift_err_px, 0.15);

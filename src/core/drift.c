@@ -17,6 +17,7 @@
 #include "qmap/error.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -91,6 +92,18 @@ int qmap_drift(pipeline *P, const double *scan_maps, int before_frames, int *dec
                            "uncertainty %.4f px at the last scan; halves differ %.4f px; %s", dm.signal,
                            dm.contrast, dm.resid_rms_px, dm.sigma_last_px, dm.halves_px,
                            !dm.determined ? "not determined (zero drift)" : dm.low_confidence ? "low" : "ok");
+        if (dm.determined && dm.low_confidence) {   /* said as a WARNING: kept in the results (log.h) */
+            char why[256] = "";
+            if (!(dm.sigma_last_px <= 0.25))
+                snprintf(why, sizeof why, "uncertainty %.2f px at the last scan", dm.sigma_last_px);
+            if (!(dm.halves_px <= 0.5 || isnan(dm.halves_px)))
+                snprintf(why + strlen(why), sizeof why - strlen(why), "%sthe two halves of the rocking curve "
+                         "differ by %.2f px", why[0] ? ", " : "", dm.halves_px);
+            if (!why[0])
+                snprintf(why, sizeof why, "Bragg maps registered scan to scan, a lattice tilt can bias them");
+            qmap_log(o, "WARNING: the drift measured on %s has low confidence (%s): check the drift figure of "
+                        "the report; --shift DX,DY or --shift-counter NAME override it", dm.signal, why);
+        }
         if (dm.determined) {
             qmap_log(o, "drift: shifts relative to the first scan measured on %s (every scan registered, "
                         "least-squares line in the scan sequence):", dm.signal);
