@@ -7,6 +7,10 @@
 # bins); a median above 1.15 on an axis gives a WARNING naming that axis (and only it).
 # Checked against the simulation's ground truth: the flagged axis is the one whose fits are
 # off, the unflagged run's fits are within the usual 15 %.
+# The same test holds the background check (seventh round): with a flat background 25 times the
+# default the std maps are widened (std_qz +21 % against the truth); the widening the run
+# records (/parameters background_check, from the background measured outside the VOI) is
+# within 3 points of the truth's, with a WARNING; the default background is not flagged.
 set -u
 QMAP=${QMAP_BIN:?}
 PY=${PYTHON:-/usr/bin/python3}
@@ -20,6 +24,14 @@ for eta in 5 13; do
     "$QMAP" process "$T/e$eta/sample_0001.h5" -o "$T/e$eta.h5" --shift 0,0 >"$T/e$eta.log" 2>&1 ||
         { echo "FAIL: process $eta eta"; cat "$T/e$eta.log"; exit 1; }
 done
+
+# a strong flat background (0.05 counts per pixel per frame, 25 times the default)
+"$QMAP" simulate -o "$T/bg" --size 24,16 --eta 13 --drift 0,0 --seed 3 --background 0.05 >/dev/null ||
+    { echo "simulate background failed"; exit 1; }
+"$QMAP" process "$T/bg/sample_0001.h5" -o "$T/bg.h5" --shift 0,0 >"$T/bg.log" 2>&1 ||
+    { echo "FAIL: process background"; cat "$T/bg.log"; exit 1; }
+grep -q "WARNING: the flat background" "$T/bg.log" || { echo "FAIL: a strong background not flagged"; fail=1; }
+grep -q "WARNING: the flat background" "$T/e5.log" "$T/e13.log" && { echo "FAIL: the default background flagged"; fail=1; }
 
 # 5 eta steps: qx flagged (and not qy, qz); 13: nothing flagged
 grep -q "WARNING: the Gaussian fits along qx are" "$T/e5.log" || { echo "FAIL: 5 eta: sigma_qx not flagged"; fail=1; }
@@ -51,6 +63,20 @@ for eta, flagged in ((5, True), (13, False)):
         print("FAIL: %d eta: not flagged, but sigma_qx is %+.3f off the truth" % (eta, err)); ok = False
     if not abs(err_std) < 0.05:
         print("FAIL: %d eta: std_qx %+.3f off the truth" % (eta, err_std)); ok = False
+# the background check's widening of each std against the truth: std / true sigma - 1
+r = h5py.File("%s/bg.h5" % T, "r")
+g = h5py.File("%s/bg/ground_truth.h5" % T, "r")
+note = r["parameters"].attrs["background_check"]
+note = note.decode() if isinstance(note, bytes) else str(note)
+said = [float(x) for x in note.split("by ")[1].split(" %")[0].split(", ")]
+m = g["maps/mask"][()].astype(bool) & r["maps/mask"][()].astype(bool)
+for a, ax in enumerate(("qx", "qy", "qz")):
+    true_w = 100 * (np.median(r["maps/std_" + ax][()][m] / g["maps/sigma_" + ax][()][m]) - 1)
+    print("background: std_%s widened %+.1f %% (said), %+.1f %% (truth)" % (ax, said[a], true_w))
+    if not abs(said[a] - true_w) < 3:
+        print("FAIL: background: std_%s widening said %+.1f %%, truth %+.1f %%" % (ax, said[a], true_w)); ok = False
+if not max(said) > 10:
+    print("FAIL: background: widenings %s, expected one above 10 %%" % said); ok = False
 sys.exit(0 if ok else 1)
 PYEOF
 

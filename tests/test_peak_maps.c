@@ -62,8 +62,10 @@ int main(void)
                     2 * 10 * exp(-0.5 * pow((x - centre_true[a]) / sigma_true, 2));
         }
     }
-    qmap_accumulators acc = {NPOS, {NB, NB, NB}, {qc[0], qc[1], qc[2]}, s0, s1, s2,
-                             {proj[0], proj[1], proj[2]}, {hits[0], hits[1], hits[2]}, contrib, 2};
+    qmap_accumulators acc = {.n_pos = NPOS, .n_bins = {NB, NB, NB}, .qc = {qc[0], qc[1], qc[2]},
+                             .s0 = s0, .s1 = s1, .s2 = s2, .proj = {proj[0], proj[1], proj[2]},
+                             .hits_proj = {hits[0], hits[1], hits[2]}, .contrib = contrib, .n_scans = 2,
+                             .background = NAN};
     int rc = qmap_derive_maps(&o, &acc, r);
     CHECK(rc == QMAP_OK, "qmap_derive_maps: %s", qmap_error_message());
 

@@ -15,6 +15,7 @@
 #include "qmap/mpi.h"
 #include "zeroed.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,10 @@ int qmap_accumulators_alloc(const pipeline *P, const double voi[6], qmap_accumul
 {
     A->n_pos = P->n_pos;
     A->n_scans = P->n_scans;
+    A->hits_total = 0;
+    A->background = NAN;
+    for (int a = 0; a < 3; a++)
+        A->hits_q1[a] = A->hits_q2[a] = 0;
     /* sums the threads add to: zeros written, not calloc's zero pages (zeroed.h) */
     A->s0 = qmap_zeroed(P->n_pos, sizeof(double));
     A->s1 = qmap_zeroed(3 * (size_t)P->n_pos, sizeof(double));
@@ -431,8 +436,13 @@ int qmap_accumulate(pipeline *P, qmap_scan_plan *plans, qmap_accumulators *A)
             for (int i = 0; i < plans[s].n_pix; i++) {
                 const int32_t *b3 = plans[s].bin3 + 3 * i;
                 P->r->qspace_hits[((size_t)b3[0] * A->n_bins[1] + b3[1]) * A->n_bins[2] + b3[2]] += 1;
-                for (int a = 0; a < 3; a++)
+                A->hits_total += 1;
+                for (int a = 0; a < 3; a++) {
                     A->hits_proj[a][b3[a]] += 1;
+                    double d = plans[s].q[3 * i + a] - A->qc[a];
+                    A->hits_q1[a] += d;
+                    A->hits_q2[a] += d * d;
+                }
             }
     }
     if (P->subpixel)   /* drift (issue 12) */

@@ -33,6 +33,10 @@ typedef struct {
     double *hits_proj[3];    /* n_bins[a]: pixel hits per slab */
     int *contrib;            /* n_pos: number of scans that measured the position */
     int n_scans;
+    /* What a flat background adds to every position (peak_maps.c check_background): the VOI's
+     * hits (pixels x scans) and their summed q - qc and (q - qc)^2 per axis; the background
+     * per hit of one position (NaN: not measured). */
+    double hits_total, hits_q1[3], hits_q2[3], background;
 } qmap_accumulators;
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,

@@ -138,6 +138,7 @@ int qmap_check_voi(pipeline *P, const double voi[6], const double lo[3], const d
         return 0;
     }
     double edge[3], bg = background_per_hit(r, voi), peak_top = 0;
+    P->voi_background = bg;   /* the maps' background check (peak_maps.c) */
     int cut[3], at_data[3], any = 0;
     for (int a = 0; a < 3; a++) {
         int n = r->axes[a].n;

@@ -49,6 +49,8 @@ typedef struct {
     qmap_detector_calib *calib;     /* calibration (issue 11): per scan mu, detrot, tilt, azimuth */
     int drift_counters_tried;       /* issue 18: the counters were tried before the frames, no contrast */
     int quicklook_stride;           /* issue 18: the quick-look pass reads 1 frame in this many (1 = all) */
+    double voi_background;          /* flat background per hit outside the VOI, summed over the map
+                                       (qmap_check_voi; 0 when not measured) */
     int quicklook_redone;           /* issue 18: the sampled VOI cut the peak; quick look and pass 2
                                      * redone on every frame (no --resume for the second pass 2) */
     int resume_full_quick_look;     /* issue 18: --resume of a run that had redone its quick look
