@@ -153,11 +153,18 @@ int main(void)
     sim_case three = {"three-particles", QMAP_SIM_TILT_MOSAIC, 0.05, 1, 0, -1, 0, 3, 0, 0, NULL, 0, 0};
     sim_case cut = {"cut-by-border", B, 0.1, 1, 0, -1, 0, 1, 0, 0.4, NULL, 0, 0};
     expect_drift(&counter, "counter fluo", 0);
+    check(strstr(logbuf, "reaches the edge of the measured map") == NULL, "counter: no mask-on-the-edge WARNING",
+          0, 0);
     expect_drift(&offbragg, "off-Bragg", 0);
     expect_drift(&interleaved, "Bragg", -1);
     expect_drift(&monotonic, "Bragg", 1);
     expect_drift(&three, "counter fluo", 0);
     expect_drift(&cut, "counter fluo", 0);
+    /* the particle cut by the map's border (and by the band the drift correction leaves
+     * unmeasured along it): said, since d_ref and the tilt reference are then means over the
+     * part inside; the particle in the middle (counter, above) is not */
+    check(strstr(logbuf, "WARNING: the particle mask reaches the edge of the measured map") != NULL,
+          "cut-by-border: mask-on-the-edge WARNING", 0, 0);
     /* a small particle found in a large map (~14 of 1600 positions): its fluorescence is not
      * in the 95th percentile of the map, but it stands far above the noise (contrast ~600);
      * the 5th-95th percentile range alone said "flat noise" and left the drift undetermined */

@@ -126,6 +126,26 @@ static int particle_mask(const qmap_process_options *o, qmap_results *r, int n_p
         qmap_log(o, "particle mask: %ld of %d positions (every position measured in every scan)", n, n_pos);
     else
         qmap_log(o, "particle mask: %ld of %d positions above intensity %.6g", n, n_pos, thr);
+    /* a particle cut by the map's border: its strain and tilt references are means over the part
+     * in the map (found with the simulated particle on the border: tilt direction 24 degrees
+     * off the whole particle's truth). Not for the whole-map mask, which is said already. */
+    long edge = 0;
+    for (int p = 0; p < n_pos && thr != -INFINITY; p++) {
+        if (!r->mask[p])
+            continue;
+        int row = p / r->n_fast, col = p % r->n_fast, nf = r->n_fast;
+        /* on the border, or beside a position not measured in every scan (the band the drift
+         * correction leaves without data along the border it moved the particle to) */
+        edge += row == 0 || col == 0 || row == r->n_slow - 1 || col == nf - 1 || isnan(I[p - 1]) ||
+                isnan(I[p + 1]) || isnan(I[p - nf]) || isnan(I[p + nf]);
+    }
+    if (edge > 0) {
+        qmap_log(o, "WARNING: the particle mask reaches the edge of the measured map at %ld positions: a particle "
+                    "is cut by it, and d_ref%s and the tilt reference (the mean Q) are means over the part "
+                    "inside", edge, isnan(o->dref) ? "" : " (given: not affected)");
+        qmap_results_param(r, "mask_border", "%ld positions of the particle mask on the edge of the measured map",
+                           edge);
+    }
     return QMAP_OK;
 }
 
