@@ -6,7 +6,8 @@
 # 1.4 %. Every run records /parameters fit_width_check (median sigma / std per axis, sigma in
 # bins); a median above 1.15 on an axis gives a WARNING naming that axis (and only it).
 # Checked against the simulation's ground truth: the flagged axis is the one whose fits are
-# off, the unflagged run's fits are within the usual 15 %.
+# off, the unflagged run's fits are within the usual 15 %. With 3 rocking steps the peak is not
+# resolved along qx (one step catches it) and no fit converges: both said.
 # The same test holds the background check (seventh round): with a flat background 25 times the
 # default the std maps are widened (std_qz +21 % against the truth); the widening the run
 # records (/parameters background_check, from the background measured outside the VOI) is
@@ -24,6 +25,16 @@ for eta in 5 13; do
     "$QMAP" process "$T/e$eta/sample_0001.h5" -o "$T/e$eta.h5" --shift 0,0 >"$T/e$eta.log" 2>&1 ||
         { echo "FAIL: process $eta eta"; cat "$T/e$eta.log"; exit 1; }
 done
+
+# 3 rocking steps of 3.5 sigma: the peak is caught by one and not resolved along qx (std_qx a
+# third of the truth), no fit converges along qx: both said; 5 and 13 steps resolve it
+"$QMAP" simulate -o "$T/e3" --size 24,16 --eta 3 --drift 0,0 --seed 3 >/dev/null || { echo "simulate 3 failed"; exit 1; }
+"$QMAP" process "$T/e3/sample_0001.h5" -o "$T/e3.h5" --shift 0,0 >"$T/e3.log" 2>&1 ||
+    { echo "FAIL: process 3 eta"; cat "$T/e3.log"; exit 1; }
+grep -q "WARNING: the peak is not resolved along qx" "$T/e3.log" || { echo "FAIL: 3 eta: qx not said unresolved"; fail=1; }
+grep -q "WARNING: the Gaussian fits along qx converged at 0 of" "$T/e3.log" || { echo "FAIL: 3 eta: failed fits not said"; fail=1; }
+grep -q "WARNING: the peak is not resolved along q[yz]" "$T/e3.log" && { echo "FAIL: 3 eta: qy or qz said unresolved"; fail=1; }
+grep -q "WARNING: the peak is not resolved" "$T/e5.log" "$T/e13.log" && { echo "FAIL: 5 or 13 eta said unresolved"; fail=1; }
 
 # a strong flat background (0.05 counts per pixel per frame, 25 times the default)
 "$QMAP" simulate -o "$T/bg" --size 24,16 --eta 13 --drift 0,0 --seed 3 --background 0.05 >/dev/null ||

@@ -21,6 +21,7 @@
 #define RAD2DEG (180.0 / M_PI)
 #define QMAP_MASK_SEPARABILITY_MIN 0.8   /* Otsu kept above this (particle_mask) */
 #define QMAP_BACKGROUND_SAID 0.05   /* std widened or centre moved (std) above this: a WARNING */
+#define QMAP_PEAK_UNRESOLVED 0.35   /* std below this many sampling steps: not resolved */
 #define QMAP_FIT_WIDER_SAID 1.15   /* sigma / std (median) above this: a WARNING */
 
 static void moments(const qmap_accumulators *acc, qmap_results *r)
@@ -196,37 +197,63 @@ static void lattice_maps(const qmap_process_options *o, qmap_results *r, int n_p
  * projection sampled by too few bins or rocking steps across the peak (simulated: +29 % along
  * qx with 7 eta steps, +16 % with 5, +3 % with 13, where std stays within 1.4 %). Recorded
  * always, said with a WARNING above QMAP_FIT_WIDER_SAID. */
-static int check_fit_widths(const qmap_process_options *o, qmap_results *r, int n_pos)
+static int check_fit_widths(const qmap_process_options *o, const qmap_accumulators *acc, qmap_results *r,
+                            int n_pos)
 {
     static const char *const axis[3] = {"qx", "qy", "qz"};
     static const int std_map[3] = {QMAP_MAP_STD_QX, QMAP_MAP_STD_QY, QMAP_MAP_STD_QZ};
-    double *v = malloc(2 * (size_t)n_pos * sizeof *v), ratio[3], bins[3];
+    double *v = malloc(3 * (size_t)n_pos * sizeof *v), ratio[3], bins[3], resolved[3];
+    long fitted[3], particle = 0;
     if (!v)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory (fit width check)");
+    for (int p = 0; p < n_pos; p++)
+        particle += r->mask[p] && r->maps[std_map[0]][p] > 0;
     for (int a = 0; a < 3; a++) {
-        size_t m = 0;
+        size_t m = 0, k = 0;
         for (int p = 0; p < n_pos; p++) {
             double sig = r->fit[a].sigma[p], sd = r->maps[std_map[a]][p];
-            if (r->mask[p] && r->fit[a].status[p] && sd > 0 && isfinite(sig)) {
+            if (!r->mask[p] || !(sd > 0))
+                continue;
+            v[2 * (size_t)n_pos + k++] = sd;
+            if (r->fit[a].status[p] && isfinite(sig)) {
                 v[m] = sig / sd;
                 v[n_pos + m++] = sig;
             }
         }
         double step = qmap_axis_step(&r->axes[a]);
+        fitted[a] = (long)m;
         ratio[a] = m ? gsl_stats_median(v, 1, m) : NAN;   /* reorders v */
         bins[a] = m && step > 0 ? gsl_stats_median(v + n_pos, 1, m) / step : NAN;
+        /* the peak's second-moment width in samples (rocking steps along the rocking axis) */
+        resolved[a] = k && acc->sampling[a] > 0 ? gsl_stats_median(v + 2 * (size_t)n_pos, 1, k) / acc->sampling[a]
+                                                : NAN;
     }
     free(v);
     qmap_results_param(r, "fit_width_check", "median over the particle of the Gaussian sigma / the second-moment "
-                       "std: %.3f, %.3f, %.3f; sigma = %.2f, %.2f, %.2f bins (qx, qy, qz)",
-                       ratio[0], ratio[1], ratio[2], bins[0], bins[1], bins[2]);
-    for (int a = 0; a < 3; a++)
-        if (ratio[a] > QMAP_FIT_WIDER_SAID)
+                       "std: %.3f, %.3f, %.3f; sigma = %.2f, %.2f, %.2f bins; fits converged at %ld, %ld, %ld of %ld "
+                       "positions; std = %.2f, %.2f, %.2f sampling steps (qx, qy, qz)", ratio[0], ratio[1], ratio[2],
+                       bins[0], bins[1], bins[2], fitted[0], fitted[1], fitted[2], particle, resolved[0], resolved[1],
+                       resolved[2]);
+    for (int a = 0; a < 3; a++) {
+        if (resolved[a] < QMAP_PEAK_UNRESOLVED)
+            qmap_log(o, "WARNING: the peak is not resolved along %s: its second-moment width (median over the "
+                        "particle) is %.2f of the step between samples (%.3g 1/A: rocking steps or pixels), so "
+                        "the centres, std_%s and the tilt along %s stand for the few samples that caught it, not "
+                        "the peak; measure with finer steps across it", axis[a], resolved[a], acc->sampling[a],
+                     axis[a], axis[a]);
+        if (particle > 0 && fitted[a] < particle / 2)
+            qmap_log(o, "WARNING: the Gaussian fits along %s converged at %ld of the %ld particle positions "
+                        "(%d bins): sigma_%s is NaN elsewhere%s%s%s", axis[a], fitted[a], particle, r->axes[a].n,
+                     axis[a], resolved[a] < QMAP_PEAK_UNRESOLVED ? "" : "; std_",   /* where it is resolved */
+                     resolved[a] < QMAP_PEAK_UNRESOLVED ? "" : axis[a],
+                     resolved[a] < QMAP_PEAK_UNRESOLVED ? "" : " is the width to use");
+        else if (ratio[a] > QMAP_FIT_WIDER_SAID)
             qmap_log(o, "WARNING: the Gaussian fits along %s are %.0f %% wider than the second-moment widths "
                         "(median over the particle; sigma = %.2f bins of %d): the projection is sampled too "
                         "coarsely across the peak for a fit (too few rocking steps or bins); std_%s is exact "
                         "over the pixels, sigma_%s is kept as fitted", axis[a], 100 * (ratio[a] - 1), bins[a],
                      r->axes[a].n, axis[a], axis[a]);
+    }
     return QMAP_OK;
 }
 
@@ -320,6 +347,6 @@ int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc
     if (rc < 0)
         return rc;
     lattice_maps(o, r, acc->n_pos);
-    rc = check_fit_widths(o, r, acc->n_pos);
+    rc = check_fit_widths(o, acc, r, acc->n_pos);
     return rc < 0 ? rc : check_background(o, acc, r);
 }

@@ -37,6 +37,8 @@ typedef struct {
      * hits (pixels x scans) and their summed q - qc and (q - qc)^2 per axis; the background
      * per hit of one position (NaN: not measured). */
     double hits_total, hits_q1[3], hits_q2[3], background;
+    double sampling[3];      /* q between neighbouring samples along each axis (rocking steps,
+                                pixels: qmap_choose_bins' natural sampling); 0: unknown */
 } qmap_accumulators;
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,

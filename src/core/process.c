@@ -184,6 +184,8 @@ static int run(pipeline *P, qmap_results **out)
                      step[0], step[1], step[2]);
             qmap_results_param(P->r, "bins", "%d,%d,%d", P->r->axes[0].n, P->r->axes[1].n, P->r->axes[2].n);
             rc = qmap_accumulators_alloc(P, voi, &A);
+            for (int a = 0; a < 3; a++)   /* for the maps' check of the peak's sampling */
+                A.sampling[a] = step[a];
         }
         if (rc == QMAP_OK && o->save_qspace) rc = qmap_alloc_qspace_cube(P, &A);
         if (rc == QMAP_OK) qmap_stage_time(o, &clk, "plans + bins");
