@@ -96,9 +96,10 @@ int qmap_drift(pipeline *P, const double *scan_maps, int before_frames, int *dec
             char why[256] = "";
             if (!(dm.sigma_last_px <= 0.25))
                 snprintf(why, sizeof why, "uncertainty %.2f px at the last scan", dm.sigma_last_px);
-            if (!(dm.halves_px <= 0.5 || isnan(dm.halves_px)))
+            if (dm.halves_apart)
                 snprintf(why + strlen(why), sizeof why - strlen(why), "%sthe two halves of the rocking curve "
-                         "differ by %.2f px", why[0] ? ", " : "", dm.halves_px);
+                         "differ by %.2f px, noise alone %.2f px", why[0] ? ", " : "", dm.halves_px,
+                         dm.halves_sigma_px);
             if (!why[0])
                 snprintf(why, sizeof why, "Bragg maps registered scan to scan, a lattice tilt can bias them");
             qmap_log(o, "WARNING: the drift measured on %s has low confidence (%s): check the drift figure of "

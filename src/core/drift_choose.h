@@ -29,6 +29,8 @@ typedef struct {
     double slope_r, slope_c;         /* map pixels per scan step */
     double *meas_r, *meas_c;         /* caller's n_scans arrays: measured shifts (pixels, NaN = none) */
     double contrast, resid_rms_px, halves_px;
+    double halves_sigma_px;          /* what noise alone gives halves_px (1 sigma) */
+    int halves_apart;                /* the halves differ beyond 0.5 px and 3 x that noise */
     double sigma_last_px;            /* 1-sigma uncertainty of the drift at the last scan (pixels) */
     char signal[160];
     int needs_frames;                /* counters_only: no counter has contrast, the frame signals are next */

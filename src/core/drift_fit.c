@@ -455,8 +455,9 @@ static int register_eta_pairs(const double *maps, int n_scans, int n_slow, int n
 
 /* Slopes on the two halves of the rocking curve (eta below / at-or-above the median). */
 static double halves(const double *x, const double *yr, const double *yc, const double *w,
-                     const uint8_t *use, const double *eta, int n)
+                     const uint8_t *use, const double *eta, int n, double resid, double *sigma)
 {
+    *sigma = NAN;
     if (n < 4)
         return NAN;
     double *e = malloc((size_t)n * sizeof *e);
@@ -474,20 +475,29 @@ static double halves(const double *x, const double *yr, const double *yc, const 
             e[j - 1] = t;
         }
     double med = 0.5 * (e[(n - 1) / 2] + e[n / 2]);
-    double br[2], bc[2], a, xmax = 0;
+    double br[2], bc[2], a, xmax = 0, inv_spread = 0;
     int ok = 1;
     for (int h = 0; h < 2 && ok; h++) {
         int cnt = 0;
+        double sx = 0, sxx = 0;
         for (int i = 0; i < n; i++) {
             u[i] = use[i] && (h == 0 ? eta[i] < med : eta[i] >= med);
             cnt += u[i];
+            sx += u[i] ? x[i] : 0;
+            sxx += u[i] ? x[i] * x[i] : 0;
         }
         ok = cnt >= 2 && wline(x, yr, w, u, n, &a, &br[h]) >= 2 && wline(x, yc, w, u, n, &a, &bc[h]) >= 2;
+        double spread = cnt > 0 ? sxx - sx * sx / cnt : 0;   /* this half's sum (k - mean k)^2 */
+        inv_spread += spread > 0 ? 1 / spread : INFINITY;
     }
     for (int i = 0; i < n; i++)
         xmax = fmax(xmax, fabs(x[i]));
     free(e);
     free(u);
+    /* the two slopes' difference from the residual scatter alone (each half's slope error is
+     * rms / sqrt(its spread)), at the last step */
+    if (ok && isfinite(resid) && isfinite(inv_spread))
+        *sigma = resid * sqrt(inv_spread) * xmax;
     return ok ? fmax(fabs(br[0] - br[1]), fabs(bc[0] - bc[1])) * xmax : NAN;
 }
 
@@ -553,7 +563,7 @@ static int fit(const double *maps, int n_scans, int n_slow, int n_fast, const in
     out->n_registered = ok;
     out->resid_rms_px = n > 2 ? sqrt(ss / (n - 2)) : NAN;
     out->sigma_last_px = n > 2 && spread > 0 ? out->resid_rms_px / sqrt(spread) * xmax : NAN;
-    out->halves_px = halves(x, meas_r, meas_c, w, use, eta, n_scans);
+    out->halves_px = halves(x, meas_r, meas_c, w, use, eta, n_scans, out->resid_rms_px, &out->halves_sigma_px);
     return QMAP_OK;
 }
 

@@ -89,6 +89,8 @@ typedef struct {
     double halves_px;          /* |first-half slope - second-half slope| of the rocking curve
                                   (eta below / above its median) x the last step (pixels);
                                   NaN with fewer than 4 scans */
+    double halves_sigma_px;    /* what noise alone gives halves_px: 1 sigma from resid_rms_px and the
+                                  halves' own spread of steps (NaN with fewer than 4 scans) */
     int n_registered;          /* scans registered */
     int tilt_separated;        /* Bragg maps: 1 = apparent motion from tilt fitted apart from the
                                   drift (eta not monotonic in the sequence), 0 = not separable,
