@@ -77,6 +77,11 @@ static void usage(FILE *f)
 "                           frame signals always need every frame). After pass 2 the log says\n"
 "                           whether the VOI holds the whole peak; a sampled VOI that cuts it\n"
 "                           makes qmap redo the quick look and pass 2 on every frame\n"
+"      --background M       none (default: centres and widths are moments of everything in the\n"
+"                           VOI, sxdm's definition) or faces: at each position, subtract the flat\n"
+"                           background per pixel measured on the VOI's faces (the median of the\n"
+"                           first and last slab along qx, qy, qz) before the moments and fits;\n"
+"                           the intensity map is then the net intensity\n"
 "      --voi Q0:Q1,Q0:Q1,Q0:Q1  reciprocal-space box qx,qy,qz in 1/Angstrom, |Q| <= 1000 (default: automatic)\n"
 "      --bins NX,NY,NZ      number of q bins in the VOI, each 2 .. 1000 (default: automatic, no empty slabs)\n"
 "      --dref D             reference d-spacing for strain, Angstrom (default: particle mean)\n"
@@ -188,6 +193,7 @@ static int parse_args(int argc, char **argv, qmap_process_options *o, const char
         {"offset", required_argument, 0, O_LIB}, {"shift", required_argument, 0, O_LIB},
         {"shift-counter", required_argument, 0, O_LIB}, {"shift-signal", required_argument, 0, O_LIB},
         {"shift-apply", required_argument, 0, O_LIB}, {"quick-look", required_argument, 0, O_LIB},
+        {"background", required_argument, 0, O_LIB},
         {"voi", required_argument, 0, O_LIB}, {"bins", required_argument, 0, O_LIB},
         {"dref", required_argument, 0, O_LIB}, {"hkl", required_argument, 0, O_LIB},
         {"cif", required_argument, 0, O_CIF}, {"ip-dir", required_argument, 0, O_IP_DIR},

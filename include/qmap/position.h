@@ -35,7 +35,12 @@ typedef struct {
     int row, col;             /* map indices (slow, fast) */
     int n_scans;
     double *rocking;          /* n_scans: the position's VOI intensity in each scan (monitor-
-                                 normalised, drift applied); NaN = not measured by that scan */
+                                 normalised, drift applied; less the background with
+                                 --background faces); NaN = not measured by that scan */
+    double background;        /* per pixel hit, subtracted from the intensity, the rocking curve,
+                                 the moments and the fits (--background faces: measured on the
+                                 VOI's faces, qmap_face_background); 0 when the run subtracted none.
+                                 proj[] below are the sums as measured, before it */
     int measured;             /* 1 when every scan measured the position (else the maps are NaN) */
     double intensity;         /* VOI intensity (the intensity map) */
     double com[3];            /* centre of mass qx, qy, qz (1/Angstrom): the qx/qy/qz maps */

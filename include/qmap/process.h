@@ -90,6 +90,11 @@ typedef struct {
                                      needs no frame signal (given, none, or measured on a counter);
                                      0 (default) = then it reads a sample of each scan's frames
                                      (one in about n_pos/100, spread over the map) to place the VOI */
+    int background_faces;         /* 1 = subtract at each position the flat background per hit
+                                     measured on the VOI's six faces (the first and last slab
+                                     along each axis, their median) before the moments and fits
+                                     (--background faces); 0 (default, --background none) = the
+                                     moments of everything in the VOI, sxdm's definition */
     double checkpoint_interval_s; /* with checkpoint: save after a scan (the last one included)
                                      only when this many seconds passed since the last save or
                                      the start of the pass; 0 (default) = after every scan. The

@@ -37,6 +37,8 @@ typedef struct {
      * hits (pixels x scans) and their summed q - qc and (q - qc)^2 per axis; the background
      * per hit of one position (NaN: not measured). */
     double hits_total, hits_q1[3], hits_q2[3], background;
+    int background_faces;    /* 1: subtract each position's background measured on the VOI's
+                                faces before the moments and fits (--background faces) */
     double sampling[3];      /* q between neighbouring samples along each axis (rocking steps,
                                 pixels: qmap_choose_bins' natural sampling); 0: unknown */
 } qmap_accumulators;
@@ -46,6 +48,9 @@ int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc
 /* Only the per-position moments (intensity, COM, std) and Gaussian fits of qmap_derive_maps,
  * for positions recomputed one at a time (position.c). */
 void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r);
+/* Position p's flat background per hit measured on its VOI's six faces (peak_maps.c,
+ * qmap_face_background of qmap/fit.h on the accumulators). */
+double qmap_acc_face_background(const qmap_accumulators *acc, int p);
 
 /* Bad pixel readings: negative (dead-pixel markers of int32 frames), at or above the
  * saturation limit, or non-finite (float frames). Such a reading is ignored, as if the

@@ -206,8 +206,11 @@ int qmap_process_position(qmap_position_source *S, int row, int col, qmap_positi
     if (rc == QMAP_OK) {
         memcpy(r1->axes, S->axes, sizeof S->axes);
         qmap_accumulators acc = {.n_pos = 1, .s0 = &s0, .s1 = s1, .s2 = s2, .contrib = &contrib,
-                                 .n_scans = P->n_scans};
+                                 .n_scans = P->n_scans, .hits_total = S->hits_total,
+                                 .background = NAN, .background_faces = S->o.background_faces};
         for (int a = 0; a < 3; a++) {
+            acc.hits_q1[a] = S->hits_q1[a];
+            acc.hits_q2[a] = S->hits_q2[a];
             acc.n_bins[a] = nb[a];
             acc.qc[a] = S->qc[a];
             acc.proj[a] = out->proj[a];
@@ -221,6 +224,11 @@ int qmap_process_position(qmap_position_source *S, int row, int col, qmap_positi
         omp_set_num_threads(threads);
         static const int com_map[3] = {QMAP_MAP_QX, QMAP_MAP_QY, QMAP_MAP_QZ};
         static const int std_map[3] = {QMAP_MAP_STD_QX, QMAP_MAP_STD_QY, QMAP_MAP_STD_QZ};
+        out->background = S->o.background_faces ? qmap_acc_face_background(&acc, 0) : 0;
+        if (!isfinite(out->background))
+            out->background = 0;   /* as peak_maps.c: nothing subtracted */
+        for (int s = 0; s < P->n_scans && out->background != 0; s++)
+            out->rocking[s] -= out->background * S->plans[s].n_pix;   /* NaN stays NaN */
         out->measured = contrib >= P->n_scans;
         out->intensity = r1->maps[QMAP_MAP_INTENSITY][0];
         for (int a = 0; a < 3; a++) {

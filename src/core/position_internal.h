@@ -24,6 +24,8 @@ struct qmap_position_source {
     double voi[6], qc[3];
     qmap_axis axes[3];
     double *hits[3];               /* hits per slab, as accumulate.c's hits_proj */
+    double hits_total, hits_q1[3], hits_q2[3];   /* the VOI's hits and their summed q - qc,
+                                                    (q - qc)^2, as accumulate.c's */
 };
 
 

@@ -118,9 +118,15 @@ static int plans_for_the_run(qmap_position_source *S, const char *path)
         rc = qmap_error(QMAP_ERR_NOMEM, "out of memory");
     for (int s = 0; rc == QMAP_OK && s < P->n_scans; s++) {
         const qmap_scan_plan *pl = &S->plans[s];
-        for (int i = 0; i < pl->n_pix; i++)   /* as the end of qmap_accumulate */
-            for (int a = 0; a < 3; a++)
+        for (int i = 0; i < pl->n_pix; i++) {   /* as the end of qmap_accumulate */
+            S->hits_total += 1;
+            for (int a = 0; a < 3; a++) {
+                double d = pl->q[3 * i + a] - S->qc[a];
                 S->hits[a][pl->bin3[3 * i + a]] += 1;
+                S->hits_q1[a] += d;
+                S->hits_q2[a] += d * d;
+            }
+        }
         size_t base = (size_t)pl->row0 * P->cols, len = (size_t)(pl->row1 - pl->row0) * P->cols;
         if (!(S->slot[s] = malloc((len ? len : 1) * sizeof(int32_t)))) {
             rc = qmap_error(QMAP_ERR_NOMEM, "out of memory (plans)");

@@ -198,6 +198,7 @@ static int run(pipeline *P, qmap_results **out)
     if (rc == QMAP_OK) rc = qmap_check_cancel();
     if (rc == QMAP_OK && P->voi_background > 0)   /* per position (the overview sums the map) */
         A.background = P->voi_background / P->n_pos;
+    A.background_faces = o->background_faces;
     if (rc == QMAP_OK) rc = qmap_derive_maps(o, &A, P->r);
     if (rc == QMAP_OK) qmap_stage_time(o, &clk, "maps + Gaussian fits");
     qmap_accumulators_free(&A);

@@ -141,6 +141,10 @@ int qmap_process_set_option(qmap_process_options *o, const char *key, const char
         if (strcmp(value, "full") == 0) o->quicklook_full = 1;
         else if (strcmp(value, "sample") == 0) o->quicklook_full = 0;
         else return qmap_error(QMAP_ERR_VALUE, "--quick-look: '%s' must be sample or full", value);
+    } else if (strcmp(key, "background") == 0) {   /* the flat background (peak_maps.c) */
+        if (strcmp(value, "faces") == 0) o->background_faces = 1;
+        else if (strcmp(value, "none") == 0) o->background_faces = 0;
+        else return qmap_error(QMAP_ERR_VALUE, "--background: '%s' must be none or faces", value);
     } else if (strcmp(key, "voi") == 0) {
         if ((rc = voi(key, value, o->voi)) < 0)
             return rc;

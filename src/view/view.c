@@ -10,6 +10,7 @@
 #include "view_json.h"
 #include "report_internal.h"
 #include "qmap/error.h"
+#include "qmap/params.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -60,9 +61,12 @@ int qmap_view_open(const char *results_path, qmap_view **out)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory");
     }
     v->region_direct_max = QMAP_VIEW_REGION_DIRECT;
-    int rc = qmap_results_open(results_path, QMAP_READ_QSPACE | QMAP_READ_FIT | QMAP_READ_PARTICLES, &v->rf);
+    int rc = qmap_results_open(results_path, QMAP_READ_QSPACE | QMAP_READ_FIT | QMAP_READ_PARTICLES |
+                               QMAP_READ_SETTINGS, &v->rf);
     if (rc >= 0) {
         v->r = qmap_results_file_results(v->rf);
+        const char *bg = qmap_params_get(&v->r->settings, "background");
+        v->background_faces = bg && strcmp(bg, "faces") == 0;
         v->parts = v->r->particles;
         if (v->parts && (v->parts->n_fast != v->r->n_fast || v->parts->n_slow != v->r->n_slow))
             v->parts = NULL;   /* a foreign label map: shown as missing rather than misplaced */

@@ -20,6 +20,9 @@ struct qmap_view {
     struct qmap_view_region_job *rjob; /* a large region's summed q-space in steps (view_region_job.c) */
     int region_direct_max;        /* regions up to this many positions are summed in one request */
     qmap_position_source *raw;    /* the raw data, opened on the first position asked (view_recompute.c) */
+    int background_faces;         /* the run subtracted each position's background measured on the
+                                     VOI's faces (--background faces): the projections shown
+                                     subtract it too (view_projections.c) */
 };
 
 /* Index of map `name` in r->maps, or -1. */

@@ -56,11 +56,19 @@ void qmap__view_add_projections(const qmap_view *v, const float *cube, double *p
         }
 }
 
-/* "projections":[{axis, q, sum, y (hit-normalised), com, refit{...}, curve}] */
+/* "projections":[{axis, q, sum, y (hit-normalised, less the background the run subtracted),
+ * background, com, refit{...}, curve}] */
 void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[3], double *const hits[3],
                                  const double *fit_params)
 {
     const qmap_results *r = v->r;
+    /* what the run subtracted before its fits (--background faces), measured on these
+     * projections' faces as the run measured it on the position's */
+    const double *pc[3] = {proj[0], proj[1], proj[2]}, *hc[3] = {hits[0], hits[1], hits[2]};
+    int nb[3] = {r->axes[0].n, r->axes[1].n, r->axes[2].n};
+    double bg = v->background_faces ? qmap_face_background(pc, hc, nb) : 0;
+    if (!isfinite(bg))
+        bg = 0;
     jb_raw(b, "[");
     for (int a = 0; a < 3; a++) {
         int n = r->axes[a].n;
@@ -74,7 +82,7 @@ void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[
         double s0 = 0, s1 = 0;
         for (int k = 0; k < n; k++) {
             q[k] = qmap_axis_center(&r->axes[a], k);
-            y[k] = hits[a][k] > 0 ? proj[a][k] / hits[a][k] : 0;
+            y[k] = hits[a][k] > 0 ? proj[a][k] / hits[a][k] - bg : 0;
             s0 += proj[a][k];
             s1 += proj[a][k] * q[k];
         }
@@ -85,6 +93,8 @@ void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[
         jb_nums(b, proj[a], n);
         jb_raw(b, ",\"y\":");
         jb_nums(b, y, n);
+        jb_key(b, "background", 0);   /* per hit, subtracted from y (0: none) */
+        jb_num(b, bg);
         jb_key(b, "com_binned", 0);
         jb_num(b, s0 > 0 ? s1 / s0 : NAN);
         jb_printf(b, ",\"refit\":{\"status\":%d,\"center\":", f.status);
