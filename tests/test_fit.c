@@ -407,6 +407,31 @@ static void test_otsu(void)
     CHECK(t2 > 1.0 && t2 <= 3.0, "two values: threshold %g", t2);
 }
 
+/* qmap_face_background: the median over the six faces (first and last slab of each axis) of
+ * the intensity per hit; a peak in the middle slabs does not count, one or two faces on the
+ * peak's tail leave it at the others', faces without hits are left out. */
+static void test_face_background(void)
+{
+    double px[5] = {20, 90, 900, 95, 22}, py[4] = {24, 500, 520, 30}, pz[3] = {18, 2000, 21};
+    double hx[5] = {10, 40, 40, 40, 10}, hy[4] = {10, 200, 200, 10}, hz[3] = {10, 100, 10};
+    const double *proj[3] = {px, py, pz}, *hits[3] = {hx, hy, hz};
+    int n[3] = {5, 4, 3};
+    /* faces 2.0, 2.2, 2.4, 3.0, 1.8, 2.1: sorted 1.8 2.0 2.1 2.2 2.4 3.0, median 2.15 */
+    double b = qmap_face_background(proj, hits, n);
+    CHECK(fabs(b - 2.15) < 1e-12, "face background %.15g, want 2.15", b);
+    /* two faces on the peak's tail (x10): the median stays within the others' range */
+    px[0] = 200, py[3] = 300;
+    b = qmap_face_background(proj, hits, n);
+    CHECK(b >= 2.0 && b <= 2.4, "two faces on the tail: %g, want within the other faces 2.0-2.4", b);
+    /* a face without hits is left out: five faces, the middle one */
+    px[0] = 20, py[3] = 30, hx[0] = 0;
+    b = qmap_face_background(proj, hits, n);   /* 2.2 2.4 3.0 1.8 2.1 -> 2.2 */
+    CHECK(fabs(b - 2.2) < 1e-12, "five faces: %.15g, want 2.2", b);
+    /* no face with hits: NaN */
+    hx[4] = hy[0] = hy[3] = hz[0] = hz[2] = 0;
+    CHECK(isnan(qmap_face_background(proj, hits, n)), "no face with hits gave a background");
+}
+
 int main(void)
 {
     test_exact();
@@ -418,6 +443,7 @@ int main(void)
     test_threads();
     test_against_gsl();
     test_otsu();
+    test_face_background();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     return failures ? 1 : 0;
