@@ -42,7 +42,9 @@ one_error_line "$T/e"
 "$QMAP_BIN" simulate -o "$T/sim" --size 24,20 --eta 7 --seed 5 > /dev/null || fail "simulate failed"
 "$QMAP_BIN" process "$T/sim/sample_0001.h5" -o "$T/cube.h5" --hkl 0,0,3 --save-qspace > /dev/null || fail "process --save-qspace failed"
 "$QMAP_BIN" particles "$T/cube.h5" > /dev/null || fail "particles failed"
-"$QMAP_BIN" process "$T/sim/sample_0001.h5" -o "$T/plain.h5" > /dev/null || fail "process failed"
+# plain.h5 subtracts each position's background (--background faces): the page's recomputed
+# rocking curve, projections and refits must subtract the same
+"$QMAP_BIN" process "$T/sim/sample_0001.h5" -o "$T/plain.h5" --background faces > /dev/null || fail "process failed"
 cp "$T/cube.h5" "$T/cube.copy.h5"
 
 start_view "$T/cube.h5" cube; URL=$LAST_URL
@@ -174,7 +176,8 @@ assert g["n_positions"] == int((lab == 1).sum())
 c_, png = get(url + "api/figure?name=drift")
 assert c_ == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
 # without the cube, the position's q-space, fits and rocking curve are recomputed from the raw
-# frames: equal to the file's maps (plain.h5 was processed with the default interpolated drift)
+# frames: equal to the file's maps (plain.h5 was processed with the default interpolated drift
+# and --background faces)
 fp = h5py.File(path.replace("cube.h5", "plain.h5"), "r")
 Ip = fp["maps/intensity"][:]; mp = fp["maps/mask"][:]
 rows, cols = np.nonzero(mp > 0)
@@ -200,9 +203,12 @@ for k in list(range(0, len(rows), max(1, len(rows) // 6)))[:6] + [None]:
             # the projection drawn is the fit's input: refitting it gives the fit again
             pr = p["qspace"]["projections"][a]
             assert math.isclose(pr["refit"]["center"], fp["fit/%s/center" % ax][rr, cc], rel_tol=1e-8, abs_tol=1e-13)
+            assert math.isclose(pr["refit"]["sigma"], fp["fit/%s/sigma" % ax][rr, cc], rel_tol=1e-6)
+            assert pr["background"] > 0, ("--background faces: nothing subtracted", rr, cc, ax)
 # with the cube, the rocking curve too (nearest re-indexing there: --save-qspace)
 p = json.loads(expect(url + "api/position?row=%d&col=%d" % (r, c), 200))
 assert p["qspace_source"] == "cube" and math.isclose(sum(x for x in p["rocking_curve"]["intensity"] if x is not None), I[r, c], rel_tol=1e-7)
+assert all(pr["background"] == 0 for pr in p["qspace"]["projections"])   # cube.h5: none subtracted
 assert math.isclose(p["recomputed"]["com"][2], f["maps/qz"][r, c], rel_tol=1e-8)   # JSON: 9 digits
 print("HTTP checks passed")
 PY
