@@ -181,8 +181,11 @@ qmap_figure *qmap__fig_map(const qmap_results *r, int k, const qmap_report_optio
                    cs.lo, cs.hi, qmap_map_name(k));
         return NULL;
     }
+    /* --background faces: the intensity map is net of each position's background */
+    const char *bg = qmap_results_param_get(r, "background_check");
+    int net = k == QMAP_MAP_INTENSITY && bg && strncmp(bg, "subtracted", 10) == 0;
     char title[160];
-    snprintf(title, sizeof title, "%s%s", map_texts[k].title,
+    snprintf(title, sizeof title, "%s%s%s", map_texts[k].title, net ? ", background subtracted" : "",
              k == QMAP_MAP_INTENSITY && cs.log ? " (log scale)" : "");
     qmap_figure *f = qmap__map_figure(r, show, &cs, title, map_texts[k].label, NULL);
     free(v);
