@@ -81,6 +81,8 @@ expect bad_shift_nan "--shift" -- process "$GOOD" --shift nan,0.1
 expect constant_shift_counter "--shift-counter fluo" -- process "$T/zero_fluo/sample_0001.h5" --shift-counter fluo
 expect bad_shift_signal "--shift-signal" -- process "$GOOD" --shift-signal fluo
 expect bad_shift_apply "--shift-apply" -- process "$GOOD" --shift-apply spline
+expect bad_background "--background" -- process "$GOOD" --background flat
+expect empty_background "--background" -- process "$GOOD" --background ""
 expect bad_mask_file "nomask.png" -- process "$GOOD" --mask "$T/nomask.png"
 OUT_OVERRIDE="$T/no/such/dir/out.h5" expect unwritable_output "does not exist" -- process "$GOOD"
 
