@@ -1,8 +1,9 @@
 /* test_safe_output.c -- the output-safety helper (qmap/output.h): exclusive temporaries with
  * random names, the commit that refuses a temporary swapped for a symbolic link and an output
  * that became a link (the victim is never touched), the checks before any computation (input
- * inode, hard link, device, missing folder, link), the signal-time cleanup and --resume's
- * cleaning of stale temporaries. */
+ * inode, hard link, device, missing folder, link), and --resume's cleaning of stale
+ * temporaries. The signal-time cleanup (qmap_temp_remove_all, which ends the registry):
+ * test_temp_signal.c. */
 #include "check.h"
 #include "qmap/error.h"
 #include "qmap/output.h"
@@ -100,8 +101,8 @@ int main(void)
     fd = qmap_temp_create(out, tmp, sizeof tmp);
     CHECK(fd >= 0, "create");
     close(fd);
-    qmap_temp_remove_all();   /* what the signal handler does */
-    CHECK(access(tmp, F_OK) != 0, "remove_all left %s", tmp);
+    qmap_temp_discard(tmp);
+    CHECK(access(tmp, F_OK) != 0, "discard left %s", tmp);
 
     /* many temporaries at once (qmap simulate keeps one per scan file until the end: 150
      * eta scans failed with 64 slots), all committed; then the registry is free again */

@@ -44,7 +44,10 @@ int qmap_temp_commit(const char *tmp, const char *final_path);
 /* Remove the temporary and forget it (any exit path that does not commit). */
 void qmap_temp_discard(const char *tmp);
 
-/* Remove every temporary still recorded. Async-signal-safe (only unlink). */
+/* Remove every temporary still recorded, for a signal handler that ends the process:
+ * async-signal-safe (atomics, nanosleep, unlink). A temporary being created on another
+ * thread is waited for (2 s at most) and removed too; after the call no temporary can be
+ * created (qmap_temp_create returns QMAP_ERR_CANCELLED). */
 void qmap_temp_remove_all(void);
 
 /* Remove stale temporaries that an interrupted or killed qmap left beside final_path:

@@ -10,9 +10,12 @@
 #include "qmap/output.h"
 #include "qmap/error.h"
 #include "h5util.h"
+#include "temp_guard.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -150,8 +153,54 @@ static void forget_temp(const char *tmp)
         temp_used[i] = 0;
 }
 
+/* The window between a temporary's creation on disk and its entry in the registry (and
+ * qmap_h5_create_temp's re-creation of it) is guarded, so that a signal never finds a file
+ * on disk that the registry does not name (a simulate SIGTERM once left a scan's temporary
+ * behind). On the creating thread the signals that end qmap are blocked through the window;
+ * a handler running on another thread (OpenMP workers) first closes the registry, then waits
+ * for the creations in flight to be recorded. The counters are lock-free atomics, so the
+ * handler stays async-signal-safe; sequentially consistent order means either the creator
+ * sees the registry closed (and creates nothing) or the handler sees the creation (and waits). */
+static atomic_int temps_creating;
+static atomic_int temps_closed;
+
+int qmap__temp_guard_begin(sigset_t *saved)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, saved);
+    atomic_fetch_add(&temps_creating, 1);
+    if (!atomic_load(&temps_closed))
+        return 0;
+    atomic_fetch_sub(&temps_creating, 1);
+    pthread_sigmask(SIG_SETMASK, saved, NULL);
+    /* a handler on another thread is removing the temporaries and ends the process: wait
+     * for it rather than return an error that could end the process (exit, not _exit)
+     * before the removal is done; 5 s at most */
+    for (int waited = 0; waited < 5000; waited++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return -1;
+}
+
+void qmap__temp_guard_end(const sigset_t *saved)
+{
+    atomic_fetch_sub(&temps_creating, 1);
+    pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
 void qmap_temp_remove_all(void)
 {
+    atomic_store(&temps_closed, 1);
+    /* creations on other threads finish recording (microseconds); 2 s at most */
+    for (int waited = 0; atomic_load(&temps_creating) > 0 && waited < 2000; waited++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
     for (int i = 0; i < MAX_TEMPS; i++)
         if (temp_used[i]) {
             unlink(temps[i].path);
@@ -177,6 +226,8 @@ static void random_suffix(char *out)
     out[TEMP_RANDOM] = '\0';
 }
 
+static int create_recorded(const char *final_path, char *tmp, size_t size, temp_entry *slot, int slot_i);
+
 int qmap_temp_create(const char *final_path, char *tmp, size_t size)
 {
     size_t len = strlen(final_path);
@@ -191,6 +242,17 @@ int qmap_temp_create(const char *final_path, char *tmp, size_t size)
         }
     if (!slot)
         return qmap_error(QMAP_ERR_INTERNAL, "%s: too many temporary files at once", final_path);
+    sigset_t saved;
+    if (qmap__temp_guard_begin(&saved) < 0)
+        return qmap_error(QMAP_ERR_CANCELLED, "%s: interrupted; no temporary file created", final_path);
+    int fd = create_recorded(final_path, tmp, size, slot, slot_i);
+    qmap__temp_guard_end(&saved);
+    return fd;
+}
+
+/* qmap_temp_create's creation and record, inside the guard. */
+static int create_recorded(const char *final_path, char *tmp, size_t size, temp_entry *slot, int slot_i)
+{
     for (int attempt = 0; attempt < 100; attempt++) {
         char suffix[TEMP_RANDOM + 1];
         random_suffix(suffix);
@@ -239,7 +301,19 @@ void qmap_temp_discard(const char *tmp)
     forget_temp(tmp);
 }
 
+static int commit_recorded(const char *tmp, const char *final_path);
+
 int qmap_temp_commit(const char *tmp, const char *final_path)
+{
+    sigset_t saved;
+    if (qmap__temp_guard_begin(&saved) < 0)
+        return qmap_error(QMAP_ERR_CANCELLED, "%s: interrupted; nothing was written", final_path);
+    int rc = commit_recorded(tmp, final_path);   /* the rename and the record's end, as one */
+    qmap__temp_guard_end(&saved);
+    return rc;
+}
+
+static int commit_recorded(const char *tmp, const char *final_path)
 {
     temp_entry *e = find_temp(tmp, NULL);
     struct stat st;

@@ -3,9 +3,11 @@
  * mistake is refused even when it is not among the inputs named on the command line
  * (the LIMA files behind a VDS are not). See qmap/output.h.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "qmap/output.h"
 #include "qmap/error.h"
 #include "h5util.h"
+#include "temp_guard.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -59,9 +61,16 @@ hid_t qmap_h5_create_temp(const char *tmp, hid_t fcpl, hid_t fapl)
         qmap_error(QMAP_ERR_INTERNAL, "%s: not a temporary file made by qmap", tmp);
         return H5I_INVALID_HID;
     }
+    sigset_t saved;
+    if (qmap__temp_guard_begin(&saved) < 0) {
+        qmap_error(QMAP_ERR_CANCELLED, "%s: interrupted; the file was not created", tmp);
+        return H5I_INVALID_HID;
+    }
     unlink(tmp);   /* the exclusive placeholder: its random name is now known to be free */
     hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
-    if (f < 0 || qmap__temp_rebind(tmp) < 0) {
+    int rebound = f >= 0 && qmap__temp_rebind(tmp) == 0;
+    qmap__temp_guard_end(&saved);
+    if (!rebound) {
         if (f >= 0)
             H5Fclose(f);
         qmap_temp_discard(tmp);
