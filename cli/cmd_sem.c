@@ -301,14 +301,19 @@ int cmd_sem(int argc, char **argv)
         cli_error("%s: %s\n", final[OUT_FIGURE], qmap_error_message());
         goto done;
     }
-    for (int k = 0; k < N_OUT; k++)
-        if (k != OUT_FIGURE && qmap_temp_commit(tmp[k], final[k]) < 0) {
-            cli_error("%s\n", qmap_error_message());
-            for (int j = 0; j < k; j++)
-                unlink(final[j]);
-            unlink(final[OUT_FIGURE]);
-            goto done;
-        }
+    char *tmps[N_OUT], *finals[N_OUT];
+    for (int k = 0; k < N_OUT; k++) {
+        tmps[k] = k == OUT_FIGURE ? NULL : tmp[k];   /* the figure is in place already */
+        finals[k] = final[k];
+    }
+    int renamed = 0;
+    if (qmap_temp_commit_all(tmps, finals, N_OUT, &renamed) < 0) {   /* the tables: all or none */
+        cli_error("%s\n", qmap_error_message());
+        for (int j = 0; j < renamed; j++)
+            unlink(final[j]);
+        unlink(final[OUT_FIGURE]);
+        goto done;
+    }
     for (int k = 0; k < N_OUT; k++)
         printf("wrote       %s\n", final[k]);
     rc = 0;

@@ -125,6 +125,36 @@ int main(void)
     for (int i = 0; i < MANY; i++)
         unlink(many_out[i]);
 
+    /* several files committed as one step: all renamed; when the second was swapped for a
+     * link, the first is renamed (counted for the caller), the third removed, the victim kept */
+    {
+        static char t3[3][600], f3[3][600];
+        char *tp[3], *fp[3];
+        for (int i = 0; i < 3; i++) {
+            snprintf(f3[i], sizeof f3[i], "%s/set%d.csv", dir, i);
+            fd = qmap_temp_create(f3[i], t3[i], sizeof t3[i]);
+            CHECK(fd >= 0, "create %d", i);
+            close(fd);
+            tp[i] = t3[i];
+            fp[i] = f3[i];
+        }
+        int renamed = -1;
+        CHECK(qmap_temp_commit_all(tp, fp, 3, &renamed) == QMAP_OK && renamed == 3, "commit_all: %d", renamed);
+        CHECK(access(f3[0], F_OK) == 0 && access(f3[1], F_OK) == 0 && access(f3[2], F_OK) == 0, "all three in place");
+        for (int i = 0; i < 3; i++) {
+            unlink(f3[i]);
+            fd = qmap_temp_create(f3[i], t3[i], sizeof t3[i]);
+            close(fd);
+        }
+        CHECK(unlink(t3[1]) == 0 && symlink(victim, t3[1]) == 0, "plant");
+        CHECK(qmap_temp_commit_all(tp, fp, 3, &renamed) == QMAP_ERR_IO && renamed == 1, "commit_all refused: %d",
+              renamed);
+        CHECK(access(f3[0], F_OK) == 0 && access(f3[1], F_OK) != 0 && access(f3[2], F_OK) != 0 &&
+              access(t3[2], F_OK) != 0 && has(victim, "secret"), "after a refused commit_all");
+        unlink(t3[1]);
+        unlink(f3[0]);
+    }
+
     /* stale temporaries of qmap's naming (old "OUT.tmp-PID" and new) are cleaned, others kept */
     char stale1[600], stale2[600], other[600];
     snprintf(stale1, sizeof stale1, "%s.tmp-12345", out);

@@ -41,6 +41,12 @@ int qmap_temp_create(const char *final_path, char *tmp, size_t size);
  * link or not a regular file. */
 int qmap_temp_commit(const char *tmp, const char *final_path);
 
+/* Commit n temporaries (NULL entries skipped) as one step that no ending signal splits:
+ * SIGINT/SIGTERM wait for the last rename, so an interrupted command leaves all of its
+ * files or none. On a failure the temporaries not yet renamed are removed; *n_renamed
+ * (may be NULL) says how many were renamed, for the caller to remove if it must. */
+int qmap_temp_commit_all(char *const *tmp, char *const *final_path, int n, int *n_renamed);
+
 /* Remove the temporary and forget it (any exit path that does not commit). */
 void qmap_temp_discard(const char *tmp);
 

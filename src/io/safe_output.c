@@ -337,6 +337,26 @@ static int commit_recorded(const char *tmp, const char *final_path)
     return QMAP_OK;
 }
 
+int qmap_temp_commit_all(char *const *tmp, char *const *final_path, int n, int *n_renamed)
+{
+    sigset_t saved;
+    int done = 0, rc = QMAP_OK;
+    if (n_renamed)
+        *n_renamed = 0;
+    if (qmap__temp_guard_begin(&saved) < 0)   /* a handler is removing them all */
+        return qmap_error(QMAP_ERR_CANCELLED, "%s: interrupted; nothing was written", n > 0 ? final_path[0] : "");
+    for (; done < n; done++)
+        if (tmp[done] && (rc = commit_recorded(tmp[done], final_path[done])) < 0)
+            break;   /* commit_recorded removed or forgot the failed one */
+    for (int k = done + 1; rc < 0 && k < n; k++)
+        if (tmp[k])
+            qmap_temp_discard(tmp[k]);
+    qmap__temp_guard_end(&saved);
+    if (n_renamed)
+        *n_renamed = done;
+    return rc;
+}
+
 /* 1 when name (in the output's folder) is "<base>.tmp-<digits>" or "<base>.tmp-qmap-XXXXXX". */
 static int is_stale_name(const char *name, const char *base)
 {

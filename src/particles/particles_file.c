@@ -265,13 +265,12 @@ int qmap_particles_write(const char *results_path, const char *csv_path, const q
     }
     if (st == QMAP_OK && qmap_file_sealed(tmp))
         st = qmap_file_seal(tmp);   /* the updated copy gets its own checksum */
-    if (st == QMAP_OK)
-        st = qmap_temp_commit(tmp, results_path);
-    else
-        qmap_temp_discard(tmp);
-    if (st == QMAP_OK)
-        st = qmap_temp_commit(csv_tmp, csv_path);
-    else if (have_csv)
+    if (st == QMAP_OK) {   /* the updated file and its table, both or neither */
+        char *tmps[2] = {tmp, csv_tmp}, *finals[2] = {(char *)results_path, (char *)csv_path};
+        return qmap_temp_commit_all(tmps, finals, 2, NULL);
+    }
+    qmap_temp_discard(tmp);
+    if (have_csv)
         qmap_temp_discard(csv_tmp);
     return st;
 }

@@ -6,11 +6,9 @@
  * (simulate_write.c) and renames them only when all are complete; on failure it removes
  * what it wrote. HDF5's own error printing is silenced; failures return qmap_error codes.
  */
-#define _POSIX_C_SOURCE 200809L
 #include "simulate_internal.h"
 #include "qmap/error.h"
 #include "qmap/output.h"
-#include "temp_guard.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -174,22 +172,12 @@ static const char *files_add(sim_files *fl, const char *dir, const char *name)
     return t;
 }
 
-/* Rename every file into place, all or none: the ending signals wait for the end of the
- * renames (src/io/temp_guard.h), so a SIGTERM never leaves half a dataset. */
+/* Rename every file into place as one step no signal splits (qmap_temp_commit_all). */
 static int files_commit(sim_files *fl)
 {
-    sigset_t saved;
-    if (qmap__temp_guard_begin(&saved) < 0)
-        return qmap_error(QMAP_ERR_CANCELLED, "simulation: interrupted");
-    int rc = QMAP_OK;
-    for (int i = 0; i < fl->n && rc == QMAP_OK; i++) {
-        if (qmap_temp_commit(fl->tmp[i], fl->final[i]) < 0)
-            rc = qmap_error_prefix(QMAP_ERR_IO, "simulation");
-        else
-            fl->n_renamed = i + 1;
-    }
-    qmap__temp_guard_end(&saved);
-    return rc;
+    if (qmap_temp_commit_all(fl->tmp, fl->final, fl->n, &fl->n_renamed) < 0)
+        return qmap_error_prefix(QMAP_ERR_IO, "simulation");
+    return QMAP_OK;
 }
 
 static void files_cleanup(sim_files *fl, int failed)
