@@ -47,6 +47,7 @@ static qmap_results *synthetic(int nf, int ns)
             int corner = k < 5 && c < 5;
             r->maps[QMAP_MAP_TILT_MAGNITUDE][i] = corner ? TILT_MAG / 2 : TILT_MAG;
             r->maps[QMAP_MAP_TILT_DIRECTION][i] = corner ? TILT_DIR - 180 : TILT_DIR;
+            r->background[i] = 0.002 + 1e-4 * c;
         }
     for (int k = 10; k < 14; k++)            /* a NaN block (positions not measured) */
         for (int c = 20; c < 24; c++)
@@ -268,6 +269,8 @@ static void check_errors(const char *tmp)
     qmap_results *r = qmap_results_new(2, 2, 1, 0);
     CHECK(qmap_report_figure(r, "no_such_figure", NULL, &fig) == QMAP_ERR_VALUE, "unknown figure name");
     CHECK(qmap_report_figure(r, "map_c", NULL, &fig) == 0 && fig == NULL, "map_c without c is skipped");
+    CHECK(qmap_report_figure(r, "map_background", NULL, &fig) == 0 && fig == NULL,
+          "map_background without a background map (a file written before it) is skipped");
     qmap_results_free(r);
 }
 

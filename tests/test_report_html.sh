@@ -29,7 +29,7 @@ R="$T/demo/results_report"
 grep -q "$R/report.html" "$T/demo.log" || fail "demo does not print where the report is"
 [ -s "$R/report.html" ] || fail "no report.html"
 for f in map_intensity map_d_spacing map_strain map_c map_q widths_sigma widths_std tilt_magnitude tilt_direction \
-         tilt_hsv tilt_polar distribution qspace_overview drift rocking_curve overview; do
+         tilt_hsv tilt_polar distribution qspace_overview drift rocking_curve map_background overview; do
     [ -s "$R/$f.png" ] || fail "missing $f.png"
 done
 grep -Eq '(src|href)="(https?:)?//' "$R/report.html" && fail "report.html refers to the network"

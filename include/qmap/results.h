@@ -51,6 +51,10 @@ typedef struct {
     double *x, *y;                   /* n_fast, n_slow: positions of the first scan (um) */
     double *maps[QMAP_N_MAPS];       /* n_slow*n_fast each; maps[QMAP_MAP_C] NULL without hkl */
     uint8_t *mask;                   /* particle mask, 1 = particle */
+    double *background;              /* n_slow*n_fast: flat background per pixel hit on each
+                                        position's VOI faces (qmap_face_background; the
+                                        intensity's normalisation), subtracted or not; NaN where
+                                        not measured (and in files written before it) */
     qmap_fit_maps fit[3];            /* Gaussian fits along qx, qy, qz */
     double *shift_x, *shift_y;       /* applied drift per scan (um, relative to the first) */
     double *measured_shift_x, *measured_shift_y;  /* registration result (NaN if none) */

@@ -353,13 +353,15 @@ static int check_background(const qmap_process_options *o, const qmap_accumulato
         return QMAP_OK;
     }
     size_t n_pos = (size_t)acc->n_pos, m = 0, nf = 0;
+    for (size_t p = 0; p < n_pos; p++)   /* the map /maps/background, every measured position */
+        r->background[p] = acc->contrib[p] > 0 ? qmap_acc_face_background(acc, (int)p) : NAN;
     double *v = malloc(8 * (n_pos ? n_pos : 1) * sizeof *v), share, widen[3], moved[3];
     if (!v)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory (background check)");
     for (size_t p = 0; p < n_pos; p++) {
         if (!r->mask[p] || acc->contrib[p] < acc->n_scans)
             continue;
-        double fb = qmap_acc_face_background(acc, (int)p);
+        double fb = r->background[p];
         if (isfinite(fb))
             v[7 * n_pos + nf++] = fb;
         double b = isfinite(fb) ? fb : acc->background;   /* per hit, at this position */

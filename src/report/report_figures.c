@@ -13,27 +13,31 @@ typedef struct {
     const char *name, *caption;
     int map;   /* map index for single maps, -1 otherwise */
     qmap_figure *(*draw)(const qmap_results *r);
+    int (*present)(const qmap_results *r);   /* 0 = the file has nothing to draw (NULL: always) */
 } figure_def;
 
 static qmap_figure *fig_sigma(const qmap_results *r) { return qmap__fig_widths(r, 0); }
 static qmap_figure *fig_std(const qmap_results *r) { return qmap__fig_widths(r, 1); }
 
 static const figure_def figures[] = {
-    {"map_intensity", "Integrated intensity inside the VOI per map position (all positions shown).", QMAP_MAP_INTENSITY, NULL},
-    {"map_d_spacing", "d-spacing 2\u03c0/|Q| of the peak centre of mass over the particle.", QMAP_MAP_D, NULL},
-    {"map_strain", "Lattice strain (d \u2212 d_ref)/d_ref, diverging colours centred on 0.", QMAP_MAP_STRAIN, NULL},
-    {"map_c", "Lattice parameter c = l\u00b7d (00l reflection).", QMAP_MAP_C, NULL},
-    {"map_q", "|Q| of the peak centre of mass.", QMAP_MAP_Q, NULL},
-    {"widths_sigma", "Gaussian-fit \u03c3 of the peak along qx, qy, qz and their mean (XSOCS PeakFitter model).", -1, fig_sigma},
-    {"widths_std", "Second-moment standard deviation of the peak along qx, qy, qz (exact over detector pixels) and their mean.", -1, fig_std},
-    {"tilt_magnitude", "Tilt magnitude: angle between the local Q and the mean Q over the particle.", -1, qmap__fig_tilt_magnitude},
-    {"tilt_direction", "Tilt direction atan2(qx \u2212 \u27e8qx\u27e9, qy \u2212 \u27e8qy\u27e9), cyclic colours.", -1, qmap__fig_tilt_direction},
-    {"tilt_hsv", "Tilt vector map: hue = direction, saturation = magnitude / maximum (sxdm colours), with the colour-wheel key.", -1, qmap__fig_tilt_hsv},
-    {"tilt_polar", "Every particle position at angle = tilt direction and radius = tilt magnitude, coloured as the tilt vector map.", -1, qmap__fig_tilt_polar},
-    {"distribution", "Histogram over the particle of c (or d without c) with mean, standard deviation and FWHM, beside its map.", -1, qmap__fig_distribution},
-    {"qspace_overview", "Three projections of the map-averaged reciprocal space over the whole sampled q range, VOI box in red.", -1, qmap__fig_qspace},
-    {"drift", "Per-scan drift measured by image registration (markers) and the fitted straight line applied (lines).", -1, qmap__fig_drift},
-    {"rocking_curve", "Rocking curve: VOI intensity summed over the map versus eta.", -1, qmap__fig_rocking},
+    {"map_intensity", "Integrated intensity inside the VOI per map position (all positions shown).", QMAP_MAP_INTENSITY, NULL, NULL},
+    {"map_d_spacing", "d-spacing 2\u03c0/|Q| of the peak centre of mass over the particle.", QMAP_MAP_D, NULL, NULL},
+    {"map_strain", "Lattice strain (d \u2212 d_ref)/d_ref, diverging colours centred on 0.", QMAP_MAP_STRAIN, NULL, NULL},
+    {"map_c", "Lattice parameter c = l\u00b7d (00l reflection).", QMAP_MAP_C, NULL, NULL},
+    {"map_q", "|Q| of the peak centre of mass.", QMAP_MAP_Q, NULL, NULL},
+    {"widths_sigma", "Gaussian-fit \u03c3 of the peak along qx, qy, qz and their mean (XSOCS PeakFitter model).", -1, fig_sigma, NULL},
+    {"widths_std", "Second-moment standard deviation of the peak along qx, qy, qz (exact over detector pixels) and their mean.", -1, fig_std, NULL},
+    {"tilt_magnitude", "Tilt magnitude: angle between the local Q and the mean Q over the particle.", -1, qmap__fig_tilt_magnitude, NULL},
+    {"tilt_direction", "Tilt direction atan2(qx \u2212 \u27e8qx\u27e9, qy \u2212 \u27e8qy\u27e9), cyclic colours.", -1, qmap__fig_tilt_direction, NULL},
+    {"tilt_hsv", "Tilt vector map: hue = direction, saturation = magnitude / maximum (sxdm colours), with the colour-wheel key.", -1, qmap__fig_tilt_hsv, NULL},
+    {"tilt_polar", "Every particle position at angle = tilt direction and radius = tilt magnitude, coloured as the tilt vector map.", -1, qmap__fig_tilt_polar, NULL},
+    {"distribution", "Histogram over the particle of c (or d without c) with mean, standard deviation and FWHM, beside its map.", -1, qmap__fig_distribution, NULL},
+    {"qspace_overview", "Three projections of the map-averaged reciprocal space over the whole sampled q range, VOI box in red.", -1, qmap__fig_qspace, NULL},
+    {"drift", "Per-scan drift measured by image registration (markers) and the fitted straight line applied (lines).", -1, qmap__fig_drift, NULL},
+    {"rocking_curve", "Rocking curve: VOI intensity summed over the map versus eta.", -1, qmap__fig_rocking, NULL},
+    {"map_background", "Flat background per pixel hit measured at each position on its VOI's faces (all positions): "
+     "air scatter, fluorescence, a peak's tail reaching the faces; subtracted from the maps with --background faces.",
+     -1, qmap__fig_background, qmap__has_background},
 };
 enum { N_FIGURES = sizeof figures / sizeof figures[0] };
 _Static_assert((int)N_FIGURES == (int)QMAP__N_FIGURES, "QMAP__N_FIGURES (report_internal.h) counts the table");
@@ -78,8 +82,8 @@ int qmap_report_figure(const qmap_results *r, const char *name, const qmap_repor
         qmap_report_defaults(&def);
         o = &def;
     }
-    if (d->map >= 0 && !r->maps[d->map])
-        return QMAP_OK;
+    if ((d->map >= 0 && !r->maps[d->map]) || (d->present && !d->present(r)))
+        return QMAP_OK;   /* not in this file (no hkl; written before the background map) */
     qmap_figure *f = d->map >= 0 ? qmap__fig_map(r, d->map, o) : d->draw(r);
     if (!f)
         return qmap_error_prefix(QMAP_ERR_NOMEM, "figure %s", name);

@@ -37,12 +37,14 @@ qmap_figure *qmap__fig_tilt_polar(const qmap_results *r);
 qmap_figure *qmap__fig_qspace(const qmap_results *r);
 qmap_figure *qmap__fig_drift(const qmap_results *r);
 qmap_figure *qmap__fig_rocking(const qmap_results *r);
+qmap_figure *qmap__fig_background(const qmap_results *r);
+int qmap__has_background(const qmap_results *r);
 
 /* Caption of the particles figure (report_particles.c). */
 extern const char qmap__particles_caption[];
 /* The number of figures of the table in report_figures.c (= qmap_report_n_figures();
  * checked there at compile time), for arrays of figures. */
-enum { QMAP__N_FIGURES = 15 };
+enum { QMAP__N_FIGURES = 16 };
 /* Write DIR/report.html (report_html.c): figs holds qmap_report_n_figures() figures (NULL
  * when not drawn) and, last, the particles figure (NULL without particles). */
 int qmap__report_html(const char *dir, const qmap_results *r, const char *results_path, qmap_figure **figs,

@@ -192,6 +192,32 @@ qmap_figure *qmap__fig_map(const qmap_results *r, int k, const qmap_report_optio
     return f;
 }
 
+/* The background per hit on the VOI's faces (/maps/background), every measured position:
+ * where it is high off the particle (air, a neighbour's fluorescence) or follows the particle
+ * (its own fluorescence) shows why the background check spoke. */
+int qmap__has_background(const qmap_results *r)
+{
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    for (size_t i = 0; r->background && i < n; i++)
+        if (isfinite(r->background[i]))
+            return 1;
+    return 0;
+}
+
+qmap_figure *qmap__fig_background(const qmap_results *r)
+{
+    size_t n = (size_t)r->n_fast * r->n_slow;
+    qmap_colorscale cs = {QMAP_CMAP_VIRIDIS, 0, 1, 0};
+    qmap_auto_limits(r->background, NULL, n, 0.5, 0, &cs.lo, &cs.hi);
+    if (cs.lo > 0)
+        cs.lo = 0;
+    const char *bg = qmap_results_param_get(r, "background_check");
+    int subtracted = bg && strncmp(bg, "subtracted", 10) == 0;
+    return qmap__map_figure(r, r->background, &cs,
+                            subtracted ? "Background on the VOI's faces (subtracted)" : "Background on the VOI's faces",
+                            "background (counts/hit)", NULL);
+}
+
 /* 2x2 panel of the widths along qx, qy, qz and their mean (fit sigma) or the second-moment
  * std maps with the mean of the three computed here. */
 qmap_figure *qmap__fig_widths(const qmap_results *r, int use_std)

@@ -38,7 +38,7 @@ qmap_results *qmap_results_new(int n_fast, int n_slow, int n_scans, int with_c)
     r->n_slow = n_slow;
     r->n_scans = n_scans;
     int ok = (r->x = nan_array(n_fast)) && (r->y = nan_array(n_slow)) &&
-             (r->mask = calloc(n ? n : 1, 1)) &&
+             (r->mask = calloc(n ? n : 1, 1)) && (r->background = nan_array(n)) &&
              (r->shift_x = calloc(n_scans, sizeof(double))) &&
              (r->shift_y = calloc(n_scans, sizeof(double))) &&
              (r->measured_shift_x = nan_array(n_scans)) &&
@@ -67,6 +67,7 @@ void qmap_results_free(qmap_results *r)
     free(r->x);
     free(r->y);
     free(r->mask);
+    free(r->background);
     for (int k = 0; k < QMAP_N_MAPS; k++)
         free(r->maps[k]);
     for (int a = 0; a < 3; a++) {

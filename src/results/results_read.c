@@ -276,6 +276,8 @@ static int load(reader *rd, unsigned parts, qmap_results **out)
         for (size_t i = 0; i < n; i++)
             r->mask[i] = isfinite(tmp[i]) && tmp[i] != 0;
     free(tmp);
+    if (rc >= 0 && qmap_h5_exists(rd->f, "/maps/background"))   /* since 2026-12-08 */
+        rc = read_into(rd, "/maps/background", r->background, n, 0);
     if (rc >= 0) rc = read_into(rd, "/maps/x", r->x, n_fast, 0);
     if (rc >= 0) rc = read_into(rd, "/maps/y", r->y, n_slow, 0);
     if (rc >= 0) rc = read_into(rd, "/scans/eta", r->eta, n_scans, 0);

@@ -102,6 +102,7 @@ static void write_maps(writer *w, hid_t file, const qmap_results *r)
             names[n_aux++] = qmap_map_name(k);
     }
     write_u8(w, g, "mask", 2, dims, r->mask);
+    write_doubles(w, g, "background", 2, dims, r->background, "counts/hit");
     hsize_t nx = (hsize_t)r->n_fast, ny = (hsize_t)r->n_slow;
     write_doubles(w, g, "x", 1, &nx, r->x, "um");
     write_doubles(w, g, "y", 1, &ny, r->y, "um");
