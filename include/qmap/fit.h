@@ -36,10 +36,11 @@ qmap_gauss_fit qmap_fit_gaussian_gsl(const double *x, const double *y, int n);
  * if fewer than 2 distinct finite values. */
 double qmap_otsu_threshold(const double *v, size_t n, int nbins);
 
-/* One position's flat background per pixel hit, measured on its VOI's six faces: the median
- * over the first and last slab along each axis of proj[a][k] / hits[a][k] (proj: summed
- * intensity per slab, hits: detector-pixel hits per slab, n[a] slabs). NaN when no face has
- * hits (face_background.c). */
+/* One position's flat background per pixel hit, measured on its VOI's six faces, the first
+ * and last slab along each axis (proj: summed intensity per slab, in counts; hits:
+ * detector-pixel hits per slab, n[a] slabs): the faces' intensity pooled over their hits, less
+ * the faces more than 3 Poisson standard deviations above the pool (the peak's tail), at most
+ * half of them. NaN when no face has hits (face_background.c). */
 double qmap_face_background(const double *const proj[3], const double *const hits[3], const int n[3]);
 
 /* How well the threshold t splits the finite values of v into two populations: Otsu's

@@ -282,10 +282,12 @@ static int check_fit_widths(const qmap_process_options *o, const qmap_accumulato
 
 /* A flat background is the same per hit on the six faces of the VOI; a face that holds more
  * holds the peak's tail (a VOI tight along that axis, or a peak moved toward that face by a
- * tilt). The faces' median (qmap_face_background) stands while at most two faces hold the
- * tail; from three on it reads the tail as background (simulated with a --voi at about 0.6 of
- * the automatic one along qy and qz, the VOI check "ok" at 4.4 % and 2.2 %: 0.10 counts per
- * hit for a true 0.050, and --background faces took peak, std 4-7 % too narrow). Per face, the
+ * tilt). Each position's pool (qmap_face_background) leaves out the faces that stand above it
+ * beyond their Poisson noise, at most half of them; a tail too faint to stand out at one
+ * position stays in and reads as background, and with the median of six used before
+ * 2026-12-08 three faces on the tail did (simulated with a --voi at about 0.6 of the
+ * automatic one along qy and qz, the VOI check "ok" at 4.4 % and 2.2 %: 0.10 counts per hit
+ * for a true 0.050, and --background faces took peak, std 4-7 % too narrow). Per face, the
  * mean over the particle of its intensity per hit (a mean: at a few counts per face and
  * position a median is 0) and its standard error; the median of the six is biased when it
  * stands above the lowest face by more than QMAP_FACES_UNEVEN of it and by 3 standard errors.
