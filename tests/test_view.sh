@@ -114,12 +114,16 @@ I = f["maps/intensity"][:]
 assert info["shape"] == list(I.shape), info["shape"]
 assert info["has_cube"] and info["has_particles"]
 names = [m["name"] for m in info["maps"]]
-for k in ["intensity", "d_spacing", "strain", "c", "sigma_mean", "tilt_magnitude", "tilt_direction", "tilt_hsv", "particles"]:
+for k in ["intensity", "d_spacing", "strain", "c", "sigma_mean", "tilt_magnitude", "tilt_direction", "tilt_hsv", "particles",
+          "background"]:
     assert k in names, k
-m = json.loads(expect(url + "api/map?name=d_spacing", 200))
-v = np.array([np.nan if x is None else x for x in m["values"]]).reshape(I.shape)
+for k in ["d_spacing", "background"]:
+    m = json.loads(expect(url + "api/map?name=" + k, 200))
+    v = np.array([np.nan if x is None else x for x in m["values"]]).reshape(I.shape)
+    want = f["maps/" + k][:]
+    assert np.allclose(v, want, rtol=1e-8, equal_nan=True), k + " map differs from the file"
+    assert np.isfinite(want).any(), k
 d = f["maps/d_spacing"][:]
-assert np.allclose(v, d, rtol=1e-8, equal_nan=True), "d_spacing map differs from the file"
 # a position in the particle
 mask = f["maps/mask"][:]
 r, c = np.unravel_index(np.nanargmax(np.where(mask > 0, I, np.nan)), I.shape)

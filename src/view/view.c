@@ -134,6 +134,8 @@ int qmap_view_info_json(const qmap_view *v, qmap_view_text *out)
         jb_raw(&b, ",\"kind\":\"value\"}");
         first = 0;
     }
+    if (qmap__has_background(r))   /* files written before it have none */
+        jb_raw(&b, ",{\"name\":\"background\",\"unit\":\"counts/hit\",\"kind\":\"value\"}");
     jb_raw(&b, ",{\"name\":\"tilt_hsv\",\"unit\":\"\",\"kind\":\"rgb\"}");
     jb_raw(&b, ",{\"name\":\"mask\",\"unit\":\"\",\"kind\":\"value\"}");
     if (v->parts)
@@ -254,20 +256,21 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
         return qmap__view_voi_map_json(v, name, out);
     size_t n = (size_t)r->n_fast * r->n_slow;
     int is_mask = strcmp(name, "mask") == 0;
+    int is_bg = strcmp(name, "background") == 0 && qmap__has_background(r);   /* /maps/background */
     int k = qmap__view_map_index(name);
-    if (!is_mask && (k < 0 || !r->maps[k]))
+    if (!is_mask && !is_bg && (k < 0 || !r->maps[k]))
         return qmap_error(QMAP_ERR_VALUE, "no map named '%.40s' in this results file", name);
     double *vals = malloc((n ? n : 1) * sizeof *vals);
     if (!vals)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
-        vals[i] = is_mask ? r->mask[i] : r->maps[k][i];
+        vals[i] = is_mask ? r->mask[i] : is_bg ? r->background[i] : r->maps[k][i];
     /* colour limits and colour map as in the report (report_maps.c) */
     double lo = 0, hi = 1;
     const char *cmap = "viridis";
     if (is_mask) {
         lo = 0, hi = 1;
-    } else if (k == QMAP_MAP_INTENSITY) {
+    } else if (is_bg || k == QMAP_MAP_INTENSITY) {   /* every position, from 0 */
         qmap_auto_limits(vals, NULL, n, 0.5, 0, &lo, &hi);
         if (lo > 0)
             lo = 0;
@@ -289,9 +292,9 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
     jb_raw(&b, "{\"name\":");
     jb_str(&b, name);
     jb_raw(&b, ",\"unit\":");
-    jb_str(&b, is_mask ? "" : qmap_map_unit(k));
+    jb_str(&b, is_mask ? "" : is_bg ? "counts/hit" : qmap_map_unit(k));
     jb_raw(&b, ",\"kind\":\"value\",\"masked\":");
-    jb_raw(&b, is_mask || k == QMAP_MAP_INTENSITY ? "false" : "true");
+    jb_raw(&b, is_mask || is_bg || k == QMAP_MAP_INTENSITY ? "false" : "true");
     jb_raw(&b, ",\"cmap\":");
     jb_str(&b, cmap);
     jb_key(&b, "lo", 0);
