@@ -109,6 +109,9 @@ const double *qmap_py_map(const qmap_results *r, int k)
 
 const uint8_t *qmap_py_mask(const qmap_results *r) { return r->mask; }
 
+/* /maps/background (n_slow*n_fast doubles, all NaN in files written before it). */
+const double *qmap_py_background(const qmap_results *r) { return r->background; }
+
 /* Per-scan or per-axis vectors by name: x, y (positions), shift_x, shift_y, eta,
  * scan_intensity (length n_fast, n_slow or n_scans); NULL for an unknown name. */
 const double *qmap_py_vector(const qmap_results *r, const char *name)

@@ -32,7 +32,8 @@ for name in r.maps:
 assert (r.mask == c.mask).all() and r.mask.any()
 assert np.allclose(r.x, c.x) and np.allclose(r.eta, c.eta) and len(r.eta) == 7
 assert r.params["bins"] == "8,9,10" == c.params["bins"], (r.params["bins"], c.params["bins"])
-assert r.units["strain"] == "1" and r.units["qx"] == "1/angstrom"
+assert r.units["strain"] == "1" and r.units["qx"] == "1/angstrom" and r.units["background"] == "counts/hit"
+assert 0 < np.nanmean(c.maps["background"]) < 1, np.nanmean(c.maps["background"])   # the default 0.002 per pixel
 assert any(l.startswith("VOI") for l in lines), lines
 assert r.energy_ev == c.energy_ev and abs(c.energy_ev - float(c.params["energy_ev"])) < 1e-6 and 1000 < c.energy_ev < 1e6, \
     (r.energy_ev, c.energy_ev, c.params["energy_ev"])

@@ -76,6 +76,8 @@ def _library():
         lib.qmap_map_unit.restype = ctypes.c_char_p
         lib.qmap_py_map.argtypes = [ctypes.c_void_p, ctypes.c_int]
         lib.qmap_py_map.restype = c_double_p
+        lib.qmap_py_background.argtypes = [ctypes.c_void_p]
+        lib.qmap_py_background.restype = c_double_p
         lib.qmap_py_mask.argtypes = [ctypes.c_void_p]
         lib.qmap_py_mask.restype = ctypes.POINTER(ctypes.c_uint8)
         lib.qmap_py_vector.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
@@ -184,6 +186,9 @@ def _collect(lib, handle):
             name = lib.qmap_map_name(k).decode()
             maps[name] = np.ctypeslib.as_array(ptr, shape=shape).copy()
             units[name] = lib.qmap_map_unit(k).decode()
+    background = np.ctypeslib.as_array(lib.qmap_py_background(handle), shape=shape).copy()
+    if np.isfinite(background).any():   # /maps/background, absent from files written before it
+        maps["background"], units["background"] = background, "counts/hit"
     mask = np.ctypeslib.as_array(lib.qmap_py_mask(handle), shape=shape).astype(bool)
     lengths = {"x": nf.value, "y": ns.value, "shift_x": nscan.value, "shift_y": nscan.value,
                "eta": nscan.value, "scan_intensity": nscan.value}
