@@ -90,6 +90,18 @@ static FILE *open_temp(const char *path)
     return f;
 }
 
+/* The figure's PNG into its temporary, committed with the tables. */
+static int write_figure(qmap_figure *fig, const char *tmp, const char *final)
+{
+    int fd = open(tmp, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return qmap_error(QMAP_ERR_IO, "%s: %s", tmp, strerror(errno));
+    int rc = qmap_figure_write_png_fd(fig, fd, final, 2.0);
+    if (close(fd) != 0 && rc == QMAP_OK)
+        rc = qmap_error(QMAP_ERR_IO, "%s: write failed (disk full?)", final);
+    return rc;
+}
+
 static int write_particles_csv(const char *path, const qmap_sem_result *r)
 {
     FILE *f = open_temp(path);
@@ -248,8 +260,6 @@ int cmd_sem(int argc, char **argv)
         }
     }
     for (int k = 0; k < N_OUT; k++) {
-        if (k == OUT_FIGURE)
-            continue;   /* the figure writer makes its own temporary */
         int fd = qmap_temp_create(final[k], tmp[k], sizeof tmp[k]);
         if (fd < 0) {
             cli_error("%s\n", qmap_error_message());
@@ -297,21 +307,21 @@ int cmd_sem(int argc, char **argv)
         goto done;
     }
     fig = qmap_sem_figure(img, r, lnp, counts, nbins, lo, hi, title);
-    if (!fig || qmap_figure_write_png(fig, final[OUT_FIGURE], 2.0) < 0) {
+    if (!fig || write_figure(fig, tmp[OUT_FIGURE], final[OUT_FIGURE]) < 0) {
         cli_error("%s: %s\n", final[OUT_FIGURE], qmap_error_message());
         goto done;
     }
     char *tmps[N_OUT], *finals[N_OUT];
     for (int k = 0; k < N_OUT; k++) {
-        tmps[k] = k == OUT_FIGURE ? NULL : tmp[k];   /* the figure is in place already */
+        tmps[k] = tmp[k];
         finals[k] = final[k];
     }
     int renamed = 0;
-    if (qmap_temp_commit_all(tmps, finals, N_OUT, &renamed) < 0) {   /* the tables: all or none */
+    if (qmap_temp_commit_all(tmps, finals, N_OUT, &renamed) < 0) {   /* the figure and tables: all or none */
         cli_error("%s\n", qmap_error_message());
         for (int j = 0; j < renamed; j++)
             unlink(final[j]);
-        unlink(final[OUT_FIGURE]);
+        memset(tmp, 0, sizeof tmp);   /* committed or removed */
         goto done;
     }
     for (int k = 0; k < N_OUT; k++)

@@ -103,6 +103,11 @@ int qmap_figure_write_png(qmap_figure *f, const char *path, double scale);
 int qmap_figure_write_svg(qmap_figure *f, const char *path);
 int qmap_figure_write_pdf(qmap_figure *f, const char *path);
 
+/* The PNG of qmap_figure_write_png onto an open file descriptor (not closed): for a command
+ * that commits the figure with its other outputs as one step (qmap_temp_commit_all). name
+ * only labels the errors. */
+int qmap_figure_write_png_fd(qmap_figure *f, int fd, const char *name, double scale);
+
 /* Cartesian axes whose frame (plotting area) is the rectangle (x, y, w, h) of the figure,
  * data limits [0,1] x [0,1] until set. Borrowed: owned and freed by the figure. */
 qmap_axes *qmap_axes_new(qmap_figure *f, double x, double y, double w, double h);

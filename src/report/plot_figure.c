@@ -144,13 +144,15 @@ static int finish_file(const char *tmp, int fd, const char *path, cairo_status_t
     return qmap_temp_commit(tmp, path);
 }
 
-int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
+/* The figure rendered at scale, white behind it, into *out; QMAP_OK or a negative status. */
+static int render_png(qmap_figure *f, const char *name, double scale, cairo_surface_t **out)
 {
-    int rc = check_figure(f, path);
+    *out = NULL;
+    int rc = check_figure(f, name);
     if (rc < 0)
         return rc;
     if (!(scale > 0 && scale <= 16))
-        return qmap_error(QMAP_ERR_VALUE, "%s: PNG scale %g is not in (0, 16]", path, scale);
+        return qmap_error(QMAP_ERR_VALUE, "%s: PNG scale %g is not in (0, 16]", name, scale);
     int w = (int)ceil(f->width * scale - 1e-9), h = (int)ceil(f->height * scale - 1e-9);
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
     cairo_t *cr = cairo_create(img);
@@ -161,14 +163,39 @@ int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
     cairo_paint(cr);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(img);
+        return qmap_error(QMAP_ERR_INTERNAL, "%s: cairo: %s", name, cairo_status_to_string(st));
+    }
+    *out = img;
+    return QMAP_OK;
+}
+
+int qmap_figure_write_png_fd(qmap_figure *f, int fd, const char *name, double scale)
+{
+    cairo_surface_t *img;
+    int rc = render_png(f, name, scale, &img);
+    if (rc < 0)
+        return rc;
+    cairo_status_t st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
+    cairo_surface_destroy(img);
+    return st == CAIRO_STATUS_SUCCESS ? QMAP_OK
+                                      : qmap_error(QMAP_ERR_IO, "cannot write %s: %s", name, cairo_status_to_string(st));
+}
+
+int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
+{
+    cairo_surface_t *img;
+    int rc = render_png(f, path, scale, &img);
+    if (rc < 0)
+        return rc;
     char tmp[4400];
     int fd = qmap_temp_create(path, tmp, sizeof tmp);
     if (fd < 0) {
         cairo_surface_destroy(img);
         return fd;
     }
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
+    cairo_status_t st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
     cairo_surface_destroy(img);
     return finish_file(tmp, fd, path, st);
 }
