@@ -12,6 +12,7 @@
 #include "qmap/simulate.h"
 #include "qmap/truth.h"
 
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,8 @@ static int print_report(const qmap_truth_report *tp)
     ok &= row("tilt direction median error (tilted part)", t.tilt_dir_err_deg, 10, "degree");
     ok &= row("drift correction, worst scan", t.shift_err_px, 0.5, "pixels");
     ok &= row("particle mask overlap (1 - IoU)", 1 - t.mask_iou, 0.3, "");
+    if (isfinite(t.background_rel_err))   /* truth files of simulations before 2026-12-08 have none */
+        ok &= row("background on the VOI's faces, sum error", t.background_rel_err, 0.1, "relative");
     return ok;
 }
 
@@ -133,7 +136,7 @@ int cmd_compare(int argc, char **argv)
                 "usage: qmap compare RESULTS.h5 GROUND_TRUTH.h5\n\n"
                 "Compares the maps of `qmap process` with the ground truth written by `qmap simulate`\n"
                 "(centre errors in units of the true sigma, relative width errors, d-spacing error in\n"
-                "strain units, tilt errors in degrees, drift error in map pixels).\n");
+                "strain units, tilt errors in degrees, drift error in map pixels, the background map's sum).\n");
         return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
     }
     qmap_truth_report t;

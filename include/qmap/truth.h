@@ -22,6 +22,10 @@ typedef struct {
     double tilt_max_true_deg;    /* maximum true tilt over the compared positions */
     double tilt_dir_err_deg;     /* median |direction - true| (wrapped) where true tilt > 40 % of max */
     double shift_err_px;         /* max over scans of |applied - true shift| in map pixels */
+    double background_rel_err;   /* |sum of /maps/background / sum of the true one - 1| over the
+                                    positions finite in both (every position, on the particle or
+                                    not); NaN when either file has none */
+    int background_positions;    /* positions in that sum */
 } qmap_truth_report;
 
 int qmap_compare_truth(const char *results_path, const char *truth_path, qmap_truth_report *rep);

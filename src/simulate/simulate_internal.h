@@ -71,6 +71,8 @@ typedef struct {
 typedef struct {
     double *intensity, *qx, *qy, *qz, *q, *d, *strain;
     double *sigma_qx, *sigma_qy, *sigma_qz, *tilt_magnitude, *tilt_direction;
+    double *background;   /* expected counts per pixel and frame under the peak: the flat
+                             background plus the sample's fluorescence (monitor at its mean) */
     uint8_t *mask;
 } qmap_sim_truth;
 

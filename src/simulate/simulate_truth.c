@@ -28,6 +28,10 @@ static void truth_point(const qmap_sim_model *m, qmap_sim_truth *t, size_t i, do
     qmap_sim_point pt;
     int in = qmap_sim_point_at(m, sx, sy, &pt);
     t->mask[i] = (uint8_t)in;
+    t->background[i] = m->p.background;   /* as qmap_sim_frame draws it (simulate_model.c) */
+    if (m->p.fluo_frame_counts > 0)
+        t->background[i] += m->p.fluo_frame_counts * qmap_sim_thickness(m, sx, sy) /
+                            ((double)QMAP_SIM_ROWS * QMAP_SIM_COLS);
     t->intensity[i] = 0.0;
     if (!in) {
         t->qx[i] = t->qy[i] = t->qz[i] = t->q[i] = t->d[i] = NAN;
@@ -84,7 +88,7 @@ int qmap_sim_truth_compute(const qmap_sim_model *m, qmap_sim_truth *t)
     memset(t, 0, sizeof *t);
     double **maps[] = {&t->intensity, &t->qx, &t->qy, &t->qz, &t->q, &t->d, &t->strain,
                        &t->sigma_qx, &t->sigma_qy, &t->sigma_qz, &t->tilt_magnitude,
-                       &t->tilt_direction};
+                       &t->tilt_direction, &t->background};
     for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
         *maps[k] = alloc_map(n, &fail);
     t->mask = malloc(n);
@@ -105,7 +109,7 @@ int qmap_sim_truth_compute(const qmap_sim_model *m, qmap_sim_truth *t)
 void qmap_sim_truth_free(qmap_sim_truth *t)
 {
     double *maps[] = {t->intensity, t->qx, t->qy, t->qz, t->q, t->d, t->strain, t->sigma_qx,
-                      t->sigma_qy, t->sigma_qz, t->tilt_magnitude, t->tilt_direction};
+                      t->sigma_qy, t->sigma_qz, t->tilt_magnitude, t->tilt_direction, t->background};
     for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
         free(maps[k]);
     free(t->mask);

@@ -26,6 +26,7 @@ static int write_truth_maps(const qmap_sim_model *m, const qmap_sim_truth *t, hi
         {"maps/strain", t->strain}, {"maps/sigma_qx", t->sigma_qx},
         {"maps/sigma_qy", t->sigma_qy}, {"maps/sigma_qz", t->sigma_qz},
         {"maps/tilt_magnitude", t->tilt_magnitude}, {"maps/tilt_direction", t->tilt_direction},
+        {"maps/background", t->background},
     };
     int rc = QMAP_OK;
     for (size_t i = 0; i < sizeof maps / sizeof maps[0] && rc == QMAP_OK; i++)

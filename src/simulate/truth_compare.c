@@ -161,6 +161,28 @@ static int compare_shifts(const qmap_results *res, hid_t ft, const char *rp, con
     return rc;
 }
 
+/* The background map (/maps/background) against the truth's, summed over every position
+ * finite in both: one position's value is a few counts' worth at the default background, the
+ * sum is what must be right (an unbiased estimate per position). */
+static void compare_background(const qmap_results *res, hid_t ft, const char *tp, size_t n, qmap_truth_report *rep)
+{
+    rep->background_rel_err = NAN;
+    rep->background_positions = 0;
+    if (!qmap_h5_exists(ft, "/maps/background"))
+        return;   /* a truth file written before it */
+    double *t = read_doubles(ft, "/maps/background", tp, n), sr = 0, st = 0;
+    for (size_t p = 0; t && p < n; p++)
+        if (isfinite(res->background[p]) && isfinite(t[p])) {
+            sr += res->background[p];
+            st += t[p];
+            rep->background_positions++;
+        }
+    if (st > 0)
+        rep->background_rel_err = fabs(sr / st - 1);
+    free(t);
+    qmap_error_clear();   /* an unreadable truth background is reported as NaN, not an error */
+}
+
 /* The results' map named like the truth's res_names[k] (a new copy as doubles), or NULL. */
 static double *results_map(const qmap_results *res, int k, size_t n)
 {
@@ -210,6 +232,7 @@ int qmap_compare_truth(const char *results_path, const char *truth_path, qmap_tr
     }
     if (rc == QMAP_OK) {
         statistics(rv, tv, n, rep);
+        compare_background(res, ft, truth_path, n, rep);
         size_t nx = n_values(ft, "/maps/x"), ny = n_values(ft, "/maps/y");
         double *x = read_doubles(ft, "/maps/x", truth_path, nx), *y = read_doubles(ft, "/maps/y", truth_path, ny);
         if (x && y && nx > 1 && ny > 1)
