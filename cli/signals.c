@@ -42,6 +42,15 @@ static void on_signal_exit(int sig)
 {
     static const char msg_int[] = "qmap: interrupted by SIGINT; nothing was written\n";
     static const char msg_term[] = "qmap: interrupted by SIGTERM; nothing was written\n";
+    static const char late_int[] = "qmap: interrupted by SIGINT; the files already in place are complete, "
+                                   "nothing half-written is left\n";
+    static const char late_term[] = "qmap: interrupted by SIGTERM; the files already in place are complete, "
+                                    "nothing half-written is left\n";
+    if (qmap_temp_committed() > 0) {   /* e.g. the signal waited for the last rename; demo's dataset */
+        if (sig == SIGINT)
+            exit_now(sig, late_int, sizeof late_int - 1);
+        exit_now(sig, late_term, sizeof late_term - 1);
+    }
     if (sig == SIGINT)
         exit_now(sig, msg_int, sizeof msg_int - 1);
     exit_now(sig, msg_term, sizeof msg_term - 1);

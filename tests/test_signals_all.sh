@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_signals_all.sh -- SIGINT/SIGTERM end every command cleanly (issue 16), not only the
 # accumulation of `qmap process` (test_signals.sh): simulate, report, and the report phase of
-# `process --report` exit 128 + signal with no output and no temporary file left. The signal
-# is sent once the command has visibly started writing (its temporary exists), never after a
-# sleep.
+# `process --report` exit 128 + signal with no output and no temporary file left; demo,
+# interrupted while it processes the dataset it has written, says that the files in place are
+# complete (no results file, no temporary). The signal is sent once the command has visibly
+# started writing (its temporary or its first output exists), never after a sleep.
 set -u
 QMAP=${QMAP_BIN:?}
 T=${QMAP_TEST_TMP:-/tmp}/signals-all
@@ -34,6 +35,24 @@ if wait_for $pid "$T/sim/*/*.tmp-qmap-*"; then
 else
     wait $pid
     echo "FAIL simulate: no temporary file seen"; fail=1
+fi
+
+# demo: SIGTERM once its simulated dataset is in place (processing it): exit 143, the dataset
+# complete and said so ("the files already in place are complete"), no results, no temporary
+"$QMAP" demo -o "$T/demo" >/dev/null 2>"$T/demo.stderr" &
+pid=$!
+if wait_for $pid "$T/demo/ground_truth.h5"; then
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    { [ $rc -eq 143 ] && grep -q "the files already in place are complete" "$T/demo.stderr" &&
+      [ -s "$T/demo/sample_0001.h5" ] && ! [ -e "$T/demo/results.h5" ] &&
+      [ "$(find "$T/demo" -name '*.tmp-*' | wc -l)" -eq 0 ]; } &&
+        echo "ok   demo SIGTERM while processing: exit 143, $(cat "$T/demo.stderr")" ||
+        { echo "FAIL demo SIGTERM: exit $rc"; cat "$T/demo.stderr"; find "$T/demo" -maxdepth 1; fail=1; }
+else
+    wait $pid
+    echo "FAIL demo: no dataset seen"; fail=1
 fi
 
 # a dataset and its results for the report cases

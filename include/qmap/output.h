@@ -56,6 +56,12 @@ void qmap_temp_discard(const char *tmp);
  * created (qmap_temp_create returns QMAP_ERR_CANCELLED). */
 void qmap_temp_remove_all(void);
 
+/* How many temporaries this process has renamed into place: a signal handler that ends the
+ * process (qmap_temp_remove_all) tells "nothing was written" from "written, then
+ * interrupted" (a signal that lands during the final renames waits for them).
+ * Async-signal-safe. */
+int qmap_temp_committed(void);
+
 /* Remove stale temporaries that an interrupted or killed qmap left beside final_path:
  * regular files named "<final>.tmp-<digits>" or "<final>.tmp-qmap-XXXXXX" owned by the
  * caller. Returns the number removed (>= 0). */

@@ -163,6 +163,12 @@ static void forget_temp(const char *tmp)
  * sees the registry closed (and creates nothing) or the handler sees the creation (and waits). */
 static atomic_int temps_creating;
 static atomic_int temps_closed;
+static atomic_int temps_committed;   /* renamed into place, for a handler's last words */
+
+int qmap_temp_committed(void)
+{
+    return atomic_load(&temps_committed);
+}
 
 int qmap__temp_guard_begin(sigset_t *saved)
 {
@@ -334,6 +340,7 @@ static int commit_recorded(const char *tmp, const char *final_path)
                           strerror(err));
     }
     forget_temp(tmp);
+    atomic_fetch_add(&temps_committed, 1);
     return QMAP_OK;
 }
 
