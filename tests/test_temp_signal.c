@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,11 @@ static void *idle_thread(void *arg)
 /* The child: one long-lived temporary, then create / re-create / discard without end. */
 static void churn(const char *dir, int helper, int ready_fd)
 {
+    /* never outlive the test: killed with it (a killed ctest), and after 60 s in any case */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        _exit(8);
+    alarm(60);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = end_now;
