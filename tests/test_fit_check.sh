@@ -94,15 +94,25 @@ grep -q "no particle/background split" "$T/e5.log" "$T/e13.log" && { echo "FAIL:
 import sys, h5py, numpy as np
 T = sys.argv[1]
 ok = True
+
+def load(run, truth=None):
+    """A run's results, its simulation's truth file and the particle in both masks."""
+    r = h5py.File("%s/%s.h5" % (T, run), "r")
+    g = h5py.File("%s/%s/ground_truth.h5" % (T, truth or run), "r")
+    return r, g, g["maps/mask"][()].astype(bool) & r["maps/mask"][()].astype(bool)
+
+def param(r, key):
+    v = r["parameters"].attrs[key]
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+def off(r, g, m, res, tru):
+    """Median over the particle of results / truth - 1."""
+    return np.median(r["maps/" + res][()][m] / g["maps/" + tru][()][m]) - 1
+
 for eta, flagged in ((5, True), (13, False)):
-    r = h5py.File("%s/e%d.h5" % (T, eta), "r")
-    g = h5py.File("%s/e%d/ground_truth.h5" % (T, eta), "r")
-    note = r["parameters"].attrs["fit_width_check"]
-    note = note.decode() if isinstance(note, bytes) else str(note)
-    ratios = [float(x) for x in note.split(": ")[1].split(";")[0].split(", ")]
-    m = g["maps/mask"][()].astype(bool) & r["maps/mask"][()].astype(bool)
-    err = np.median(r["maps/sigma_qx"][()][m] / g["maps/sigma_qx"][()][m]) - 1
-    err_std = np.median(r["maps/std_qx"][()][m] / g["maps/sigma_qx"][()][m]) - 1
+    r, g, m = load("e%d" % eta)
+    ratios = [float(x) for x in param(r, "fit_width_check").split(": ")[1].split(";")[0].split(", ")]
+    err, err_std = off(r, g, m, "sigma_qx", "sigma_qx"), off(r, g, m, "std_qx", "sigma_qx")
     print("%d eta: sigma/std %s; sigma_qx off by %+.3f, std_qx by %+.3f (truth)" % (eta, ratios, err, err_std))
     if (ratios[0] > 1.15) != flagged or any(x > 1.15 for x in ratios[1:]):
         print("FAIL: %d eta: recorded ratios %s" % (eta, ratios)); ok = False
@@ -113,15 +123,11 @@ for eta, flagged in ((5, True), (13, False)):
     if not abs(err_std) < 0.05:
         print("FAIL: %d eta: std_qx %+.3f off the truth" % (eta, err_std)); ok = False
 # the background check's widening of each std against the truth: std / true sigma - 1
-for run, truth in (("bg", "bg"), ("fl", "fl")):
-    r = h5py.File("%s/%s.h5" % (T, run), "r")
-    g = h5py.File("%s/%s/ground_truth.h5" % (T, truth), "r")
-    note = r["parameters"].attrs["background_check"]
-    note = note.decode() if isinstance(note, bytes) else str(note)
-    said = [float(x) for x in note.split("by ")[1].split(" %")[0].split(", ")]
-    m = g["maps/mask"][()].astype(bool) & r["maps/mask"][()].astype(bool)
+for run in ("bg", "fl"):
+    r, g, m = load(run)
+    said = [float(x) for x in param(r, "background_check").split("by ")[1].split(" %")[0].split(", ")]
     for a, ax in enumerate(("qx", "qy", "qz")):
-        true_w = 100 * (np.median(r["maps/std_" + ax][()][m] / g["maps/sigma_" + ax][()][m]) - 1)
+        true_w = 100 * off(r, g, m, "std_" + ax, "sigma_" + ax)
         print("%s: std_%s widened %+.1f %% (said), %+.1f %% (truth)" % (run, ax, said[a], true_w))
         if not abs(said[a] - true_w) < 3:
             print("FAIL: %s: std_%s widening said %+.1f %%, truth %+.1f %%" % (run, ax, said[a], true_w)); ok = False
@@ -130,43 +136,41 @@ for run, truth in (("bg", "bg"), ("fl", "fl")):
 # /maps/background against the simulation's closed form: per pixel and frame, the flat
 # background plus the fluorescence F * thickness / (516 * 516), the thickness of the ellipsoid
 # sqrt(1 - rho^2) (simulate_model.c); checked where the faces hold tens of counts or more
+background = {}
 for run in ("bg", "fl", "e13"):
-    r = h5py.File("%s/%s.h5" % (T, run), "r")
-    g = h5py.File("%s/%s/ground_truth.h5" % (T, run), "r")
+    r, g, m = load(run)
     p = g["parameters"].attrs
     X, Y = np.meshgrid(g["maps/x"][()], g["maps/y"][()])   # the nominal grid
     c, a = p["particle_center_um"], p["particle_semi_axes_um"]
     thick = np.sqrt(np.clip(1 - np.hypot((X - c[0]) / a[0], (Y - c[1]) / a[1]) ** 2, 0, None))
     truth = p["background"] + p["fluo_frame_counts"] * thick / 516.0 ** 2
-    written = g["maps/background"][()]
-    if not np.allclose(written, truth, rtol=1e-12, atol=0):   # the truth file's map (qmap compare's)
+    if not np.allclose(g["maps/background"][()], truth, rtol=1e-12, atol=0):   # qmap compare's truth
         print("FAIL: %s: the truth file's background map is not the closed form" % run); ok = False
-    b = r["maps/background"][()]
-    if run == "e13":   # the default 0.002: a few counts per face, one position's value noisy; their mean
-        err = np.mean(b[thick == 0]) / p["background"] - 1
-        print("e13: background map off the particle: mean %+.3f off the closed form" % err)
-        if not abs(err) < 0.07:   # 4.7 standard errors; the median of six faces used before read -0.28
-            print("FAIL: e13: background map's mean off the particle %+.3f off the truth" % err); ok = False
-        continue
-    for name, sel in ((("where the truth is 0.03 per hit or more", truth >= 0.03),) if run == "fl" else (("everywhere", truth > 0),)):
-        err = np.median(b[sel] / truth[sel]) - 1
-        print("%s: background map %s %+.3f off the closed form (%d positions)" % (run, name, err, sel.sum()))
-        if not (sel.sum() > 20 and abs(err) < 0.05):
-            print("FAIL: %s: background map %s %+.3f off the truth" % (run, name, err)); ok = False
-    if run == "fl":   # the fluorescence follows the particle: 20 times the flat background at its middle
-        inside, outside = np.median(b[truth >= 0.03]), np.median(b[thick == 0])
-        if not inside > 10 * outside:
-            print("FAIL: fl: background map %.3g on the particle, %.3g off it" % (inside, outside)); ok = False
+    background[run] = (r["maps/background"][()], truth, thick)
+for run, name, sel in (("bg", "everywhere", lambda t: t > 0),
+                       ("fl", "where the truth is 0.03 per hit or more", lambda t: t >= 0.03)):
+    b, truth, thick = background[run]
+    s = sel(truth)
+    err = np.median(b[s] / truth[s]) - 1
+    print("%s: background map %s %+.3f off the closed form (%d positions)" % (run, name, err, s.sum()))
+    if not (s.sum() > 20 and abs(err) < 0.05):
+        print("FAIL: %s: background map %s %+.3f off the truth" % (run, name, err)); ok = False
+b, truth, thick = background["fl"]   # the fluorescence follows the particle: 20x the flat one at its middle
+inside, outside = np.median(b[truth >= 0.03]), np.median(b[thick == 0])
+if not inside > 10 * outside:
+    print("FAIL: fl: background map %.3g on the particle, %.3g off it" % (inside, outside)); ok = False
+b, truth, thick = background["e13"]   # the default 0.002: a few counts per face, each position noisy
+err = np.mean(b[thick == 0] / truth[thick == 0]) - 1
+print("e13: background map off the particle: mean %+.3f off the closed form" % err)
+if not abs(err) < 0.07:   # 4.7 standard errors; the median of six faces used before read -0.28
+    print("FAIL: e13: background map's mean off the particle %+.3f off the truth" % err); ok = False
 # --background faces: the std maps without the background, against the truth
-r = h5py.File("%s/bgf.h5" % T, "r")
-g = h5py.File("%s/bg/ground_truth.h5" % T, "r")
-m = g["maps/mask"][()].astype(bool) & r["maps/mask"][()].astype(bool)
-note = r["parameters"].attrs["background_check"]
-note = note.decode() if isinstance(note, bytes) else str(note)
+r, g, m = load("bgf", "bg")
+note = param(r, "background_check")
 if not note.startswith("subtracted"):
     print("FAIL: background faces: background_check '%s'" % note); ok = False
 for ax in ("qx", "qy", "qz"):
-    err = np.median(r["maps/std_" + ax][()][m] / g["maps/sigma_" + ax][()][m]) - 1
+    err = off(r, g, m, "std_" + ax, "sigma_" + ax)
     print("background faces: std_%s %+.3f off the truth" % (ax, err))
     if not abs(err) < 0.03:
         print("FAIL: background faces: std_%s %+.3f off the truth" % (ax, err)); ok = False

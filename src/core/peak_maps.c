@@ -25,24 +25,30 @@
 #define QMAP_FIT_WIDER_SAID 1.15   /* sigma / std (median) above this: a WARNING */
 #define QMAP_FACES_UNEVEN 0.5   /* a VOI face above the lowest by this fraction: the peak's tail */
 
-/* Position p's flat background per hit on its VOI's faces (numeric/face_background.c). */
-double qmap_acc_face_background(const qmap_accumulators *acc, int p)
+/* Each position's flat background per hit on its VOI's faces (numeric/face_background.c):
+ * the map /maps/background, at the positions of the other maps, those measured in every scan
+ * (the faces' hits are the map's per position; a position some scans missed, at the edge of
+ * a drifting map, has fewer and would read low: 18 % over the demo's map). Measured whether
+ * or not --background faces subtracts it. */
+static void face_backgrounds(const qmap_accumulators *acc, qmap_results *r)
 {
-    const double *proj[3], *hits[3];
-    for (int a = 0; a < 3; a++) {
-        proj[a] = acc->proj[a] + (size_t)p * acc->n_bins[a];
-        hits[a] = acc->hits_proj[a];
+    for (int p = 0; p < acc->n_pos; p++) {
+        r->background[p] = NAN;
+        if (acc->contrib[p] < acc->n_scans)
+            continue;
+        const double *proj[3], *hits[3];
+        for (int a = 0; a < 3; a++) {
+            proj[a] = acc->proj[a] + (size_t)p * acc->n_bins[a];
+            hits[a] = acc->hits_proj[a];
+        }
+        r->background[p] = qmap_face_background(proj, hits, acc->n_bins);
     }
-    return qmap_face_background(proj, hits, acc->n_bins);
 }
 
 /* The background per hit subtracted at position p: the faces' with --background faces, else 0. */
-static double subtracted(const qmap_accumulators *acc, int p)
+static double subtracted(const qmap_accumulators *acc, const qmap_results *r, int p)
 {
-    if (!acc->background_faces)
-        return 0;
-    double b = qmap_acc_face_background(acc, p);
-    return isfinite(b) ? b : 0;
+    return acc->background_faces && isfinite(r->background[p]) ? r->background[p] : 0;
 }
 
 static void moments(const qmap_accumulators *acc, qmap_results *r)
@@ -52,7 +58,7 @@ static void moments(const qmap_accumulators *acc, qmap_results *r)
     for (int p = 0; p < acc->n_pos; p++) {
         if (acc->contrib[p] < acc->n_scans)
             continue;
-        double b = subtracted(acc, p);   /* 0 by default: the sums as they are */
+        double b = subtracted(acc, r, p);   /* 0 by default: the sums as they are */
         double s0 = acc->s0[p] - b * acc->hits_total;
         r->maps[QMAP_MAP_INTENSITY][p] = s0;
         if (!(s0 > 0))
@@ -84,7 +90,7 @@ static void gaussian_fits(const qmap_accumulators *acc, qmap_results *r)
                 if (!y || !(r->maps[QMAP_MAP_INTENSITY][p] > 0))
                     continue;
                 const double *pr = acc->proj[a] + (size_t)p * n;
-                double b = subtracted(acc, p);
+                double b = subtracted(acc, r, p);
                 for (int k = 0; k < n; k++)
                     y[k] = acc->hits_proj[a][k] > 0 ? pr[k] / acc->hits_proj[a][k] - b : 0;
                 qmap_gauss_fit f = qmap_fit_gaussian_work(x, y, n, y + n);
@@ -336,7 +342,7 @@ static int faces_uneven(const qmap_accumulators *acc, const qmap_results *r, cha
  * flat background pulls each centre toward the VOI's middle and widens each std by the VOI's
  * own spread (simulated with 0.05 counts per pixel per frame: std_qy +16 %, std_qz +21 %
  * against the truth). With each position's background per hit, measured on the VOI's faces
- * (qmap_acc_face_background; the map's average outside the VOI, qmap_check_voi, where no face has
+ * (face_backgrounds, /maps/background; the map's average outside the VOI, qmap_check_voi, where no face has
  * hits) and the VOI's hits and their summed q, the moments without it follow in closed form;
  * per axis, the median over the particle of std / std-without-background and of the centre's
  * move in stds are recorded (/parameters background_check), with a WARNING above
@@ -355,11 +361,6 @@ static int check_background(const qmap_process_options *o, const qmap_accumulato
         return QMAP_OK;
     }
     size_t n_pos = (size_t)acc->n_pos, m = 0, nf = 0;
-    /* the map /maps/background, at the positions of the other maps: measured in every scan
-     * (the faces' hits are the map's per position; a position some scans missed, at the edge
-     * of a drifting map, has fewer and would read low: 18 % over the demo's map) */
-    for (size_t p = 0; p < n_pos; p++)
-        r->background[p] = acc->contrib[p] == acc->n_scans ? qmap_acc_face_background(acc, (int)p) : NAN;
     double *v = malloc(8 * (n_pos ? n_pos : 1) * sizeof *v), share, widen[3], moved[3];
     if (!v)
         return qmap_error(QMAP_ERR_NOMEM, "out of memory (background check)");
@@ -450,6 +451,7 @@ static int check_background(const qmap_process_options *o, const qmap_accumulato
  * fits only, with no particle mask or lattice maps (they need the whole map). */
 void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r)
 {
+    face_backgrounds(acc, r);
     moments(acc, r);
     gaussian_fits(acc, r);
 }
@@ -459,8 +461,7 @@ int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc
 {
     qmap_stage_clock clk;   /* -v (issue 18) */
     qmap_stage_clock_start(&clk);
-    moments(acc, r);
-    gaussian_fits(acc, r);
+    qmap_derive_peak_maps(acc, r);
     qmap_stage_time(o, &clk, "  of which moments+fits");
     int rc = particle_mask(o, r, acc->n_pos);
     if (rc < 0)

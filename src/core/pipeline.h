@@ -45,12 +45,10 @@ typedef struct {
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r);
-/* Only the per-position moments (intensity, COM, std) and Gaussian fits of qmap_derive_maps,
- * for positions recomputed one at a time (position.c). */
+/* Only the per-position background on the VOI's faces (r->background), moments (intensity,
+ * COM, std) and Gaussian fits of qmap_derive_maps, for positions recomputed one at a time
+ * (position.c). */
 void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r);
-/* Position p's flat background per hit measured on its VOI's six faces (peak_maps.c,
- * qmap_face_background of qmap/fit.h on the accumulators). */
-double qmap_acc_face_background(const qmap_accumulators *acc, int p);
 
 /* Bad pixel readings: negative (dead-pixel markers of int32 frames), at or above the
  * saturation limit, or non-finite (float frames). Such a reading is ignored, as if the

@@ -224,9 +224,7 @@ int qmap_process_position(qmap_position_source *S, int row, int col, qmap_positi
         omp_set_num_threads(threads);
         static const int com_map[3] = {QMAP_MAP_QX, QMAP_MAP_QY, QMAP_MAP_QZ};
         static const int std_map[3] = {QMAP_MAP_STD_QX, QMAP_MAP_STD_QY, QMAP_MAP_STD_QZ};
-        out->background = S->o.background_faces ? qmap_acc_face_background(&acc, 0) : 0;
-        if (!isfinite(out->background))
-            out->background = 0;   /* as peak_maps.c: nothing subtracted */
+        out->background = S->o.background_faces && isfinite(r1->background[0]) ? r1->background[0] : 0;
         for (int s = 0; s < P->n_scans && out->background != 0; s++)
             out->rocking[s] -= out->background * S->plans[s].n_pix;   /* NaN stays NaN */
         out->measured = contrib >= P->n_scans;
