@@ -8,6 +8,7 @@
 
 #include <cairo.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,28 @@ static void test_image_pixels(const char *tmp)
         CHECK(rgb[0] == 178 && rgb[1] == 178 && rgb[2] == 178, "NaN pixel is neutral grey, got %d,%d,%d", rgb[0], rgb[1], rgb[2]);
     }
     cairo_surface_destroy(s);
+    /* in memory (qmap view): the same bytes as the files */
+    for (int svg = 0; svg <= 1; svg++) {
+        snprintf(path + strlen(path) - 4, 8, svg ? ".svg" : ".png");
+        char *bytes = NULL, *file = NULL;
+        size_t n = 0;
+        CHECK(qmap_figure_encode(f, "image", svg, 2, &bytes, &n) == 0 && bytes && n > 100, "encode %s",
+              svg ? "svg" : "png");
+        FILE *fp = fopen(path, "rb");
+        long fn = -1;
+        if (fp && fseek(fp, 0, SEEK_END) == 0 && (fn = ftell(fp)) > 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+            (file = malloc((size_t)fn)) && fread(file, 1, (size_t)fn, fp) != (size_t)fn)
+            fn = -1;
+        if (fp)
+            fclose(fp);
+        /* cairo numbers the SVG's surfaces per process: the PNG compared byte for byte, the SVG's size */
+        CHECK(bytes && file && bytes[n] == '\0' &&
+                  (svg ? labs((long)n - fn) < 64 : (long)n == fn && memcmp(bytes, file, n) == 0),
+              "%s in memory: %zu bytes, file %ld", svg ? "svg" : "png", n, fn);
+        CHECK(bytes && (svg ? strstr(bytes, "<svg") != NULL : memcmp(bytes, "\x89PNG", 4) == 0), "format");
+        free(bytes);
+        free(file);
+    }
     qmap_figure_free(f);
     /* bad path: a clear error, no file */
     f = qmap_figure_new(100, 100);

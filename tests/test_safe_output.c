@@ -1,8 +1,8 @@
 /* test_safe_output.c -- the output-safety helper (qmap/output.h): exclusive temporaries with
  * random names, the commit that refuses a temporary swapped for a symbolic link and an output
  * that became a link (the victim is never touched), the checks before any computation (input
- * inode, hard link, device, missing folder, link), and --resume's cleaning of stale
- * temporaries. The signal-time cleanup (qmap_temp_remove_all, which ends the registry):
+ * inode, hard link, device, missing folder, link), the private folders of qmap report, and
+ * --resume's cleaning of stale temporaries. The signal-time cleanup (qmap_temp_remove_all, which ends the registry):
  * test_temp_signal.c. */
 #include "check.h"
 #include "qmap/error.h"
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void put(const char *path, const char *text)
@@ -153,6 +154,73 @@ int main(void)
               access(t3[2], F_OK) != 0 && has(victim, "secret"), "after a refused commit_all");
         unlink(t3[1]);
         unlink(f3[0]);
+    }
+
+    /* a private folder (qmap report): a file committed into it stays recorded until moved out;
+     * removing the folder removes what was not moved out, and leaves a stranger's file */
+    {
+        char final_dir[600], pdir[700], inside[800], t[900], moved[800];
+        snprintf(final_dir, sizeof final_dir, "%s/rep", dir);
+        CHECK(qmap_temp_dir_create(final_dir, pdir, sizeof pdir) == QMAP_OK, "dir create: %s", qmap_error_message());
+        CHECK(strncmp(pdir, final_dir, strlen(final_dir)) == 0 && strstr(pdir, ".tmp-qmap-") && access(pdir, F_OK) == 0,
+              "private folder %s", pdir);
+        const char *names[2] = {"a.png", "b.png"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(inside, sizeof inside, "%s/%s", pdir, names[i]);
+            int fdp = qmap_temp_create(inside, t, sizeof t);
+            CHECK(fdp >= 0 && write(fdp, "fig", 3) == 3, "create in the folder");
+            close(fdp);
+            CHECK(qmap_temp_commit(t, inside) == QMAP_OK && has(inside, "fig"), "commit into the folder");
+        }
+        CHECK(mkdir(final_dir, 0777) == 0, "mkdir");
+        snprintf(inside, sizeof inside, "%s/a.png", pdir);
+        snprintf(moved, sizeof moved, "%s/a.png", final_dir);
+        CHECK(qmap_temp_commit(inside, moved) == QMAP_OK && has(moved, "fig"), "moved out: %s", qmap_error_message());
+        qmap_temp_dir_remove(pdir);
+        CHECK(access(pdir, F_OK) != 0 && has(moved, "fig"), "folder and its unmoved file removed, the moved one kept");
+        /* something else in the folder: it stays, with the folder */
+        CHECK(qmap_temp_dir_create(final_dir, pdir, sizeof pdir) == QMAP_OK, "dir create");
+        snprintf(inside, sizeof inside, "%s/notes.txt", pdir);
+        put(inside, "mine");
+        qmap_temp_dir_remove(pdir);
+        CHECK(has(inside, "mine"), "a file qmap did not make was removed");
+        unlink(inside);
+        rmdir(pdir);
+        unlink(moved);
+        rmdir(final_dir);
+        snprintf(moved, sizeof moved, "%s/child-folder.txt", dir);
+        /* the signal handler's cleanup (it ends the registry: in a child) removes the files
+         * committed into a private folder, then the folder */
+        pid_t child = fork();
+        if (child == 0) {
+            if (qmap_temp_dir_create(final_dir, pdir, sizeof pdir) != QMAP_OK)
+                _exit(2);
+            snprintf(inside, sizeof inside, "%s/c.png", pdir);
+            int fdc = qmap_temp_create(inside, t, sizeof t);
+            if (fdc < 0 || write(fdc, "fig", 3) != 3 || close(fdc) != 0 || qmap_temp_commit(t, inside) != QMAP_OK)
+                _exit(3);
+            fdc = qmap_temp_create(inside, t, sizeof t);   /* a second one in flight */
+            if (fdc < 0)
+                _exit(4);
+            FILE *names_out = fopen(moved, "w");   /* tell the parent where */
+            if (!names_out)
+                _exit(5);
+            fprintf(names_out, "%s\n", pdir);
+            fclose(names_out);
+            qmap_temp_remove_all();
+            _exit(0);
+        }
+        int status = 0;
+        CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "child: status %d", status);
+        char left[700] = {0};
+        FILE *names_in = fopen(moved, "r");
+        CHECK(names_in && fgets(left, sizeof left, names_in), "child's folder name");
+        if (names_in)
+            fclose(names_in);
+        left[strcspn(left, "\n")] = '\0';
+        CHECK(left[0] && access(left, F_OK) != 0, "remove_all left the private folder %s", left);
+        unlink(moved);
     }
 
     /* stale temporaries of qmap's naming (old "OUT.tmp-PID" and new) are cleaned, others kept */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_signals_all.sh -- SIGINT/SIGTERM end every command cleanly (issue 16), not only the
 # accumulation of `qmap process` (test_signals.sh): simulate, report, and the report phase of
-# `process --report` exit 128 + signal with no output and no temporary file left; demo,
+# `process --report` exit 128 + signal with no output and no temporary file left (a report
+# given a second signal too); demo,
 # interrupted while it processes the dataset it has written, says that the files in place are
 # complete (no results file, no temporary). The signal is sent once the command has visibly
 # started writing (its temporary or its first output exists), never after a sleep.
@@ -72,6 +73,23 @@ if wait_for $pid "$T/r_report.tmp-qmap-*"; then
 else
     wait $pid
     echo "FAIL report: no temporary folder seen"; fail=1
+fi
+
+# report: a second signal once figures are in its private folder ends it at once; the
+# handler removes those figures and the folder (they once stayed behind)
+"$QMAP" report "$T/r.h5" -o "$T/r2_report" >/dev/null 2>"$T/report2.stderr" &
+pid=$!
+if wait_for $pid "$T/r2_report.tmp-qmap-*/*.png"; then
+    kill -INT $pid
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    { [ $rc -eq 143 ] || [ $rc -eq 130 ]; } && ! [ -e "$T/r2_report" ] && ! compgen -G "$T/r2_report.tmp-*" >/dev/null &&
+        echo "ok   report SIGINT + SIGTERM: exit $rc, $(cat "$T/report2.stderr")" ||
+        { echo "FAIL report SIGINT + SIGTERM: exit $rc"; cat "$T/report2.stderr"; ls -R "$T"/r2_report*; fail=1; }
+else
+    wait $pid
+    echo "FAIL report (second signal): no figure seen in the private folder"; fail=1
 fi
 
 # process --report: SIGTERM in the report phase

@@ -56,6 +56,17 @@ void qmap_temp_discard(const char *tmp);
  * created (qmap_temp_create returns QMAP_ERR_CANCELLED). */
 void qmap_temp_remove_all(void);
 
+/* Create a private folder "<final_dir>.tmp-qmap-XXXXXX" (mkdtemp, mode 0700) for outputs
+ * that are moved into final_dir together, its name into tmpdir (size bytes), and record it:
+ * a file committed into it (qmap_temp_commit with a final path in it) stays recorded until
+ * it is committed out of it or discarded, and qmap_temp_remove_all removes such files and
+ * then the folder. Returns QMAP_OK or a negative qmap_status. */
+int qmap_temp_dir_create(const char *final_dir, char *tmpdir, size_t size);
+
+/* Remove the files qmap committed into the private folder and not moved out, then the
+ * folder (left when it holds anything else), and forget it. */
+void qmap_temp_dir_remove(const char *tmpdir);
+
 /* How many temporaries this process has renamed into place: a signal handler that ends the
  * process (qmap_temp_remove_all) tells "nothing was written" from "written, then
  * interrupted" (a signal that lands during the final renames waits for them).

@@ -108,6 +108,11 @@ int qmap_figure_write_pdf(qmap_figure *f, const char *path);
  * only labels the errors. */
 int qmap_figure_write_png_fd(qmap_figure *f, int fd, const char *name, double scale);
 
+/* The figure encoded in memory, PNG at scale (svg 0) or SVG (svg 1), for a caller that
+ * sends it rather than saves it (qmap view): *data (malloc'd, NUL after its *len bytes; the
+ * caller frees it). name only labels the errors. */
+int qmap_figure_encode(qmap_figure *f, const char *name, int svg, double scale, char **data, size_t *len);
+
 /* Cartesian axes whose frame (plotting area) is the rectangle (x, y, w, h) of the figure,
  * data limits [0,1] x [0,1] until set. Borrowed: owned and freed by the figure. */
 qmap_axes *qmap_axes_new(qmap_figure *f, double x, double y, double w, double h);

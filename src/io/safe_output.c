@@ -199,6 +199,28 @@ void qmap__temp_guard_end(const sigset_t *saved)
     pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
+/* Private folders (qmap report's "DIR.tmp-qmap-XXXXXX"): a file committed into one stays
+ * recorded under its new name until it is moved out or discarded, so that a handler that ends
+ * the process removes it and then the folder (a second Ctrl-C once left both behind). */
+#define MAX_TEMP_DIRS 8
+static volatile sig_atomic_t temp_dir_used[MAX_TEMP_DIRS];
+static char temp_dirs[MAX_TEMP_DIRS][TEMP_PATH_MAX];
+
+static int temp_dir_index(const char *dir)
+{
+    for (int i = 0; i < MAX_TEMP_DIRS; i++)
+        if (temp_dir_used[i] && strcmp(temp_dirs[i], dir) == 0)
+            return i;
+    return -1;
+}
+
+/* 1 when path lies directly in a recorded private folder */
+static int in_temp_dir(const char *path)
+{
+    char dir[TEMP_PATH_MAX];
+    return folder_of(path, dir, sizeof dir) == 0 && temp_dir_index(dir) >= 0;
+}
+
 void qmap_temp_remove_all(void)
 {
     atomic_store(&temps_closed, 1);
@@ -211,6 +233,11 @@ void qmap_temp_remove_all(void)
         if (temp_used[i]) {
             unlink(temps[i].path);
             temp_used[i] = 0;
+        }
+    for (int i = 0; i < MAX_TEMP_DIRS; i++)   /* emptied above: only qmap's files are in them */
+        if (temp_dir_used[i]) {
+            rmdir(temp_dirs[i]);
+            temp_dir_used[i] = 0;
         }
 }
 
@@ -339,6 +366,11 @@ static int commit_recorded(const char *tmp, const char *final_path)
         return qmap_error(QMAP_ERR_IO, "%s: cannot rename the finished file into place: %s", final_path,
                           strerror(err));
     }
+    if (e && in_temp_dir(final_path)) {   /* not in place yet: stays recorded, by its new name */
+        forget_temp(final_path);           /* an earlier file of that name, just replaced */
+        memcpy(e->path, final_path, strlen(final_path) + 1);
+        return QMAP_OK;
+    }
     forget_temp(tmp);
     atomic_fetch_add(&temps_committed, 1);
     return QMAP_OK;
@@ -362,6 +394,51 @@ int qmap_temp_commit_all(char *const *tmp, char *const *final_path, int n, int *
     if (n_renamed)
         *n_renamed = done;
     return rc;
+}
+
+/* ---- private folders ------------------------------------------------------------- */
+
+int qmap_temp_dir_create(const char *final_dir, char *tmpdir, size_t size)
+{
+    size_t len = strlen(final_dir);
+    if (len + strlen(TEMP_TAG) + TEMP_RANDOM + 1 > size || len + strlen(TEMP_TAG) + TEMP_RANDOM + 1 > TEMP_PATH_MAX)
+        return qmap_error(QMAP_ERR_VALUE, "%s: output path too long", final_dir);
+    int slot = -1;
+    for (int i = 0; i < MAX_TEMP_DIRS && slot < 0; i++)
+        if (!temp_dir_used[i])
+            slot = i;
+    if (slot < 0)
+        return qmap_error(QMAP_ERR_INTERNAL, "%s: too many temporary folders at once", final_dir);
+    sigset_t saved;
+    if (qmap__temp_guard_begin(&saved) < 0)
+        return qmap_error(QMAP_ERR_CANCELLED, "%s: interrupted; no temporary folder created", final_dir);
+    /* mkdtemp: a new folder with a random name, mode 0700: nothing planted in it can be followed */
+    snprintf(tmpdir, size, "%s" TEMP_TAG "XXXXXX", final_dir);
+    int rc = QMAP_OK;
+    if (mkdtemp(tmpdir)) {
+        memcpy(temp_dirs[slot], tmpdir, strlen(tmpdir) + 1);
+        temp_dir_used[slot] = 1;
+    } else {
+        rc = qmap_error(QMAP_ERR_IO, "cannot create %s: %s", tmpdir, strerror(errno));
+    }
+    qmap__temp_guard_end(&saved);
+    return rc;
+}
+
+void qmap_temp_dir_remove(const char *tmpdir)
+{
+    size_t n = strlen(tmpdir);
+    for (int i = 0; i < MAX_TEMPS; i++)   /* its files still recorded: committed in, not moved out */
+        if (temp_used[i] && strncmp(temps[i].path, tmpdir, n) == 0 && temps[i].path[n] == '/' &&
+            !strchr(temps[i].path + n + 1, '/')) {
+            char path[TEMP_PATH_MAX];
+            memcpy(path, temps[i].path, strlen(temps[i].path) + 1);
+            qmap_temp_discard(path);
+        }
+    rmdir(tmpdir);   /* fails, and leaves it, when it holds anything qmap did not make */
+    int i = temp_dir_index(tmpdir);
+    if (i >= 0)
+        temp_dir_used[i] = 0;
 }
 
 /* 1 when name (in the output's folder) is "<base>.tmp-<digits>" or "<base>.tmp-qmap-XXXXXX". */

@@ -183,6 +183,69 @@ int qmap_figure_write_png_fd(qmap_figure *f, int fd, const char *name, double sc
                                       : qmap_error(QMAP_ERR_IO, "cannot write %s: %s", name, cairo_status_to_string(st));
 }
 
+/* cairo's stream writer into a growing memory buffer (one byte kept for a closing NUL) */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} memory_sink;
+
+static cairo_status_t write_memory(void *closure, const unsigned char *data, unsigned int length)
+{
+    memory_sink *m = closure;
+    if (m->len + length + 1 > m->cap) {
+        size_t cap = m->cap ? m->cap : 65536;
+        while (m->len + length + 1 > cap)
+            cap *= 2;
+        char *grown = realloc(m->data, cap);
+        if (!grown)
+            return CAIRO_STATUS_NO_MEMORY;
+        m->data = grown;
+        m->cap = cap;
+    }
+    memcpy(m->data + m->len, data, length);
+    m->len += length;
+    m->data[m->len] = '\0';
+    return CAIRO_STATUS_SUCCESS;
+}
+
+int qmap_figure_encode(qmap_figure *f, const char *name, int svg, double scale, char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    memory_sink m = {0};
+    cairo_status_t st;
+    if (svg) {
+        int rc = check_figure(f, name);
+        if (rc < 0)
+            return rc;
+        cairo_surface_t *s = cairo_svg_surface_create_for_stream(write_memory, &m, f->width, f->height);
+        cairo_t *cr = cairo_create(s);
+        cairo_set_source_surface(cr, f->rec, 0, 0);
+        cairo_paint(cr);
+        st = cairo_status(cr);
+        cairo_destroy(cr);
+        cairo_surface_finish(s);
+        if (st == CAIRO_STATUS_SUCCESS)
+            st = cairo_surface_status(s);
+        cairo_surface_destroy(s);
+    } else {
+        cairo_surface_t *img;
+        int rc = render_png(f, name, scale, &img);
+        if (rc < 0)
+            return rc;
+        st = cairo_surface_write_to_png_stream(img, write_memory, &m);
+        cairo_surface_destroy(img);
+    }
+    if (st != CAIRO_STATUS_SUCCESS || !m.data) {
+        free(m.data);
+        return qmap_error(st == CAIRO_STATUS_NO_MEMORY ? QMAP_ERR_NOMEM : QMAP_ERR_INTERNAL, "%s: cannot encode the figure: %s",
+                          name, cairo_status_to_string(st));
+    }
+    *data = m.data;
+    *len = m.len;
+    return QMAP_OK;
+}
+
 int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
 {
     cairo_surface_t *img;

@@ -1,8 +1,8 @@
 /* report.c -- `qmap report`: the overview page and the output folder.
  *
  * The figures come from the table of report_figures.c. All files are made in
- * a private "DIR.tmp-qmap-XXXXXX" (mkdtemp) beside the report folder and moved into it when every one is complete, so
- * a failed report leaves no new file in DIR. The particles figure and table (report_particles.c)
+ * a private "DIR.tmp-qmap-XXXXXX" (qmap_temp_dir_create) beside the report folder and moved into it when every
+ * one is complete, so a failed or interrupted report (a second Ctrl-C included) leaves no new file in DIR. The particles figure and table (report_particles.c)
  * are added when the results file has /particles: they need that group, not only qmap_results.
  * The page itself, report.html, is written by report_html.c.
  */
@@ -52,18 +52,21 @@ static void path_in(const char *dir, const char *name, char *out, size_t size)
     snprintf(out, size, "%s/%s", dir, name);
 }
 
-static void outdir_discard(outdir *d)
+static void outdir_forget_files(outdir *d)
 {
-    char p[8400];
-    for (int i = 0; i < d->n_files; i++) {
-        path_in(d->tmpdir, d->files[i], p, sizeof p);
-        unlink(p);
+    for (int i = 0; i < d->n_files; i++)
         free(d->files[i]);
-    }
     free(d->files);
     d->files = NULL;
     d->n_files = 0;
-    rmdir(d->tmpdir);
+}
+
+/* the files made in the private folder (still recorded), then the folder */
+static void outdir_discard(outdir *d)
+{
+    outdir_forget_files(d);
+    if (d->tmpdir[0])
+        qmap_temp_dir_remove(d->tmpdir);
 }
 
 static int outdir_commit(outdir *d)
@@ -78,12 +81,8 @@ static int outdir_commit(outdir *d)
         if (qmap_temp_commit(a, b) < 0)   /* never replaces a symbolic link */
             return qmap_error_prefix(QMAP_ERR_IO, "report");
     }
-    for (int i = 0; i < d->n_files; i++)
-        free(d->files[i]);
-    free(d->files);
-    d->files = NULL;
-    d->n_files = 0;
-    rmdir(d->tmpdir);
+    outdir_forget_files(d);
+    qmap_temp_dir_remove(d->tmpdir);   /* empty now */
     return QMAP_OK;
 }
 
@@ -197,10 +196,10 @@ int qmap_report_write(const char *results_path, const char *out_dir, const qmap_
     int rc = qmap_results_read(results_path, parts, &r);
     if (rc < 0)
         return rc;
-    /* a private folder with a random name: nothing planted in it can be followed */
-    snprintf(d.tmpdir, sizeof d.tmpdir, "%s.tmp-qmap-XXXXXX", d.dir);
-    if (!mkdtemp(d.tmpdir)) {
-        rc = qmap_error(QMAP_ERR_IO, "cannot create %s: %s", d.tmpdir, strerror(errno));
+    /* a private folder with a random name: nothing planted in it can be followed; recorded, so
+     * that a second Ctrl-C removes it with the figures already in it */
+    if ((rc = qmap_temp_dir_create(d.dir, d.tmpdir, sizeof d.tmpdir)) < 0) {
+        d.tmpdir[0] = '\0';
         qmap_results_free(r);
         return rc;
     }

@@ -72,12 +72,6 @@ int qmap_view_open(const char *results_path, qmap_view **out)
             v->parts = NULL;   /* a foreign label map: shown as missing rather than misplaced */
         rc = cube_hits(v);
     }
-    if (rc >= 0) {
-        const char *t = getenv("TMPDIR");
-        snprintf(v->tmpdir, sizeof v->tmpdir, "%s/qmap-view-XXXXXX", t && *t && strlen(t) < 4000 ? t : "/tmp");
-        if (!mkdtemp(v->tmpdir))
-            v->tmpdir[0] = 0;   /* figures then answer with an error; everything else works */
-    }
     if (rc < 0) {
         qmap_view_close(v);
         return rc;
@@ -92,8 +86,6 @@ void qmap_view_close(qmap_view *v)
         return;
     for (int a = 0; a < 3; a++)
         free(v->hits_proj[a]);
-    if (v->tmpdir[0])
-        rmdir(v->tmpdir);
     qmap__view_raw_close(v);
     qmap__view_voi_free(v);
     qmap_view_region_cancel(v);
@@ -308,8 +300,8 @@ int qmap_view_map_json(const qmap_view *v, const char *name, qmap_view_text *out
     return jb_finish(&b, out);
 }
 
-/* The figure written by the report's plot library to the private folder, read back. */
-static int figure_file(const qmap_view *v, const char *name, int svg, qmap_view_text *out)
+/* The figure drawn by the report's plot library, encoded in memory (no file). */
+static int figure_bytes(const qmap_view *v, const char *name, int svg, qmap_view_text *out)
 {
     out->data = NULL;
     out->len = 0;
@@ -318,46 +310,23 @@ static int figure_file(const qmap_view *v, const char *name, int svg, qmap_view_
         known |= strcmp(name, qmap_report_figure_name(i)) == 0;
     if (!known)
         return qmap_error(QMAP_ERR_VALUE, "no figure named '%.40s'", name);
-    if (!v->tmpdir[0])
-        return qmap_error(QMAP_ERR_IO, "no temporary folder for figures");
     qmap_figure *f = NULL;
     int rc = qmap_report_figure(v->r, name, NULL, &f);
     if (rc < 0)
         return rc;
     if (!f)
         return qmap_error(QMAP_ERR_VALUE, "figure '%s' does not apply to this results file", name);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/figure.%s", v->tmpdir, svg ? "svg" : "png");
-    rc = svg ? qmap_figure_write_svg(f, path) : qmap_figure_write_png(f, path, 1.5);
+    rc = qmap_figure_encode(f, name, svg, 1.5, &out->data, &out->len);
     qmap_figure_free(f);
-    if (rc < 0)
-        return rc;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return qmap_error(QMAP_ERR_IO, "%s: cannot read the figure back", path);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *data = len > 0 ? malloc((size_t)len + 1) : NULL;
-    if (data && fread(data, 1, (size_t)len, fp) == (size_t)len) {
-        data[len] = 0;
-        out->data = data;
-        out->len = (size_t)len;
-    } else {
-        free(data);
-        rc = qmap_error(QMAP_ERR_IO, "%s: cannot read the figure back", path);
-    }
-    fclose(fp);
-    unlink(path);
     return rc < 0 ? rc : QMAP_OK;
 }
 
 int qmap_view_figure_png(const qmap_view *v, const char *name, qmap_view_text *out)
 {
-    return figure_file(v, name, 0, out);
+    return figure_bytes(v, name, 0, out);
 }
 
 int qmap_view_figure_svg(const qmap_view *v, const char *name, qmap_view_text *out)
 {
-    return figure_file(v, name, 1, out);
+    return figure_bytes(v, name, 1, out);
 }

@@ -15,7 +15,6 @@ struct qmap_view {
     int has_cube;                 /* /qspace/cube present (read with qmap_results_cube_read) */
     int nb[3];                    /* cube bins along qx, qy, qz (= r->axes[a].n) */
     double *hits_proj[3];         /* hits summed over the other two axes (projection norm) */
-    char tmpdir[4096];              /* private folder for figure PNGs, "" when none */
     struct qmap_view_voi_job *voi; /* the VOI moved in the page (view_voi.c), or NULL */
     struct qmap_view_region_job *rjob; /* a large region's summed q-space in steps (view_region_job.c) */
     int region_direct_max;        /* regions up to this many positions are summed in one request */
