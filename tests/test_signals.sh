@@ -39,7 +39,7 @@ check term $? 143 SIGTERM
 external() {   # name signal
     QMAP_TEST_PAUSE_AFTER_SCANS=2 "$QMAP" process "$IN" -o "$T/$1.h5" --threads 2 -q 2>"$T/$1.stderr" &
     local pid=$! state=""
-    for _ in $(seq 1 6000); do   # until stopped (or gone); bounded, not a timing assertion
+    for _ in $(seq 1 30000); do   # until stopped (or gone); 5 min at most, not a timing assertion
         state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || break
         [ "$state" = T ] && break
         sleep 0.01

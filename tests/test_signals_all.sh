@@ -12,10 +12,11 @@ T=${QMAP_TEST_TMP:-/tmp}/signals-all
 rm -rf "$T" && mkdir -p "$T"
 fail=0
 
-# wait_for PID GLOB: until a path matching GLOB exists (1) or the command has ended (0)
+# wait_for PID GLOB: until a path matching GLOB exists (0) or the command has ended (1); 5 min
+# at most (a slow or loaded machine: the command ending first is the usual stop)
 wait_for() {
     local pid=$1 glob=$2
-    for _ in $(seq 1 6000); do
+    for _ in $(seq 1 30000); do
         compgen -G "$glob" >/dev/null && return 0
         kill -0 "$pid" 2>/dev/null || return 1
         sleep 0.01
