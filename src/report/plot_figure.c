@@ -183,6 +183,55 @@ int qmap_figure_write_png_fd(qmap_figure *f, int fd, const char *name, double sc
                                       : qmap_error(QMAP_ERR_IO, "cannot write %s: %s", name, cairo_status_to_string(st));
 }
 
+int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
+{
+    cairo_surface_t *img;
+    int rc = render_png(f, path, scale, &img);
+    if (rc < 0)
+        return rc;
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0) {
+        cairo_surface_destroy(img);
+        return fd;
+    }
+    cairo_status_t st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
+    cairo_surface_destroy(img);
+    return finish_file(tmp, fd, path, st);
+}
+
+/* The recorded figure replayed onto a PDF or SVG stream (a checked figure). */
+static cairo_status_t paint_vector(qmap_figure *f, int pdf, cairo_write_func_t writer, void *closure)
+{
+    cairo_surface_t *s = pdf ? cairo_pdf_surface_create_for_stream(writer, closure, f->width, f->height)
+                             : cairo_svg_surface_create_for_stream(writer, closure, f->width, f->height);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_surface(cr, f->rec, 0, 0);
+    cairo_paint(cr);
+    cairo_status_t st = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_status(s);
+    cairo_surface_destroy(s);
+    return st;
+}
+
+static int write_vector(qmap_figure *f, const char *path, int pdf)
+{
+    int rc = check_figure(f, path);
+    if (rc < 0)
+        return rc;
+    char tmp[4400];
+    int fd = qmap_temp_create(path, tmp, sizeof tmp);
+    if (fd < 0)
+        return fd;
+    return finish_file(tmp, fd, path, paint_vector(f, pdf, write_fd, &fd));
+}
+
+int qmap_figure_write_svg(qmap_figure *f, const char *path) { return write_vector(f, path, 0); }
+int qmap_figure_write_pdf(qmap_figure *f, const char *path) { return write_vector(f, path, 1); }
+
 /* cairo's stream writer into a growing memory buffer (one byte kept for a closing NUL) */
 typedef struct {
     char *data;
@@ -218,16 +267,7 @@ int qmap_figure_encode(qmap_figure *f, const char *name, int svg, double scale, 
         int rc = check_figure(f, name);
         if (rc < 0)
             return rc;
-        cairo_surface_t *s = cairo_svg_surface_create_for_stream(write_memory, &m, f->width, f->height);
-        cairo_t *cr = cairo_create(s);
-        cairo_set_source_surface(cr, f->rec, 0, 0);
-        cairo_paint(cr);
-        st = cairo_status(cr);
-        cairo_destroy(cr);
-        cairo_surface_finish(s);
-        if (st == CAIRO_STATUS_SUCCESS)
-            st = cairo_surface_status(s);
-        cairo_surface_destroy(s);
+        st = paint_vector(f, 0, write_memory, &m);
     } else {
         cairo_surface_t *img;
         int rc = render_png(f, name, scale, &img);
@@ -245,49 +285,6 @@ int qmap_figure_encode(qmap_figure *f, const char *name, int svg, double scale, 
     *len = m.len;
     return QMAP_OK;
 }
-
-int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
-{
-    cairo_surface_t *img;
-    int rc = render_png(f, path, scale, &img);
-    if (rc < 0)
-        return rc;
-    char tmp[4400];
-    int fd = qmap_temp_create(path, tmp, sizeof tmp);
-    if (fd < 0) {
-        cairo_surface_destroy(img);
-        return fd;
-    }
-    cairo_status_t st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
-    cairo_surface_destroy(img);
-    return finish_file(tmp, fd, path, st);
-}
-
-static int write_vector(qmap_figure *f, const char *path, int pdf)
-{
-    int rc = check_figure(f, path);
-    if (rc < 0)
-        return rc;
-    char tmp[4400];
-    int fd = qmap_temp_create(path, tmp, sizeof tmp);
-    if (fd < 0)
-        return fd;
-    cairo_surface_t *s = pdf ? cairo_pdf_surface_create_for_stream(write_fd, &fd, f->width, f->height)
-                             : cairo_svg_surface_create_for_stream(write_fd, &fd, f->width, f->height);
-    cairo_t *cr = cairo_create(s);
-    cairo_set_source_surface(cr, f->rec, 0, 0);
-    cairo_paint(cr);
-    cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_status(s);
-    cairo_surface_destroy(s);
-    return finish_file(tmp, fd, path, st);
-}
-
-int qmap_figure_write_svg(qmap_figure *f, const char *path) { return write_vector(f, path, 0); }
-int qmap_figure_write_pdf(qmap_figure *f, const char *path) { return write_vector(f, path, 1); }
 
 /* ---- axes records ---- */
 
