@@ -1,4 +1,5 @@
-/* plot_figure.c -- figures and axes of plot.h: canvas, text, axes records, output files.
+/* plot_figure.c -- figures and axes of plot.h: canvas, text, axes records, output files and
+ * the in-memory encodings qmap view sends.
  *
  * Drawing goes to a cairo recording surface, so one drawing serves every output (PNG at
  * any scale, SVG, PDF) and can be placed into composite figures. Files are written through
