@@ -133,12 +133,39 @@ static int fit_both(const double *x, const double *yr, const double *yc, const d
     return 0;
 }
 
+/* The sums of a correlation coefficient over the pairs where both values are finite. */
+typedef struct {
+    double sa, sb, saa, sbb, sab;
+    long n;
+} ncc_sums;
+
+static inline void ncc_add(ncc_sums *s, double a, double b)
+{
+    if (!isfinite(a) || !isfinite(b))
+        return;
+    s->sa += a;
+    s->sb += b;
+    s->saa += a * a;
+    s->sbb += b * b;
+    s->sab += a * b;
+    s->n++;
+}
+
+/* The coefficient, or -2 when the pairs cover less than half the map. */
+static double ncc_finish(const ncc_sums *s, int n_slow, int n_fast)
+{
+    long n = s->n;
+    if (2 * n < (long)n_slow * n_fast)
+        return -2;
+    double va = s->saa - s->sa * s->sa / n, vb = s->sbb - s->sb * s->sb / n, cov = s->sab - s->sa * s->sb / n;
+    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : -2;
+}
+
 /* Correlation coefficient of tmpl and map moved by the integer shift (dr, dc) over the
  * positions where both are finite; -2 when they overlap on less than half the map. */
 static double ncc_at(const double *tmpl, const double *map, int n_slow, int n_fast, int dr, int dc)
 {
-    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    long n = 0;
+    ncc_sums s = {0};
     for (int r = 0; r < n_slow; r++) {
         int rr = r + dr;
         if (rr < 0 || rr >= n_slow)
@@ -148,20 +175,10 @@ static double ncc_at(const double *tmpl, const double *map, int n_slow, int n_fa
             if (cc < 0 || cc >= n_fast)
                 continue;
             double a = tmpl[(size_t)r * n_fast + c], b = map[(size_t)rr * n_fast + cc];
-            if (!isfinite(a) || !isfinite(b))
-                continue;
-            sa += a;
-            sb += b;
-            saa += a * a;
-            sbb += b * b;
-            sab += a * b;
-            n++;
+            ncc_add(&s, a, b);
         }
     }
-    if (2 * n < (long)n_slow * n_fast)
-        return -2;
-    double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
-    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : -2;
+    return ncc_finish(&s, n_slow, n_fast);
 }
 
 /* Correlation coefficient of map and tmpl moved by the sub-pixel shift (dr, dc)
@@ -170,8 +187,7 @@ static double ncc_at(const double *tmpl, const double *map, int n_slow, int n_fa
  * shifts); -2 below half the map of overlap. */
 static double ncc_sub(const double *tmpl, const double *map, int n_slow, int n_fast, double dr, double dc)
 {
-    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    long n = 0;
+    ncc_sums s = {0};
     int r0 = (int)floor(-dr), c0 = (int)floor(-dc);
     double fr = -dr - r0, fc = -dc - c0;
     double w00 = (1 - fr) * (1 - fc), w01 = (1 - fr) * fc, w10 = fr * (1 - fc), w11 = fr * fc;
@@ -186,20 +202,10 @@ static double ncc_sub(const double *tmpl, const double *map, int n_slow, int n_f
             const double *t = tmpl + (size_t)rr * n_fast + cc;
             double a = w00 * t[0] + w01 * t[1] + w10 * t[n_fast] + w11 * t[n_fast + 1];
             double b = map[(size_t)r * n_fast + c];
-            if (!isfinite(a) || !isfinite(b))
-                continue;
-            sa += a;
-            sb += b;
-            saa += a * a;
-            sbb += b * b;
-            sab += a * b;
-            n++;
+            ncc_add(&s, a, b);
         }
     }
-    if (2 * n < (long)n_slow * n_fast)
-        return -2;
-    double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
-    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : -2;
+    return ncc_finish(&s, n_slow, n_fast);
 }
 
 /* Best sub-pixel shift on two nested grids (step 0.05 over +-0.3, then 0.01 over +-0.05)
