@@ -7,10 +7,12 @@
 #include "qmap/report.h"
 
 #include <cairo.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int near(qmap_rgb c, int r, int g, int b, double tol)
 {
@@ -146,6 +148,12 @@ static void test_image_pixels(const char *tmp)
         CHECK(bytes && (svg ? strstr(bytes, "<svg") != NULL : memcmp(bytes, "\x89PNG", 4) == 0), "format");
         free(bytes);
         free(file);
+    }
+    /* a writer that fails (a full disk): libpng's error comes back as an error, no crash */
+    int full = open("/dev/full", O_WRONLY);
+    if (full >= 0) {
+        CHECK(qmap_figure_write_png_fd(f, full, "full", 2) < 0, "a full disk accepted");
+        close(full);
     }
     qmap_figure_free(f);
     /* bad path: a clear error, no file */

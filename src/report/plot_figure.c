@@ -178,7 +178,7 @@ int qmap_figure_write_png_fd(qmap_figure *f, int fd, const char *name, double sc
     int rc = render_png(f, name, scale, &img);
     if (rc < 0)
         return rc;
-    cairo_status_t st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
+    cairo_status_t st = qmap__encode_png(img, write_fd, &fd);
     cairo_surface_destroy(img);
     return st == CAIRO_STATUS_SUCCESS ? QMAP_OK
                                       : qmap_error(QMAP_ERR_IO, "cannot write %s: %s", name, cairo_status_to_string(st));
@@ -196,7 +196,7 @@ int qmap_figure_write_png(qmap_figure *f, const char *path, double scale)
         cairo_surface_destroy(img);
         return fd;
     }
-    cairo_status_t st = cairo_surface_write_to_png_stream(img, write_fd, &fd);
+    cairo_status_t st = qmap__encode_png(img, write_fd, &fd);
     cairo_surface_destroy(img);
     return finish_file(tmp, fd, path, st);
 }
@@ -274,7 +274,7 @@ int qmap_figure_encode(qmap_figure *f, const char *name, int svg, double scale, 
         int rc = render_png(f, name, scale, &img);
         if (rc < 0)
             return rc;
-        st = cairo_surface_write_to_png_stream(img, write_memory, &m);
+        st = qmap__encode_png(img, write_memory, &m);
         cairo_surface_destroy(img);
     }
     if (st != CAIRO_STATUS_SUCCESS || !m.data) {

@@ -89,5 +89,7 @@ void qmap__tick_label(double v, double step, int exp10, int log, char *out, size
 /* Common power of ten to factor out of the ticks (0 when labels read well as they are). */
 int qmap__tick_exponent(const double *ticks, int n, double step);
 void qmap__set_rgb(cairo_t *cr, qmap_rgb c);
+/* The rendered figure (an RGB24 image surface) as PNG onto write (plot_png.c). */
+cairo_status_t qmap__encode_png(cairo_surface_t *img, cairo_write_func_t write, void *closure);
 
 #endif
