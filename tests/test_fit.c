@@ -5,6 +5,7 @@
 #include "qmap/fit.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,26 +432,46 @@ static void test_face_background(void)
     const double *proj[3] = {px, py, pz}, *hits[3] = {hx, hy, hz};
     int n[3] = {5, 4, 3};
     /* faces 20, 22, 24, 30, 18, 21 counts on 10 hits each: within their noise, all pooled */
-    double b = qmap_face_background(proj, hits, n);
+    double b = qmap_face_background(proj, hits, n, QMAP_FACES_ALL);
     CHECK(fabs(b - 135.0 / 60) < 1e-12, "face background %.15g, want 2.25", b);
     /* two faces on the peak's tail (200, 300 counts): both leave the pool, the other four stay */
     px[0] = 200, py[3] = 300;
-    b = qmap_face_background(proj, hits, n);
+    b = qmap_face_background(proj, hits, n, QMAP_FACES_ALL);
     CHECK(fabs(b - 85.0 / 40) < 1e-12, "two faces on the tail: %.15g, want the other four's 2.125", b);
     /* four faces on the tail: three leave (half of the faces stay), the pool reads high: what
      * the background check's "uneven" WARNING is for */
     pz[0] = 250;
     px[4] = 220;
-    b = qmap_face_background(proj, hits, n);
+    b = qmap_face_background(proj, hits, n, QMAP_FACES_ALL);
     CHECK(b > 5 && b < 25, "four faces on the tail: %g, want between the clean and the tail faces", b);
+    /* the caller leaves out the faces it knows hold the tail (decided over the map): the
+     * clean two pooled, whatever the per-position test says */
+    unsigned clean = QMAP_FACES_ALL & ~(1u << 0 | 1u << 1 | 1u << 3 | 1u << 4);   /* qy-, qz+ */
+    b = qmap_face_background(proj, hits, n, clean);
+    CHECK(fabs(b - 45.0 / 20) < 1e-12, "faces named: %.15g, want qy- and qz+'s 2.25", b);
     px[0] = 20, py[3] = 30, pz[0] = 18, px[4] = 22;
+    /* one slab along an axis: one face value, named by either of the axis' faces */
+    {
+        double p1[1] = {40}, h1[1] = {10};
+        const double *proj1[3] = {p1, py, pz}, *hits1[3] = {h1, hy, hz};
+        int n1[3] = {1, 4, 3};
+        CHECK(fabs(qmap_face_background(proj1, hits1, n1, 1u << 1) - 4.0) < 1e-12, "one slab named by qx+");
+        CHECK(isnan(qmap_face_background(proj1, hits1, n1, 0)), "no face named gave a background");
+    }
+    /* the faces as text and back */
+    char text[64];
+    qmap_faces_format(clean, text, sizeof text);
+    CHECK(strcmp(text, "qy-, qz+") == 0 && qmap_faces_parse(text) == clean, "faces text '%s'", text);
+    CHECK(qmap_faces_parse(NULL) == QMAP_FACES_ALL && qmap_faces_parse("none") == QMAP_FACES_ALL &&
+              qmap_faces_parse("qx+,qz-") == (1u << 1 | 1u << 4) && qmap_faces_parse("aqx+") == QMAP_FACES_ALL,
+          "faces parse");
     /* a face without hits is left out: five faces pooled */
     hx[0] = 0;
-    b = qmap_face_background(proj, hits, n);
+    b = qmap_face_background(proj, hits, n, QMAP_FACES_ALL);
     CHECK(fabs(b - 115.0 / 50) < 1e-12, "five faces: %.15g, want 2.3", b);
     /* no face with hits: NaN */
     hx[4] = hy[0] = hy[3] = hz[0] = hz[2] = 0;
-    CHECK(isnan(qmap_face_background(proj, hits, n)), "no face with hits gave a background");
+    CHECK(isnan(qmap_face_background(proj, hits, n, QMAP_FACES_ALL)), "no face with hits gave a background");
     /* 3 counts per face on average (0.003 per hit on 1000 hits): the mean of the estimate over
      * 20 000 draws is the true background within 1 % (6 standard errors) */
     uint64_t st = 7;
@@ -461,7 +482,7 @@ static void test_face_background(void)
         for (int a = 0; a < 3; a++)
             for (int e = 0; e < 2; e++)
                 f[a][e] = poisson_draw(&st, 3.0);
-        sum += qmap_face_background(pf, hf, n2);
+        sum += qmap_face_background(pf, hf, n2, QMAP_FACES_ALL);
     }
     CHECK(fabs(sum / 20000 / 0.003 - 1) < 0.01, "low counts: mean estimate %.5g per hit, want 0.003", sum / 20000);
 }

@@ -36,12 +36,23 @@ qmap_gauss_fit qmap_fit_gaussian_gsl(const double *x, const double *y, int n);
  * if fewer than 2 distinct finite values. */
 double qmap_otsu_threshold(const double *v, size_t n, int nbins);
 
-/* One position's flat background per pixel hit, measured on its VOI's six faces, the first
- * and last slab along each axis (proj: summed intensity per slab, in counts; hits:
- * detector-pixel hits per slab, n[a] slabs): the faces' intensity pooled over their hits, less
- * the faces more than 3 Poisson standard deviations above the pool (the peak's tail), at most
- * half of them. NaN when no face has hits (face_background.c). */
-double qmap_face_background(const double *const proj[3], const double *const hits[3], const int n[3]);
+/* The six faces of a VOI: bit 2*axis for the first slab along that axis (qx-, qy-, qz-),
+ * bit 2*axis + 1 for the last (qx+, qy+, qz+). */
+#define QMAP_FACES_ALL 0x3fu
+
+/* One position's flat background per pixel hit, measured on the faces of its VOI that
+ * `faces` names (QMAP_FACES_ALL: all six), the first and last slab along each axis (proj:
+ * summed intensity per slab, in counts; hits: detector-pixel hits per slab, n[a] slabs): the
+ * faces' intensity pooled over their hits, less the faces more than 3 Poisson standard
+ * deviations above the pool (the peak's tail), at most half of them. NaN when no face named
+ * has hits (face_background.c). */
+double qmap_face_background(const double *const proj[3], const double *const hits[3], const int n[3],
+                            unsigned faces);
+
+/* The faces of a mask as text ("qx-, qy-, qy+"; "none" for 0), and back (names separated by
+ * commas and spaces; QMAP_FACES_ALL for NULL or text with no face name). */
+void qmap_faces_format(unsigned faces, char *out, size_t size);
+unsigned qmap_faces_parse(const char *text);
 
 /* How well the threshold t splits the finite values of v into two populations: Otsu's
  * separability, the between-class variance of {v < t} and {v >= t} over the total variance,

@@ -106,6 +106,9 @@ void qmap_results_free(qmap_results *r);
 int qmap_results_param(qmap_results *r, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The text of parameter key (NULL when not recorded; owned by r). */
+const char *qmap_results_param_value(const qmap_results *r, const char *key);
+
 /* Record the command line that produced the results (copied; NULL clears it). */
 int qmap_results_set_command_line(qmap_results *r, const char *line);
 

@@ -23,26 +23,34 @@
 #define QMAP_BACKGROUND_SAID 0.05   /* std widened or centre moved (std) above this: a WARNING */
 #define QMAP_PEAK_UNRESOLVED 0.35   /* std below this many sampling steps: not resolved */
 #define QMAP_FIT_WIDER_SAID 1.15   /* sigma / std (median) above this: a WARNING */
-#define QMAP_FACES_UNEVEN 0.5   /* a VOI face above the lowest by this fraction: the peak's tail */
 
 /* Each position's flat background per hit on its VOI's faces (numeric/face_background.c):
  * the map /maps/background, at the positions of the other maps, those measured in every scan
  * (the faces' hits are the map's per position; a position some scans missed, at the edge of
  * a drifting map, has fewer and would read low: 18 % over the demo's map). Measured whether
- * or not --background faces subtracts it. */
-static void face_backgrounds(const qmap_accumulators *acc, qmap_results *r)
+ * or not --background faces subtracts it, on the faces that hold no tail of the peak over the
+ * map (background_faces.c; note says which were left out). Returns the faces used. */
+static unsigned face_backgrounds(const qmap_accumulators *acc, qmap_results *r, char *note, size_t len)
 {
+    note[0] = '\0';
+    unsigned faces = acc->faces_given ? acc->faces_given
+                     : acc->n_pos > 1 ? qmap__background_faces(acc, note, len) : QMAP_FACES_ALL;
     for (int p = 0; p < acc->n_pos; p++) {
         r->background[p] = NAN;
         if (acc->contrib[p] < acc->n_scans)
             continue;
+        if (acc->background_given) {   /* what the run measured at this position */
+            r->background[p] = acc->background_given[p];
+            continue;
+        }
         const double *proj[3], *hits[3];
         for (int a = 0; a < 3; a++) {
             proj[a] = acc->proj[a] + (size_t)p * acc->n_bins[a];
             hits[a] = acc->hits_proj[a];
         }
-        r->background[p] = qmap_face_background(proj, hits, acc->n_bins);
+        r->background[p] = qmap_face_background(proj, hits, acc->n_bins, faces);
     }
+    return faces;
 }
 
 /* The background per hit subtracted at position p: the faces' with --background faces, else 0. */
@@ -286,55 +294,29 @@ static int check_fit_widths(const qmap_process_options *o, const qmap_accumulato
     return QMAP_OK;
 }
 
-/* A flat background is the same per hit on the six faces of the VOI; a face that holds more
- * holds the peak's tail (a VOI tight along that axis, or a peak moved toward that face by a
- * tilt). Each position's pool (qmap_face_background) leaves out the faces that stand above it
- * beyond their Poisson noise, at most half of them; a tail too faint to stand out at one
- * position stays in and reads as background, and with the median of six used before
- * 2026-12-08 three faces on the tail did (simulated with a --voi at about 0.6 of the
- * automatic one along qy and qz, the VOI check "ok" at 4.4 % and 2.2 %: 0.10 counts per hit
- * for a true 0.050, and --background faces took peak, std 4-7 % too narrow). Per face, the
- * mean over the particle of its intensity per hit (a mean: at a few counts per face and
- * position a median is 0) and its standard error; the median of the six is biased when it
- * stands above the lowest face by more than QMAP_FACES_UNEVEN of it and by 3 standard errors.
- * The six means go into `note`; returns the axis of the highest face when biased, else -1. */
-static int faces_uneven(const qmap_accumulators *acc, const qmap_results *r, char *note, size_t len,
+/* The six faces' means per hit over the particle (the positions of its mask measured in every
+ * scan) into note; whether the faces the background was measured on disagree (the peak's tail
+ * reaches four faces or more: qmap__faces_uneven), -1 when they agree or the particle has
+ * fewer than 3 positions. Simulated with a --voi at about 0.6 of the automatic one along qy
+ * and qz (the VOI check "ok" at 4.4 % and 2.2 %): four faces on the tail, 0.10 counts per hit
+ * for a true 0.050, and --background faces took peak (std 4-7 % too narrow). */
+static int faces_uneven(const qmap_accumulators *acc, const qmap_results *r, unsigned used, char *note, size_t len,
                         double *ratio)
 {
-    size_t n_pos = (size_t)acc->n_pos;
-    double mean[6], se[6];
-    int order[6], n_faces = 0;
+    unsigned char *sel = malloc(acc->n_pos > 0 ? (size_t)acc->n_pos : 1);
     note[0] = 0;
-    for (int f = 0; f < 6; f++) {
-        int a = f / 2, n = acc->n_bins[a], k = f % 2 ? n - 1 : 0;
-        double h = n > 0 ? acc->hits_proj[a][k] : 0, s1 = 0, s2 = 0;
-        size_t m = 0;
-        for (size_t p = 0; h > 0 && p < n_pos; p++) {
-            double x = acc->proj[a][p * n + k] / h;
-            if (r->mask[p] && acc->contrib[p] >= acc->n_scans && isfinite(x)) {
-                s1 += x;
-                s2 += x * x;
-                m++;
-            }
-        }
-        mean[f] = m >= 3 ? s1 / m : NAN;
-        se[f] = m >= 3 ? sqrt(fmax(0, s2 / m - mean[f] * mean[f]) / (m - 1)) : NAN;
-        if (isfinite(mean[f])) {   /* insertion into order[], by mean */
-            int j = n_faces++;
-            for (; j > 0 && mean[order[j - 1]] > mean[f]; j--)
-                order[j] = order[j - 1];
-            order[j] = f;
-        }
-        size_t l = strlen(note);
-        snprintf(note + l, len - l, "%s%.4g", f ? ", " : "", mean[f]);
-    }
-    if (n_faces < 4)
+    if (!sel)
         return -1;
-    int lo = order[0], m0 = order[(n_faces - 1) / 2], m1 = order[n_faces / 2], hi = order[n_faces - 1];
-    double med = 0.5 * (mean[m0] + mean[m1]), se_med = 0.5 * sqrt(se[m0] * se[m0] + se[m1] * se[m1]);
-    *ratio = med / mean[lo];
-    double d = med - mean[lo];
-    return d > QMAP_FACES_UNEVEN * mean[lo] && d > 3 * sqrt(se_med * se_med + se[lo] * se[lo]) ? hi / 2 : -1;
+    for (int p = 0; p < acc->n_pos; p++)
+        sel[p] = r->mask[p] && acc->contrib[p] >= acc->n_scans;
+    qmap_face_stats st;
+    qmap__face_stats(acc, sel, &st);
+    free(sel);
+    for (int f = 0; f < 6; f++) {
+        size_t l = strlen(note);
+        snprintf(note + l, len - l, "%s%.4g", f ? ", " : "", st.mean[f]);
+    }
+    return qmap__faces_uneven(&st, used, ratio);
 }
 
 /* How much a flat background moves the moments (seventh round of issue 18). The centres and
@@ -352,7 +334,8 @@ static int faces_uneven(const qmap_accumulators *acc, const qmap_results *r, cha
  * VOI on average) widened std_qz by +23 % against the truth while the average said +3.7 %,
  * under the WARNING's 5 %. With --background faces the maps are already without it: the
  * record says what the subtraction took away, with no WARNING. */
-static int check_background(const qmap_process_options *o, const qmap_accumulators *acc, qmap_results *r)
+static int check_background(const qmap_process_options *o, const qmap_accumulators *acc, qmap_results *r,
+                            unsigned used, const char *left_out)
 {
     static const char *const axis[3] = {"qx", "qy", "qz"};
     int faces = acc->background_faces;
@@ -400,30 +383,35 @@ static int check_background(const qmap_process_options *o, const qmap_accumulato
     }
     double face = nf ? gsl_stats_median(v + 7 * n_pos, 1, nf) : NAN, ratio = NAN;
     free(v);
-    char faces_note[200];
-    int tail = faces_uneven(acc, r, faces_note, sizeof faces_note, &ratio);
+    char faces_note[200], used_names[64];
+    int tail = faces_uneven(acc, r, used, faces_note, sizeof faces_note, &ratio);
+    qmap_faces_format(used, used_names, sizeof used_names);
     if (tail >= 0)
-        qmap_log(o, "WARNING: the VOI's faces are not at one background: their median is %.2g times the lowest "
-                    "face per hit (means over the particle: %s for qx-, qx+, qy-, qy+, qz-, qz+): the peak's tail "
-                    "reaches three faces or more, the highest along %s, so the background measured on the faces "
-                    "is too high%s; widen --voi along %s", ratio, faces_note, axis[tail],
-                 faces ? " and --background faces takes part of the peak (std too narrow)"
-                       : " and so is the widening said below", axis[tail]);
+        qmap_log(o, "WARNING: the VOI's faces are not at one background: the third lowest of those it is measured "
+                    "on (%s) is %.2g times the lowest per hit (means over the particle: %s for qx-, qx+, qy-, qy+, "
+                    "qz-, qz+): the peak's tail reaches four faces or more, the highest along %s, so the background "
+                    "measured on the faces is too high%s; widen --voi along %s", used_names, ratio, faces_note,
+                 axis[tail], faces ? " and --background faces takes part of the peak (std too narrow)"
+                                   : " and so is the widening said below", axis[tail]);
+    if (left_out[0])
+        qmap_log(o, "background: %s", left_out);
+    char faces_said[700];
+    snprintf(faces_said, sizeof faces_said, "%s%s%s", tail >= 0 ? "uneven: the peak's tail" : "even",
+             left_out[0] ? "; " : "", left_out);
     if (faces)
         qmap_results_param(r, "background_check", "subtracted at each position (--background faces): median over "
                            "the particle %.4g counts per hit on the VOI's faces (%.4g outside the VOI, map average), "
                            "%.3g %% of the VOI intensity; without the subtraction std_qx, std_qy, std_qz would be "
                            "%+.1f, %+.1f, %+.1f %% wider and the centres %.3f, %.3f, %.3f std away; faces qx-, qx+, "
                            "qy-, qy+, qz-, qz+: %s per hit (%s)", face, acc->background, 100 * share, 100 * widen[0],
-                           100 * widen[1], 100 * widen[2], moved[0], moved[1], moved[2], faces_note,
-                           tail >= 0 ? "uneven: the peak's tail" : "even");
+                           100 * widen[1], 100 * widen[2], moved[0], moved[1], moved[2], faces_note, faces_said);
     else
         qmap_results_param(r, "background_check", "flat background at each position on the VOI's faces, median over "
                            "the particle %.4g counts per hit (%.4g outside the VOI, map average): %.3g %% of the VOI "
                            "intensity; it widens std_qx, std_qy, std_qz by %+.1f, %+.1f, %+.1f %% and moves the "
                            "centres by %.3f, %.3f, %.3f std; faces qx-, qx+, qy-, qy+, qz-, qz+: %s per hit (%s)",
                            face, acc->background, 100 * share, 100 * widen[0], 100 * widen[1], 100 * widen[2],
-                           moved[0], moved[1], moved[2], faces_note, tail >= 0 ? "uneven: the peak's tail" : "even");
+                           moved[0], moved[1], moved[2], faces_note, faces_said);
     if (faces) {
         qmap_log(o, "background: %.3g counts per hit subtracted at each position (median over the particle, "
                     "measured on the VOI's faces; %.3g %% of the VOI intensity): std_qx, std_qy, std_qz %+.1f, "
@@ -449,11 +437,18 @@ static int check_background(const qmap_process_options *o, const qmap_accumulato
 
 /* Hook for the recomputation of single positions (position.c, qmap view): the moments and
  * fits only, with no particle mask or lattice maps (they need the whole map). */
-void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r)
+static unsigned peak_maps(const qmap_accumulators *acc, qmap_results *r, char *left_out, size_t len)
 {
-    face_backgrounds(acc, r);
+    unsigned used = face_backgrounds(acc, r, left_out, len);
     moments(acc, r);
     gaussian_fits(acc, r);
+    return used;
+}
+
+void qmap_derive_peak_maps(const qmap_accumulators *acc, qmap_results *r)
+{
+    char left_out[400];
+    peak_maps(acc, r, left_out, sizeof left_out);
 }
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
@@ -461,12 +456,17 @@ int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc
 {
     qmap_stage_clock clk;   /* -v (issue 18) */
     qmap_stage_clock_start(&clk);
-    qmap_derive_peak_maps(acc, r);
+    char left_out[400], used_names[64];
+    unsigned used = peak_maps(acc, r, left_out, sizeof left_out);
+    qmap_faces_format(used, used_names, sizeof used_names);
+    int rc0 = qmap_results_param(r, "background_faces", "%s", used_names);   /* for qmap view */
+    if (rc0 < 0)
+        return rc0;
     qmap_stage_time(o, &clk, "  of which moments+fits");
     int rc = particle_mask(o, r, acc->n_pos);
     if (rc < 0)
         return rc;
     lattice_maps(o, r, acc->n_pos);
     rc = check_fit_widths(o, acc, r, acc->n_pos);
-    return rc < 0 ? rc : check_background(o, acc, r);
+    return rc < 0 ? rc : check_background(o, acc, r, used, left_out);
 }

@@ -41,7 +41,28 @@ typedef struct {
                                 faces before the moments and fits (--background faces) */
     double sampling[3];      /* q between neighbouring samples along each axis (rocking steps,
                                 pixels: qmap_choose_bins' natural sampling); 0: unknown */
+    /* One position recomputed (position.c, qmap view): the background per hit the run measured
+     * there (its /maps/background) instead of measuring it again, or NULL; else the faces the
+     * run measured it on (0: decided over the map, background_faces.c). */
+    const double *background_given;
+    unsigned faces_given;
 } qmap_accumulators;
+
+#define QMAP_FACES_UNEVEN 0.5   /* a VOI face above the lowest by this fraction: the peak's tail */
+
+/* Per face of the VOI (bit order of QMAP_FACES_ALL), the mean over the positions flagged in
+ * sel of its intensity per hit, and its standard error; NaN with fewer than 3 positions. */
+typedef struct {
+    double mean[6], se[6];
+} qmap_face_stats;
+void qmap__face_stats(const qmap_accumulators *acc, const unsigned char *sel, qmap_face_stats *st);
+/* The faces that hold only the flat background, decided over the positions where the peak is
+ * (the others hold its tail; the three lowest always stay); note: what was left out and why,
+ * "" when nothing was (background_faces.c). */
+unsigned qmap__background_faces(const qmap_accumulators *acc, char *note, size_t len);
+/* The axis of the highest face when the faces `used` disagree (the third lowest stands above
+ * the lowest: the tail reaches into them), with *ratio = third / lowest; else -1. */
+int qmap__faces_uneven(const qmap_face_stats *st, unsigned used, double *ratio);
 
 int qmap_derive_maps(const qmap_process_options *o, const qmap_accumulators *acc,
                      qmap_results *r);

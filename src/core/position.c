@@ -14,6 +14,7 @@
  */
 #include "position_internal.h"
 #include "qmap/error.h"
+#include "qmap/fit.h"
 
 #include <math.h>
 #include <omp.h>
@@ -208,6 +209,12 @@ int qmap_process_position(qmap_position_source *S, int row, int col, qmap_positi
         qmap_accumulators acc = {.n_pos = 1, .s0 = &s0, .s1 = s1, .s2 = s2, .contrib = &contrib,
                                  .n_scans = P->n_scans, .hits_total = S->hits_total,
                                  .background = NAN, .background_faces = S->o.background_faces};
+        /* the background the run measured here (its map; files before 2026-12-08 have none: it
+         * is measured again, on the faces the run names or all six) */
+        size_t at = (size_t)row * S->run->n_fast + col;
+        if (S->run->background && isfinite(S->run->background[at]))
+            acc.background_given = &S->run->background[at];
+        acc.faces_given = qmap_faces_parse(qmap_results_param_value(S->run, "background_faces"));
         for (int a = 0; a < 3; a++) {
             acc.hits_q1[a] = S->hits_q1[a];
             acc.hits_q2[a] = S->hits_q2[a];

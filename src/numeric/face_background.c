@@ -11,24 +11,54 @@
  * their Poisson variance. Until 2026-12-08 this was the median of the six faces' means, which
  * reads low at a few counts per face (the median of a skewed distribution): 28 % low at the
  * simulation's default background (0.002 counts per pixel per frame), std maps of a weak peak
- * with --background faces 1-2 % wide; the pool: within 0.5 %. Used by --background faces
+ * with --background faces 1-2 % wide; the pool: within 0.5 %. A face that holds the tail at
+ * every position, too faintly to stand out at one, is left out of every position's pool by the
+ * caller (`faces`; core/peak_maps.c decides it over the whole particle). Used by --background faces
  * (core/peak_maps.c), the map /maps/background, and qmap view, which must subtract what the
  * run subtracted (view/view_projections.c).
  */
 #include "qmap/fit.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #define CLIP_Z 3.0   /* a face this many Poisson standard deviations above the pool holds peak */
 
-double qmap_face_background(const double *const proj[3], const double *const hits[3], const int n[3])
+static const char *const face_name[6] = {"qx-", "qx+", "qy-", "qy+", "qz-", "qz+"};
+
+void qmap_faces_format(unsigned faces, char *out, size_t size)
+{
+    size_t l = 0;
+    out[0] = '\0';
+    for (int f = 0; f < 6 && l < size; f++)
+        if (faces & 1u << f)
+            l += (size_t)snprintf(out + l, size - l, "%s%s", l ? ", " : "", face_name[f]);
+    if (!out[0])
+        snprintf(out, size, "none");
+}
+
+unsigned qmap_faces_parse(const char *text)
+{
+    unsigned faces = 0;
+    for (int f = 0; text && f < 6; f++)
+        for (const char *p = strstr(text, face_name[f]); p && !(faces & 1u << f); p = strstr(p + 1, face_name[f]))
+            if ((p == text || p[-1] == ' ' || p[-1] == ',') && (!p[3] || p[3] == ',' || p[3] == ' '))
+                faces |= 1u << f;
+    return faces ? faces : QMAP_FACES_ALL;
+}
+
+double qmap_face_background(const double *const proj[3], const double *const hits[3], const int n[3],
+                            unsigned faces)
 {
     double s[6], h[6];
     int m = 0;
     for (int a = 0; a < 3; a++)
         for (int e = 0; e < 2 && n[a] > 0; e++) {
             int k = e ? n[a] - 1 : 0;
-            if (hits[a][k] > 0 && isfinite(proj[a][k])) {
+            /* one slab: one face value, named by either of the axis' faces */
+            unsigned named = n[a] == 1 ? faces & 3u << 2 * a : faces & 1u << (2 * a + e);
+            if (named && hits[a][k] > 0 && isfinite(proj[a][k])) {
                 s[m] = proj[a][k];
                 h[m++] = hits[a][k];
             }

@@ -110,6 +110,14 @@ const char *qmap_results_param_get(const qmap_results *r, const char *key)
     return NULL;
 }
 
+const char *qmap_results_param_value(const qmap_results *r, const char *key)
+{
+    for (int i = 0; i < r->n_params; i++)
+        if (strcmp(r->param_keys[i], key) == 0)
+            return r->param_values[i];
+    return NULL;
+}
+
 int qmap_results_param(qmap_results *r, const char *key, const char *fmt, ...)
 {
     char buf[4096];

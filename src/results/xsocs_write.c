@@ -46,13 +46,6 @@ typedef struct {
 
 /* ---- parameters from the results' text pairs ---- */
 
-static const char *param(const qmap_results *r, const char *key)
-{
-    for (int i = 0; i < r->n_params; i++)
-        if (strcmp(r->param_keys[i], key) == 0)
-            return r->param_values[i];
-    return NULL;
-}
 
 /* "a,b..." -> v[0..n); values not present or not numbers stay NaN. */
 static void parse_numbers(const char *s, double *v, int n)
@@ -226,9 +219,9 @@ static void write_params(writer *w, hid_t f, const qmap_results *r)
     if (g < 0)
         return;
     double centre[2], pixel[2], distance, cpd[2];
-    parse_numbers(param(r, "center_pixel"), centre, 2);
-    parse_numbers(param(r, "pixel_size_m"), pixel, 2);
-    parse_numbers(param(r, "distance_m"), &distance, 1);
+    parse_numbers(qmap_results_param_value(r, "center_pixel"), centre, 2);
+    parse_numbers(qmap_results_param_value(r, "pixel_size_m"), pixel, 2);
+    parse_numbers(qmap_results_param_value(r, "distance_m"), &distance, 1);
     if (isnan(pixel[1]))
         pixel[1] = pixel[0];
     for (int i = 0; i < 2; i++)
@@ -236,7 +229,7 @@ static void write_params(writer *w, hid_t f, const qmap_results *r)
 
     /* "mon1 (mean 1.2e5)" -> "mon1" */
     char normalizer[256] = "";
-    const char *mon = param(r, "monitor");
+    const char *mon = qmap_results_param_value(r, "monitor");
     if (mon)
         snprintf(normalizer, sizeof normalizer, "%.*s", (int)strcspn(mon, " "), mon);
     const char *norm = normalizer;
@@ -313,7 +306,7 @@ int qmap_xsocs_qspace_write(const qmap_results *r, const char *path)
     if (cube_bytes >= 0xFFFFFFFFu)
         return qmap_error(QMAP_ERR_VALUE, "%s: one position's q-space (%zu bytes) exceeds HDF5's 4 GiB chunk limit",
                           path, cube_bytes);
-    const char *scans = param(r, "scans");
+    const char *scans = qmap_results_param_value(r, "scans");
     if (!scans)
         return qmap_error(QMAP_ERR_VALUE, "%s: the results have no 'scans' parameter to name the XSOCS entries", path);
     char **names = calloc(r->n_scans > 0 ? r->n_scans : 1, sizeof *names);

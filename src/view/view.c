@@ -10,6 +10,7 @@
 #include "view_json.h"
 #include "report_internal.h"
 #include "qmap/error.h"
+#include "qmap/fit.h"
 #include "qmap/params.h"
 
 #include <math.h>
@@ -67,6 +68,7 @@ int qmap_view_open(const char *results_path, qmap_view **out)
         v->r = qmap_results_file_results(v->rf);
         const char *bg = qmap_params_get(&v->r->settings, "background");
         v->background_faces = bg && strcmp(bg, "faces") == 0;
+        v->faces = qmap_faces_parse(qmap_results_param_value(v->r, "background_faces"));
         v->parts = v->r->particles;
         if (v->parts && (v->parts->n_fast != v->r->n_fast || v->parts->n_slow != v->r->n_slow))
             v->parts = NULL;   /* a foreign label map: shown as missing rather than misplaced */

@@ -22,6 +22,8 @@ struct qmap_view {
     int background_faces;         /* the run subtracted each position's background measured on the
                                      VOI's faces (--background faces): the projections shown
                                      subtract it too (view_projections.c) */
+    unsigned faces;               /* the VOI faces it measured the background on (QMAP_FACES_ALL
+                                     when the file does not say) */
 };
 
 /* Index of map `name` in r->maps, or -1. */

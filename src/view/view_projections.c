@@ -63,10 +63,11 @@ void qmap__view_projections_json(qmap_jbuf *b, const qmap_view *v, double *proj[
 {
     const qmap_results *r = v->r;
     /* what the run subtracted before its fits (--background faces), measured on these
-     * projections' faces as the run measured it on the position's */
+     * projections' faces as the run measured it on the position's: on the faces it used
+     * (/parameters background_faces; all six in files written before it) */
     const double *pc[3] = {proj[0], proj[1], proj[2]}, *hc[3] = {hits[0], hits[1], hits[2]};
     int nb[3] = {r->axes[0].n, r->axes[1].n, r->axes[2].n};
-    double bg = v->background_faces ? qmap_face_background(pc, hc, nb) : 0;
+    double bg = v->background_faces ? qmap_face_background(pc, hc, nb, v->faces) : 0;
     if (!isfinite(bg))
         bg = 0;
     jb_raw(b, "[");
