@@ -121,12 +121,14 @@ unsigned qmap__background_faces(const qmap_accumulators *acc, char *note, size_t
     double se = sqrt(st.se[order[0]] * st.se[order[0]] + st.se[order[1]] * st.se[order[1]] +
                      st.se[order[2]] * st.se[order[2]]) / 3;
     unsigned used = QMAP_FACES_ALL;
-    for (int i = 3; i < n; i++)
-        if (stands_above(st.mean[order[i]], st.se[order[i]], level, se))
-            used &= ~(1u << order[i]);
+    for (int i = 3; i < n; i++) {
+        int f = order[i], a = f / 2;
+        if (stands_above(st.mean[f], st.se[f], level, se))   /* one slab along a: both its names */
+            used &= ~(acc->n_bins[a] == 1 ? 3u << 2 * a : 1u << f);
+    }
     char names[64] = "", means[96] = "";
     for (int f = 0; f < 6; f++)   /* in the faces' order */
-        if (!(used & 1u << f)) {
+        if (!(used & 1u << f) && isfinite(st.mean[f])) {
             size_t l = strlen(names), lm = strlen(means);
             snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", face_label[f]);
             snprintf(means + lm, sizeof means - lm, "%s%.3g", lm ? ", " : "", st.mean[f]);
