@@ -183,6 +183,8 @@ assert c_ == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
 # frames: equal to the file's maps (plain.h5 was processed with the default interpolated drift
 # and --background faces)
 fp = h5py.File(path.replace("cube.h5", "plain.h5"), "r")
+faces_used = fp["parameters"].attrs["background_faces"]
+assert (faces_used.decode() if isinstance(faces_used, bytes) else faces_used) == "qy-, qy+, qz-, qz+", faces_used
 Ip = fp["maps/intensity"][:]; mp = fp["maps/mask"][:]
 rows, cols = np.nonzero(mp > 0)
 for k in list(range(0, len(rows), max(1, len(rows) // 6)))[:6] + [None]:
@@ -209,6 +211,9 @@ for k in list(range(0, len(rows), max(1, len(rows) // 6)))[:6] + [None]:
             assert math.isclose(pr["refit"]["center"], fp["fit/%s/center" % ax][rr, cc], rel_tol=1e-8, abs_tol=1e-13)
             assert math.isclose(pr["refit"]["sigma"], fp["fit/%s/sigma" % ax][rr, cc], rel_tol=1e-6)
             assert pr["background"] > 0, ("--background faces: nothing subtracted", rr, cc, ax)
+            # what the run subtracted there: its map, measured on the faces it names (7 rocking
+            # steps: the qx faces hold the peak's tail and are left out)
+            assert math.isclose(pr["background"], fp["maps/background"][rr, cc], rel_tol=1e-8), (rr, cc, ax, pr["background"], fp["maps/background"][rr, cc])
 # with the cube, the rocking curve too (nearest re-indexing there: --save-qspace)
 p = json.loads(expect(url + "api/position?row=%d&col=%d" % (r, c), 200))
 assert p["qspace_source"] == "cube" and math.isclose(sum(x for x in p["rocking_curve"]["intensity"] if x is not None), I[r, c], rel_tol=1e-7)
