@@ -427,12 +427,10 @@ int qmap_temp_dir_create(const char *final_dir, char *tmpdir, size_t size)
 
 void qmap_temp_dir_remove(const char *tmpdir)
 {
-    size_t n = strlen(tmpdir);
+    char dir[TEMP_PATH_MAX], path[TEMP_PATH_MAX];
     for (int i = 0; i < MAX_TEMPS; i++)   /* its files still recorded: committed in, not moved out */
-        if (temp_used[i] && strncmp(temps[i].path, tmpdir, n) == 0 && temps[i].path[n] == '/' &&
-            !strchr(temps[i].path + n + 1, '/')) {
-            char path[TEMP_PATH_MAX];
-            memcpy(path, temps[i].path, strlen(temps[i].path) + 1);
+        if (temp_used[i] && folder_of(temps[i].path, dir, sizeof dir) == 0 && strcmp(dir, tmpdir) == 0) {
+            memcpy(path, temps[i].path, strlen(temps[i].path) + 1);   /* discard forgets the entry */
             qmap_temp_discard(path);
         }
     rmdir(tmpdir);   /* fails, and leaves it, when it holds anything qmap did not make */
